@@ -1,0 +1,1 @@
+"""Users, roles granted on an area subtree, API tokens, login and permissions."""

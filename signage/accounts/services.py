@@ -1,0 +1,390 @@
+"""Account services: users, passwords, sign-in with lockout, role grants."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from signage.accounts.models import Grant, User
+from signage.accounts.permissions import ROLES, can, require, scope_filter
+from signage.areas.models import Area
+from signage.audit.services import Actor, record
+from signage.db import bytewise, fold, fold_text
+from signage.errors import (
+    AccountLocked,
+    Conflict,
+    InvalidCredentials,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+_hasher = PasswordHasher()
+# A real hash to verify against for unknown users, so timing does not reveal who exists.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LOCALES = ("vi", "en")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failures lock an account, and for how long."""
+
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def _check_password(password: str, username: str = "") -> None:
+    """The password policy: 10-256 characters, not the username."""
+    message = None
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        message = _l("At least 10 characters.")
+    elif len(password) > MAX_PASSWORD:
+        message = _l("At most 256 characters.")
+    elif not password.strip():
+        message = _l("The password cannot be only spaces.")
+    elif username and password.strip().lower() == username.lower():
+        message = _l("The password must not be the username.")
+    if message is not None:
+        raise ValidationFailed(details=[{"field": "password", "message": message}])
+
+
+def _clean_text(value: str) -> str:
+    """Text as stored: NFC (Vietnamese diacritics composed), inner whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", value or "").split())
+
+
+def _profile_problems(
+    display_name: str | None, email: str | None, locale: str | None
+) -> list[dict[str, object]]:
+    problems: list[dict[str, object]] = []
+    if display_name is not None and (len(display_name) > 200 or not display_name.isprintable()):
+        problems.append(
+            {"field": "display_name", "message": _l("At most 200 characters, no control codes.")}
+        )
+    if email and (len(email) > 254 or not email.isprintable() or not EMAIL_RE.match(email)):
+        problems.append(
+            {"field": "email", "message": _l("Enter an address like name@example.vn, or nothing.")}
+        )
+    if locale is not None and locale not in LOCALES:
+        problems.append({"field": "locale", "message": _l("Choose Vietnamese or English.")})
+    return problems
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are compared lower-case, without surrounding spaces."""
+    return (username or "").strip().lower()
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The user with this id, or NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such user."))
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this username, if any."""
+    name = normalise_username(username)
+    # No stored username is this long or holds control characters (PostgreSQL refuses NUL).
+    if not name or len(name) > 64 or not name.isprintable():
+        return None
+    return session.scalar(select(User).where(User.username == name))
+
+
+def may_view_user(actor_user: User | None, target: User) -> bool:
+    """Users see themselves; admins see users holding a role inside their user.view scope."""
+    if actor_user is None or not actor_user.is_active:
+        return False
+    if actor_user is target or can(actor_user, "user.view", None):
+        return True
+    return any(can(actor_user, "user.view", g.area) for g in target.grants)
+
+
+def visible_users(actor_user: User | None, text: str = "") -> Select[tuple[User]]:
+    """Users the actor may see (see may_view_user), optionally matching text, by username."""
+    stmt = select(User).order_by(bytewise(User.username))
+    if not can(actor_user, "user.view", None):
+        in_scope = (
+            select(Grant.user_id)
+            .join(Area, Grant.area_id == Area.id)
+            .where(scope_filter(actor_user, "user.view", Area.path))
+        )
+        own = [User.id == actor_user.id] if actor_user is not None else []
+        stmt = stmt.where(or_(User.id.in_(in_scope), *own))
+    needle = fold_text(" ".join((text or "").split()))
+    if needle:
+        stmt = stmt.where(
+            or_(
+                User.username.contains(needle, autoescape=True),
+                fold(User.display_name).contains(needle, autoescape=True),
+                fold(User.email).contains(needle, autoescape=True),
+            )
+        )
+    return stmt
+
+
+def may_manage_user(actor_user: User | None, target: User) -> bool:
+    """An admin may manage a user whose every grant lies in the admin's subtrees."""
+    if not target.grants:
+        return can(actor_user, "user.manage", None) or any(
+            g.role == "admin" for g in (actor_user.grants if actor_user else [])
+        )
+    return all(can(actor_user, "user.manage", g.area) for g in target.grants)
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    password: str,
+    *,
+    display_name: str = "",
+    email: str = "",
+    locale: str = "vi",
+    check_permission: bool = True,
+) -> User:
+    """Create a user; the actor must be an admin somewhere (grants are added separately)."""
+    if check_permission and not any(
+        g.role == "admin" for g in (actor.user.grants if actor.user else [])
+    ):
+        raise PermissionDenied()
+    name = normalise_username(username)
+    display_name, email = _clean_text(display_name), (email or "").strip()
+    problems = []
+    if not USERNAME_RE.match(name):
+        problems.append(
+            {
+                "field": "username",
+                "message": _l("3-64 characters: letters a-z, digits, dot, dash, underscore."),
+            }
+        )
+    problems += _profile_problems(display_name, email, locale)
+    if problems:
+        raise ValidationFailed(details=problems)
+    _check_password(password, name)
+    taken = Conflict(_l("The username %(name)s is already taken.", name=name))
+    if find_user(session, name) is not None:
+        raise taken
+    user = User(
+        username=name,
+        display_name=display_name,
+        email=email,
+        password_hash=hash_password(password),
+        security_stamp=secrets.token_hex(16),
+        locale=locale,
+    )
+    try:
+        # A concurrent request may take the name between the check and the insert.
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        raise taken from None
+    record(session, actor, "user.create", "user", user.id, details={"username": name})
+    return user
+
+
+def update_profile(
+    session: Session,
+    actor: Actor,
+    user: User,
+    *,
+    display_name: str | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+) -> list[str]:
+    """Change a user's display name, email or language (None = keep); returns changed fields."""
+    if actor.user is not user and not may_manage_user(actor.user, user):
+        raise PermissionDenied()
+    if display_name is not None:
+        display_name = _clean_text(display_name)
+    if email is not None:
+        email = email.strip()
+    problems = _profile_problems(display_name, email, locale)
+    if problems:
+        raise ValidationFailed(details=problems)
+    changed = []
+    for field, value in (("display_name", display_name), ("email", email), ("locale", locale)):
+        if value is not None and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        record(session, actor, "user.update", "user", user.id, details={"fields": changed})
+    return changed
+
+
+def set_password(
+    session: Session,
+    actor: Actor,
+    user: User,
+    password: str,
+    *,
+    current_password: str | None = None,
+    check_permission: bool = True,
+) -> None:
+    """Change a password (checking current_password when given); existing sessions end."""
+    if check_permission and actor.user is not user and not may_manage_user(actor.user, user):
+        raise PermissionDenied()
+    if current_password is not None and not verify_password(user, current_password):
+        raise ValidationFailed(
+            details=[
+                {"field": "current_password", "message": _l("The current password is not right.")}
+            ]
+        )
+    _check_password(password, user.username)
+    user.password_hash = hash_password(password)
+    user.security_stamp = secrets.token_hex(16)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(session, actor, "user.password", "user", user.id)
+
+
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    """Activate or deactivate a user; deactivation ends their sessions."""
+    if not may_manage_user(actor.user, user):
+        raise PermissionDenied()
+    if actor.user is user and not active:
+        raise ValidationFailed(_l("You cannot deactivate your own account."))
+    user.is_active = active
+    user.security_stamp = secrets.token_hex(16)
+    if active:
+        user.failed_logins = 0
+        user.locked_until = None
+    record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """True if password is the user's password."""
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, now: datetime, policy: LoginPolicy, ip: str
+) -> User:
+    """Check a username and password; count failures and lock the account after too many."""
+    user = find_user(session, username)
+    if user is None or not user.is_active:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "x")
+        except VerificationError:
+            pass
+        # Whatever was typed is logged as the actor, minus characters no database stores.
+        typed = "".join(c for c in normalise_username(username) if c.isprintable())[:100]
+        record(
+            session,
+            Actor(None, ip, label_override=typed or "?"),
+            "login.failed",
+            "user",
+            user.id if user else "",
+        )
+        raise InvalidCredentials()
+    actor = Actor(user, ip)
+    if user.locked_until is not None and user.locked_until > now:
+        record(session, actor, "login.locked", "user", user.id)
+        raise AccountLocked()
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        record(
+            session,
+            actor,
+            "login.failed",
+            "user",
+            user.id,
+            details={"failures": user.failed_logins},
+        )
+        if user.failed_logins >= policy.max_failures:
+            user.locked_until = now + policy.lockout
+            user.failed_logins = 0
+            record(session, actor, "user.lock", "user", user.id)
+            raise AccountLocked() from None
+        raise InvalidCredentials() from None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    record(session, actor, "login.succeeded", "user", user.id)
+    return user
+
+
+def add_grant(session: Session, actor: Actor, user: User, role: str, area: Area) -> Grant:
+    """Grant a role on an area subtree; the actor must manage users on that area."""
+    if role not in ROLES:
+        raise ValidationFailed(details=[{"field": "role", "message": _l("Unknown role.")}])
+    require(actor.user, "user.manage", area)
+    exists = session.scalar(
+        select(func.count())
+        .select_from(Grant)
+        .where(Grant.user_id == user.id, Grant.role == role, Grant.area_id == area.id)
+    )
+    if exists:
+        raise Conflict(_l("This user already has that role on that area."))
+    grant = Grant(user=user, role=role, area=area)
+    session.add(grant)
+    session.flush()
+    record(
+        session,
+        actor,
+        "grant.add",
+        "user",
+        user.id,
+        area_id=area.id,
+        details={"role": role, "area": area.code},
+    )
+    return grant
+
+
+def remove_grant(session: Session, actor: Actor, grant: Grant) -> None:
+    """Withdraw a grant; the actor must manage users on its area and keep one admin at root."""
+    require(actor.user, "user.manage", grant.area)
+    if grant.role == "admin" and grant.area.parent_id is None:
+        others = session.scalar(
+            select(func.count())
+            .select_from(Grant)
+            .join(User)
+            .where(
+                Grant.role == "admin",
+                Grant.area_id == grant.area_id,
+                Grant.id != grant.id,
+                User.is_active.is_(True),
+            )
+        )
+        if not others:
+            raise ValidationFailed(_l("The last installation-wide admin cannot be removed."))
+    user = grant.user
+    record(
+        session,
+        actor,
+        "grant.remove",
+        "user",
+        user.id,
+        area_id=grant.area_id,
+        details={"role": grant.role, "area": grant.area.code},
+    )
+    user.grants.remove(grant)
+    session.flush()

@@ -1,0 +1,17 @@
+"""REST API under /api/v1: Bearer-token auth, JSON in and out, an OpenAPI description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from signage.accounts.auth import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint; CSRF is checked per request by the API's own auth."""
+    from signage.api import areas, audit, openapi, tokens, users  # noqa: F401 - routes register on import
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,68 @@
+"""The OpenAPI 3.1 description, assembled from the registered operations and pydantic models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+
+import signage
+from signage.api.base import OPERATIONS, SCHEMAS, operation
+
+
+def document() -> dict[str, Any]:
+    """Build the OpenAPI document for every registered operation."""
+    paths: dict[str, dict[str, Any]] = {}
+    for (path, method), op in sorted(OPERATIONS.items()):
+        paths.setdefault(f"/api/v1{path}", {})[method] = op
+    schemas: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "details": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+        }
+    }
+    for name, model in sorted(SCHEMAS.items()):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for def_name, definition in schema.pop("$defs", {}).items():
+            schemas[def_name] = definition
+        schemas[name] = schema
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Signage server API",
+            "version": signage.__version__,
+            "description": "Content server for public electronic bulletin boards.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {
+                "Error": {
+                    "description": "An error",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+            },
+        },
+    }
+
+
+@operation("/openapi.json", "GET", summary="This OpenAPI description", tag="meta", public=True)
+def openapi_json() -> ResponseReturnValue:
+    """This document: every endpoint of /api/v1, generated from the code."""
+    return jsonify(document())

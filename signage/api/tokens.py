@@ -1,0 +1,111 @@
+"""Personal API token endpoints: list mine, create one (secret shown once), revoke."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from signage.accounts import tokens as services
+from signage.accounts.models import ApiToken
+from signage.api.base import UtcDateTime, actor, json_body, operation
+from signage.db import db, utcnow
+
+
+class TokenOut(BaseModel):
+    """A token as the API shows it: never the secret, only its first characters."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+
+class TokenCreated(TokenOut):
+    """A new token with its secret; the secret is shown on this response only."""
+
+    token: str = Field(description="The secret: send it as 'Authorization: Bearer <token>'.")
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenOut]
+
+
+class TokenCreate(BaseModel):
+    """A token to create for the calling user."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    expires_at: UtcDateTime | None = Field(
+        default=None, description="ISO 8601 with UTC offset; omit for a token that never expires."
+    )
+
+
+def token_out(token: ApiToken) -> dict:
+    """Serialise a token without its secret."""
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+        active=services.is_active(token, now=utcnow()),
+    ).model_dump(mode="json")
+
+
+@operation(
+    "/tokens",
+    "GET",
+    summary="My API tokens (never their secrets)",
+    tag="tokens",
+    response=TokenList,
+)
+def list_tokens() -> ResponseReturnValue:
+    """The caller's tokens, newest first, revoked and expired ones included."""
+    rows = services.list_tokens(db.session, actor().user)
+    return jsonify({"tokens": [token_out(t) for t in rows]})
+
+
+@operation(
+    "/tokens",
+    "POST",
+    summary="Create an API token for myself; the secret is returned once",
+    tag="tokens",
+    body=TokenCreate,
+    response=TokenCreated,
+    status=201,
+)
+def create_token() -> ResponseReturnValue:
+    """Create a token for the caller; its secret is in this response only."""
+    data = json_body(TokenCreate)
+    me = actor()
+    token, secret = services.create_token(
+        db.session, me, me.user, name=data.name, expires_at=data.expires_at, now=utcnow()
+    )
+    resp = jsonify({**token_out(token), "token": secret})
+    resp.status_code = 201
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@operation(
+    "/tokens/<int:token_id>",
+    "DELETE",
+    summary="Revoke an API token (mine, or of a user I manage)",
+    tag="tokens",
+    response=TokenOut,
+)
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    """Revoke a token; revoking it again changes nothing."""
+    token = services.get_visible_token(db.session, actor(), token_id)
+    services.revoke_token(db.session, actor(), token, now=utcnow())
+    return jsonify(token_out(token))

@@ -1,0 +1,1 @@
+"""The area tree: province -> commune -> village or custom zone, any depth."""

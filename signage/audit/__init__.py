@@ -1,0 +1,1 @@
+"""The append-only audit log written by every service that changes state."""

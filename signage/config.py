@@ -1,0 +1,139 @@
+"""Typed settings read from SIGNAGE_* environment variables; defaults run with zero setup."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Settings that must be at least 1 (sizes, counts) or at least 0 (durations).
+_POSITIVE = (
+    "max_request_bytes",
+    "max_json_bytes",
+    "login_max_failures",
+    "max_upload_bytes",
+    "max_image_pixels",
+    "status_flush_seconds",
+)
+_NOT_NEGATIVE = ("login_lockout_seconds",)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot use; the message names the variable."""
+
+
+def _env_bool(value: str) -> bool:
+    """Parse a boolean environment value such as 1/true/yes/on."""
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _parse(name: str, kind: object, raw: str) -> Any:
+    """Convert one environment value to the setting's type, naming the variable on failure."""
+    var = f"SIGNAGE_{name.upper()}"
+    try:
+        if kind in ("int", int):
+            return int(raw.strip().replace("_", ""))
+        if kind in ("bool", bool):
+            return _env_bool(raw)
+    except ValueError:
+        what = (
+            "a whole number" if kind in ("int", int) else "one of 1/0, true/false, yes/no, on/off"
+        )
+        raise ConfigError(f"{var} must be {what}, not {raw!r}.") from None
+    if kind in ("Path", Path):
+        if not raw.strip():
+            raise ConfigError(f"{var} must be a directory path, not empty.")
+        return Path(raw.strip()).expanduser()
+    return raw
+
+
+@dataclass
+class Settings:
+    """Every setting of an installation, with the environment variable that sets it."""
+
+    instance_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "instance")
+    database_url: str = ""
+    media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "media")
+    secret_key: str = ""
+    message_queue: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    bind: str = "127.0.0.1:8080"
+    default_locale: str = "vi"
+    max_request_bytes: int = 32 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 15 * 60
+    login_rate_limit: str = "20 per minute"
+    pairing_rate_limit: str = "10 per minute"
+    # Player heartbeats are written to the database in one batch at most this often.
+    status_flush_seconds: int = 15
+    ratelimit_storage: str = "memory://"
+    session_cookie_secure: bool = False
+    # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.
+    proxy_count: int = 0
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from SIGNAGE_<NAME> variables, then apply explicit overrides."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f"SIGNAGE_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        unknown = set(overrides) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"Unknown settings: {', '.join(sorted(unknown))}.")
+        values.update(overrides)
+        settings = cls(**values)
+        settings.instance_dir = Path(settings.instance_dir)
+        settings.media_dir = Path(settings.media_dir)
+        for name in _POSITIVE:
+            if getattr(settings, name) < 1:
+                raise ConfigError(f"SIGNAGE_{name.upper()} must be at least 1.")
+        for name in _NOT_NEGATIVE:
+            if getattr(settings, name) < 0:
+                raise ConfigError(f"SIGNAGE_{name.upper()} must not be negative.")
+        if not settings.database_url:
+            settings.database_url = f"sqlite:///{settings.instance_dir / 'signage.db'}"
+        return settings
+
+    def ensure_secret_key(self) -> str:
+        """Return the secret key, generating one into instance/ on first run if none is set."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.instance_dir / "secret_key"
+        key = path.read_text().strip() if path.exists() else ""
+        if not key:
+            self.instance_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".secret_key.{secrets.token_hex(8)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                # link() refuses to overwrite: when workers start together, the first one wins
+                # and the others read its key.
+                os.link(tmp, path)
+            except FileExistsError:
+                if not path.read_text().strip():
+                    os.replace(tmp, path)  # an empty file left by a crash
+            finally:
+                tmp.unlink(missing_ok=True)
+            key = path.read_text().strip()
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # the key signs sessions: only the server's user may read it
+        self.secret_key = key
+        return self.secret_key

@@ -1,0 +1,47 @@
+"""Alembic environment: the package's models, the configured URL, batch mode on SQLite."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from signage.db import UTCDateTime, make_engine
+from signage.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    """Run migrations on a live connection."""
+    connectable = config.attributes.get("connection")
+    if connectable is None:
+        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        with engine.connect() as connection:
+            _run(connection)
+        engine.dispose()
+    else:
+        _run(connectable)
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render the UTC decorator as a plain aware DateTime so revisions import no app code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _run(connection) -> None:  # noqa: ANN001
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run `signage db upgrade`")
+run_migrations_online()

@@ -1,0 +1,50 @@
+"""Import every domain's models so that Base.metadata is complete (Alembic, tests)."""
+
+from signage.accounts.models import ApiToken, Grant, User
+from signage.areas.models import Area
+from signage.audit.models import AuditEntry
+from signage.boards.models import (
+    Board,
+    BoardGroup,
+    BoardGroupMember,
+    BoardStatus,
+    BoardToken,
+    PairingRequest,
+    PlayBatch,
+    PlayRecord,
+)
+from signage.content.models import (
+    ContentItem,
+    MediaAsset,
+    ProfileRecord,
+    RenditionRecord,
+    Revision,
+)
+from signage.db import Base
+from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
+
+__all__ = [
+    "ApiToken",
+    "Area",
+    "AuditEntry",
+    "Base",
+    "Board",
+    "BoardGroup",
+    "BoardGroupMember",
+    "BoardManifest",
+    "BoardStatus",
+    "BoardToken",
+    "ContentItem",
+    "Grant",
+    "MediaAsset",
+    "PairingRequest",
+    "PlayBatch",
+    "PlayRecord",
+    "Playlist",
+    "PlaylistEntry",
+    "ProfileRecord",
+    "RenditionRecord",
+    "Revision",
+    "Schedule",
+    "User",
+]

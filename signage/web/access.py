@@ -1,0 +1,18 @@
+"""Who may open which console section: any grant carrying the action, anywhere in the tree."""
+
+from __future__ import annotations
+
+from signage.accounts.models import User
+from signage.accounts.permissions import scope_paths
+from signage.errors import PermissionDenied
+
+
+def can_any(user: User | None, action: str) -> bool:
+    """True if the user may do action on at least one area."""
+    return bool(scope_paths(user, action))
+
+
+def require_any(user: User | None, action: str) -> None:
+    """Raise PermissionDenied unless the user may do action somewhere."""
+    if not can_any(user, action):
+        raise PermissionDenied()

@@ -1,0 +1,167 @@
+"""Console pages for the area tree: browse one level at a time, search, add hand-made areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signage.accounts.auth import current_actor, current_user, login_required
+from signage.accounts.models import User
+from signage.accounts.permissions import can, scope_paths
+from signage.areas import services
+from signage.areas.models import Area
+from signage.db import bytewise, db
+from signage.errors import DomainError, PermissionDenied
+from signage.web import bp
+from signage.web.access import require_any
+from signage.web.forms import AreaCreateForm, show_domain_error
+from signage.web.paging import Page, page_number, paginate
+
+CHILDREN_PAGE = 200
+SEARCH_LIMIT = 100
+
+
+def child_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    """How many direct children each of these areas has."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Area.parent_id, func.count()).where(Area.parent_id.in_(ids)).group_by(Area.parent_id)
+    )
+    return {pid: n for pid, n in rows}
+
+
+def search_areas(session: Session, user: User | None, query: str) -> list[Area]:
+    """Areas in the user's view scope matching the query by name (any accents/case) or code."""
+    tops = [None] if can(user, "area.view", None) else _tops(session, user)
+    found: dict[int, Area] = {}
+    for top in tops:
+        for area in services.search(session, query, within=top, limit=SEARCH_LIMIT):
+            found.setdefault(area.id, area)
+    needle = query.strip().lower()
+    # Same order as the service: exact code first, then higher levels, then by code.
+    ranked = sorted(found.values(), key=lambda a: (a.code.lower() != needle, a.depth, a.code))
+    return ranked[:SEARCH_LIMIT]
+
+
+def _tops(session: Session, user: User | None) -> list[Area]:
+    """The highest areas the user may view (one per grant that is not inside another)."""
+    paths = scope_paths(user, "area.view")
+    if not paths:
+        return []
+    return list(
+        session.scalars(select(Area).where(Area.path.in_(paths)).order_by(bytewise(Area.code)))
+    )
+
+
+def _children_page(area: Area, number: int) -> Page:
+    stmt = select(Area).where(Area.parent_id == area.id).order_by(bytewise(Area.code))
+    return paginate(db.session, stmt, number, CHILDREN_PAGE)
+
+
+def _node_context(area: Area, form: AreaCreateForm | None = None) -> dict[str, Any]:
+    user = current_user()
+    children = _children_page(area, page_number(request.args.get("page")))
+    counts = child_counts(db.session, [area.id, *(a.id for a in children.items)])
+    manage = can(user, "area.manage", area)
+    return {
+        "title": area.name,
+        "area": area,
+        "ancestors": services.ancestors(db.session, area),
+        "children": children,
+        "counts": counts,
+        "form": form if form is not None else (AreaCreateForm() if manage else None),
+        "error": None,
+    }
+
+
+def _viewable(code: str) -> Area:
+    area = services.get_by_code(db.session, code)
+    if not can(current_user(), "area.view", area):
+        raise PermissionDenied()
+    return area
+
+
+@bp.get("/areas")
+@login_required
+def areas() -> ResponseReturnValue:
+    """The top of the user's part of the tree, or search results when ?q= is given."""
+    user = current_user()
+    require_any(user, "area.view")
+    if request.args.get("parent"):
+        return redirect(url_for("web.area", code=request.args["parent"]))
+    query = request.args.get("q", "").strip()[:100]
+    if query:
+        results = search_areas(db.session, user, query)
+        counts = child_counts(db.session, [a.id for a in results])
+        return render_template(
+            "areas/search.html",
+            title=_("Search areas"),
+            query=query,
+            results=results,
+            counts=counts,
+            limit=SEARCH_LIMIT,
+        )
+    tops = _tops(db.session, user)
+    if len(tops) == 1:
+        return render_template("areas/node.html", **_node_context(tops[0]))
+    return render_template(
+        "areas/tops.html",
+        title=_("Areas"),
+        tops=tops,
+        counts=child_counts(db.session, [a.id for a in tops]),
+    )
+
+
+@bp.get("/areas/<code>")
+@login_required
+def area(code: str) -> ResponseReturnValue:
+    """One area: where it sits (breadcrumb) and its children, one page at a time."""
+    return render_template("areas/node.html", **_node_context(_viewable(code)))
+
+
+@bp.get("/areas/<code>/children")
+@login_required
+def area_children(code: str) -> ResponseReturnValue:
+    """The children of an area as an HTML fragment, for expanding the tree in place."""
+    parent = _viewable(code)
+    children = _children_page(parent, 1)
+    counts = child_counts(db.session, [a.id for a in children.items])
+    return render_template("areas/_children.html", parent=parent, children=children, counts=counts)
+
+
+@bp.post("/areas/<code>/children")
+@login_required
+def area_create(code: str) -> ResponseReturnValue:
+    """Add a village, residential group or custom zone under this area."""
+    parent = _viewable(code)
+    form = AreaCreateForm()
+    if not can(current_user(), "area.manage", parent):
+        raise PermissionDenied()
+    if form.validate_on_submit():
+        try:
+            created = services.create_area(
+                db.session,
+                current_actor(),
+                code=form.code.data or "",
+                name=form.name.data or "",
+                kind=form.kind.data or "",
+                parent_code=parent.code,
+            )
+        except DomainError as exc:
+            ctx = _node_context(parent, form)
+            ctx["error"] = show_domain_error(form, exc)
+            return render_template("areas/node.html", **ctx), exc.status
+        flash(
+            _("Area %(name)s (%(code)s) was added.", name=created.name, code=created.code),
+            "success",
+        )
+        return redirect(url_for("web.area", code=parent.code))
+    ctx = _node_context(parent, form)
+    ctx["error"] = _("Check the highlighted fields.")
+    return render_template("areas/node.html", **ctx), 422

@@ -1,0 +1,130 @@
+"""Console forms (Flask-WTF: CSRF token on every form) and mapping domain errors onto them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from signage.accounts.permissions import ROLES
+from signage.accounts.services import USERNAME_RE, normalise_username
+from signage.areas.services import MANUAL_KINDS
+from signage.errors import DomainError
+from signage.web.labels import KIND_LABELS, ROLE_LABELS
+
+REQUIRED = _l("This field is required.")
+
+
+def _required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def _max(n: int) -> Length:
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class LoginForm(FlaskForm):
+    """Sign-in form."""
+
+    username = StringField(_l("Username"), validators=[_required(), _max(64)])
+    password = PasswordField(_l("Password"), validators=[_required(), _max(256)])
+
+
+class PasswordForm(FlaskForm):
+    """A new password typed twice (and the current one, when people change their own)."""
+
+    current_password = PasswordField(_l("Current password"), validators=[Optional(), _max(256)])
+    password = PasswordField(_l("New password"), validators=[_required(), _max(256)])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+def _username_rule(form: FlaskForm, field: StringField) -> None:
+    """The service's username rule, checked early so every field error shows at once."""
+    if not USERNAME_RE.match(normalise_username(field.data or "")):
+        raise ValidationError(_l("3-64 characters: letters a-z, digits, dot, dash, underscore."))
+
+
+class UserCreateForm(FlaskForm):
+    """A new console user (roles are granted on the user's page afterwards)."""
+
+    username = StringField(_l("Username"), validators=[_required(), _max(64), _username_rule])
+    display_name = StringField(_l("Full name"), validators=[Optional(), _max(200)])
+    # The address itself is checked by the service, which owns the rule.
+    email = StringField(_l("Email"), validators=[Optional(), _max(254)])
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")],
+        default="vi",
+    )
+    password = PasswordField(_l("Password"), validators=[_required(), _max(256)])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class GrantForm(FlaskForm):
+    """A role on an area subtree, the area given by its code."""
+
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], default="viewer"
+    )
+    area = StringField(
+        _l("Area code"),
+        validators=[_required(), _max(32)],
+        description=_l("For example 01 (Hà Nội) or 00070 (Phường Hoàn Kiếm)."),
+    )
+
+
+class AreaCreateForm(FlaskForm):
+    """A hand-made area (village, residential group, custom zone) under an existing one."""
+
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in MANUAL_KINDS])
+    code = StringField(
+        _l("Code"),
+        validators=[_required(), _max(32)],
+        description=_l("Unique and stable, e.g. 00070-TDP1."),
+    )
+    name = StringField(_l("Name"), validators=[_required(), _max(200)])
+
+
+class TokenCreateForm(FlaskForm):
+    """A new personal API token."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[_required(), _max(100)],
+        description=_l("What the token is for, e.g. the script or machine that uses it."),
+    )
+    expires = SelectField(
+        _l("Expires"),
+        choices=[
+            SelectChoice("30", _l("In 30 days")),
+            SelectChoice("90", _l("In 90 days")),
+            SelectChoice("365", _l("In one year")),
+            SelectChoice("never", _l("Never")),
+        ],
+        default="90",
+    )
+
+
+def show_domain_error(form: FlaskForm | None, exc: DomainError) -> Any:
+    """Put a service's field errors on the form and return its general message; roll back."""
+    g.db_rollback = True
+    unplaced = []
+    for detail in exc.details:
+        field = form._fields.get(detail.get("field", "")) if form is not None else None
+        if field is not None:
+            field.errors = [*field.errors, detail.get("message", "")]
+        else:
+            unplaced.append(detail.get("message", ""))
+    if unplaced:
+        return " ".join(str(m) for m in [exc.message, *unplaced])
+    return exc.message

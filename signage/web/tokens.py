@@ -1,0 +1,80 @@
+"""Console pages for the signed-in user's personal API tokens: list, create (shown once), revoke."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import flash, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from signage.accounts import tokens as token_service
+from signage.accounts.auth import current_actor, current_user, login_required
+from signage.accounts.models import ApiToken
+from signage.db import db, utcnow
+from signage.errors import DomainError, NotFound
+from signage.web import bp
+from signage.web.forms import TokenCreateForm, show_domain_error
+
+
+def _page(form: TokenCreateForm, error: object = None) -> str:
+    return render_template(
+        "tokens/list.html",
+        title=_("My API tokens"),
+        tokens=token_service.list_tokens(db.session, current_user()),
+        form=form,
+        error=error,
+        now=utcnow(),
+    )
+
+
+@bp.get("/tokens")
+@login_required
+def tokens() -> ResponseReturnValue:
+    """The signed-in user's API tokens and a form for a new one."""
+    return _page(TokenCreateForm(formdata=None))
+
+
+@bp.post("/tokens")
+@login_required
+def token_create() -> ResponseReturnValue:
+    """Create a token and show its secret on this response only (it is never stored)."""
+    form = TokenCreateForm()
+    if not form.validate_on_submit():
+        return _page(form, _("Check the highlighted fields.")), 422
+    now = utcnow()
+    days = form.expires.data
+    expires_at = now + timedelta(days=int(days)) if days and days.isdigit() else None
+    try:
+        token, secret = token_service.create_token(
+            db.session,
+            current_actor(),
+            current_user(),
+            name=form.name.data or "",
+            expires_at=expires_at,
+            now=now,
+        )
+    except DomainError as exc:
+        return _page(form, show_domain_error(form, exc)), exc.status
+    resp = make_response(
+        render_template("tokens/created.html", title=_("New API token"), token=token, secret=secret)
+    )
+    # The secret must not linger in caches or be shown again by the back button.
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Pragma"] = "no-cache"
+    return resp
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def token_revoke(token_id: int) -> ResponseReturnValue:
+    """Revoke one of my tokens; programs using it get 401 from then on."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user().id:
+        raise NotFound(_("No such API token."))
+    try:
+        token_service.revoke_token(db.session, current_actor(), token, now=utcnow())
+    except DomainError as exc:
+        return _page(TokenCreateForm(formdata=None), show_domain_error(None, exc)), exc.status
+    flash(_("The token %(name)s was revoked.", name=token.name or token.prefix), "success")
+    return redirect(url_for("web.tokens"))

@@ -1,0 +1,84 @@
+"""Console pages: sign-in, language, home."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from signage.accounts import services
+from signage.accounts.auth import current_user, login_required, login_user, logout_user
+from signage.accounts.ratelimit import limiter
+from signage.db import db, utcnow
+from signage.errors import AccountLocked, InvalidCredentials
+from signage.i18n import LANGUAGES
+from signage.web import bp
+from signage.web.forms import LoginForm
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("web.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNAGE"].login_rate_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    """Sign in with username and password; locks the account after repeated failures."""
+    if current_user() is not None and request.method == "GET":
+        return redirect(url_for("web.index"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        settings = current_app.config["SIGNAGE"]
+        policy = services.LoginPolicy(
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(seconds=settings.login_lockout_seconds),
+        )
+        try:
+            user = services.authenticate(
+                db.session,
+                form.username.data or "",
+                form.password.data or "",
+                now=utcnow(),
+                policy=policy,
+                ip=request.remote_addr or "",
+            )
+        except (InvalidCredentials, AccountLocked) as exc:
+            error, status = exc.message, exc.status
+        else:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> ResponseReturnValue:
+    """Switch the console language for this session."""
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Console home."""
+    return render_template("index.html", title=_("Home"))

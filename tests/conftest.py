@@ -1,0 +1,139 @@
+"""Shared fixtures: a migrated database, one rolled-back transaction per test, app and client."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from signage import create_app
+from signage.db import db, make_engine
+from signage.migrations import upgrade
+from tests.factories import Factory
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context and `g`, as in production.
+
+    The `app` fixture keeps an app context pushed for the whole test; without this, requests
+    would share its `g` (the db session, a sticky rollback flag, the cached CSRF token).
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """SIGNAGE_TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file."""
+    url = os.environ.get("SIGNAGE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def reset_database(url: str) -> None:
+    """Drop everything in the test database so migrations start from empty."""
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The migrated test database (migrations run from empty once per session)."""
+    reset_database(database_url)
+    upgrade(database_url)
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    if trans.is_active:
+        trans.rollback()
+    conn.close()
+
+
+@pytest.fixture()
+def app(connection: Connection, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app bound to the test transaction: every commit becomes a savepoint."""
+    application = create_app(
+        {
+            "database_url": database_url,
+            "instance_dir": tmp_path / "instance",
+            "media_dir": tmp_path / "media",
+            "secret_key": "test-secret",
+            "testing": True,
+        }
+    )
+    application.test_client_class = IsolatedClient
+    db.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture()
+def session(app: Flask) -> Iterator[Session]:
+    """A session on the test transaction, for arranging and checking data."""
+    assert db.sessionmaker is not None
+    s = db.sessionmaker()
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def factory(session: Session) -> Factory:
+    return Factory(session)
+
+
+@pytest.fixture()
+def tree(factory: Factory) -> dict:
+    """A small area tree: VN > Hà Nội > Hoàn Kiếm > village; VN > Hải Phòng > a commune."""
+    return factory.tree()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """Fetch a page and return its CSRF token."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD):  # noqa: ANN201
+    """Sign in through the real form (with its CSRF token)."""
+    token = csrf_token(client)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )

@@ -1,0 +1,73 @@
+"""Migrations: empty -> head -> base -> head on a scratch database; models match the revisions."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+
+from signage.db import make_engine
+from signage.migrations import downgrade, upgrade
+from signage.models import Base
+
+
+@pytest.fixture()
+def scratch_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on the test backend, never the session-wide migrated one."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"signage_migr_{secrets.token_hex(6)}"
+    server = make_engine(
+        make_url(database_url).set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def model_diff(url: str) -> list:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(scratch_url):
+    model_tables = set(Base.metadata.tables)
+    assert tables(scratch_url) == set()
+    upgrade(scratch_url)
+    assert tables(scratch_url) == model_tables | {"alembic_version"}
+    downgrade(scratch_url, "base")
+    assert tables(scratch_url) == {"alembic_version"}
+    upgrade(scratch_url)
+    assert tables(scratch_url) == model_tables | {"alembic_version"}
+    upgrade(scratch_url)  # already at head: nothing to do, no error
+
+
+def test_models_match_the_migrations(scratch_url):
+    upgrade(scratch_url)
+    assert model_diff(scratch_url) == []

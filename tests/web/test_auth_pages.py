@@ -1,0 +1,177 @@
+"""Sign-in, sign-out, language switch, open redirects and CSRF on the console."""
+
+from __future__ import annotations
+
+import pytest
+
+from signage.accounts.models import User
+from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.web.conftest import text
+
+
+def test_home_redirects_to_login_when_signed_out(client):
+    resp = client.get("/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].startswith("/login")
+
+
+def test_login_page_is_vietnamese_by_default(client):
+    resp = client.get("/login")
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/html"
+    body = text(resp)
+    assert 'lang="vi"' in body
+    assert "Đăng nhập" in body
+    assert "Tên đăng nhập" in body
+    assert "Bảng tin điện tử" in body
+
+
+def test_login_success_lands_on_home_with_nav(client, admin):
+    resp = login(client, "root-admin")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"
+    body = text(client.get("/"))
+    assert "Trang chủ" in body
+    for label in ("Khu vực", "Người dùng", "Nhật ký thao tác", "Khóa API của tôi"):
+        assert label in body
+
+
+def test_wrong_password_shows_translated_message(client, admin):
+    resp = login(client, "root-admin", "wrong-password-1")
+    assert resp.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in text(resp)
+
+
+def test_unknown_user_gets_the_same_message(client, tree):
+    resp = login(client, "nobody-here", "wrong-password-1")
+    assert resp.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in text(resp)
+
+
+def test_empty_form_is_rejected(client):
+    resp = client.post("/login", data={"csrf_token": csrf_token(client)})
+    assert resp.status_code == 400
+    assert "Nhập cả tên đăng nhập và mật khẩu." in text(resp)
+
+
+def test_five_failures_lock_the_account(client, session, admin):
+    for _ in range(4):
+        assert login(client, "root-admin", "wrong-password-1").status_code == 401
+    resp = login(client, "root-admin", "wrong-password-1")
+    assert resp.status_code == 423
+    assert "tạm thời bị khóa" in text(resp)
+    # Even the right password is refused while locked.
+    resp = login(client, "root-admin", TEST_PASSWORD)
+    assert resp.status_code == 423
+    session.expire_all()
+    assert session.get(User, admin.id).locked_until is not None
+
+
+def test_locked_message_in_english(client, admin):
+    client.get("/lang/en")
+    for _ in range(5):
+        resp = login(client, "root-admin", "wrong-password-1")
+    assert resp.status_code == 423
+    assert "temporarily locked" in text(resp)
+
+
+def test_language_switch_shows_english(client, admin):
+    login(client, "root-admin")
+    resp = client.get("/lang/en?next=/")
+    assert resp.status_code == 302
+    body = text(client.get("/"))
+    assert 'lang="en"' in body
+    for label in ("Home", "Areas", "Users", "Audit log", "My API tokens", "Sign out"):
+        assert label in body
+    assert "Trang chủ" not in body
+    client.get("/lang/vi")
+    assert "Trang chủ" in text(client.get("/"))
+
+
+def test_language_survives_sign_in(client, admin):
+    client.get("/lang/en")
+    login(client, "root-admin")
+    assert "My API tokens" in text(client.get("/"))
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "//evil.example/path",
+        "https://evil.example/",
+        "/\\evil.example",
+        "\\\\evil",
+    ],
+)
+def test_next_is_not_followed_off_site(client, admin, target):
+    resp = client.post(
+        "/login",
+        query_string={"next": target},
+        data={
+            "username": "root-admin",
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"
+    resp = client.get("/lang/en", query_string={"next": target})
+    assert resp.headers["Location"] == "/"
+
+
+def test_next_is_followed_on_site(client, admin):
+    resp = client.get("/areas")
+    assert resp.status_code == 302
+    assert "next=/areas" in resp.headers["Location"]
+    resp = client.post(
+        "/login?next=/areas",
+        data={
+            "username": "root-admin",
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert resp.headers["Location"] == "/areas"
+
+
+def test_login_without_csrf_is_rejected(client, admin):
+    resp = client.post("/login", data={"username": "root-admin", "password": TEST_PASSWORD})
+    assert resp.status_code == 400
+    assert "uid" not in (client.get_cookie("session").value if client.get_cookie("session") else "")
+    assert client.get("/").status_code == 302
+
+
+def test_logout_ends_the_session(client, admin):
+    login(client, "root-admin")
+    resp = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert resp.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_deactivated_user_cannot_sign_in(client, factory, tree):
+    factory.user("gone-user", ("editor", tree["hn"]), active=False)
+    assert login(client, "gone-user").status_code == 401
+
+
+def test_home_lists_my_roles(client, hk_editor):
+    login(client, "hk-editor")
+    body = text(client.get("/"))
+    assert "Biên tập viên" in body
+    assert "Phường Hoàn Kiếm" in body
+    # An editor sees neither Users nor the audit log in the navigation.
+    assert 'data-nav="web.user"' not in body
+    assert 'data-nav="web.audit"' not in body
+    assert 'data-nav="web.area"' in body
+    assert 'data-nav="web.token"' in body
+
+
+def test_content_sections_follow_roles(client, factory, tree, hk_editor):
+    factory.user("hn-approver", ("approver", tree["hn"]))
+    login(client, "hk-editor")
+    body = text(client.get("/"))
+    assert 'data-nav="content."' in body
+    assert 'data-nav="content.queue"' not in body
+    other = client.application.test_client()
+    login(other, "hn-approver")
+    assert 'data-nav="content.queue"' in text(other.get("/"))
