@@ -1,0 +1,368 @@
+"""Console pages for content: list, new text item, image upload, detail with previews, queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from signage.accounts.auth import current_actor, current_user, login_required
+from signage.areas.services import find_by_code
+from signage.content import media_store, services, workflow
+from signage.content.models import CATEGORIES, ContentItem
+from signage.db import db, utcnow
+from signage.errors import DomainError, ValidationFailed
+from signage.storage import InvalidMediaKey
+from signage.web.access import require_any
+from signage.web.forms import show_domain_error
+from signage.web.paging import page_number, paginate
+
+bp = Blueprint("content", __name__, url_prefix="/content")
+media_bp = Blueprint("media", __name__)
+
+PAGE_SIZE = 50
+CATEGORY_LABELS: dict[str, Any] = {
+    "policy_law": _l("Policy and law"),
+    "socio_economic": _l("Socio-economic programmes"),
+    "disaster": _l("Disaster prevention, search and rescue"),
+    "fire_rescue": _l("Fire and rescue"),
+    "health_epidemic": _l("Health and epidemics"),
+    "security_order": _l("Security and public order"),
+    "citizen_feedback": _l("Citizens' feedback and replies"),
+}
+PRIORITY_LABELS: dict[str, Any] = {"normal": _l("Normal"), "priority": _l("Priority")}
+STATE_LABELS: dict[str, Any] = {
+    "draft": _l("Draft"),
+    "pending": _l("Waiting for approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "superseded": _l("Replaced"),
+    "archived": _l("Archived"),
+}
+# LED previews are magnified so each diode is visible; LCD previews are scaled down.
+LED_PREVIEW_WIDTH = 640
+
+
+class _ItemFields(FlaskForm):
+    category = SelectField(
+        _l("Category"), choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()]
+    )
+    priority = SelectField(
+        _l("Priority"), choices=[SelectChoice(k, v) for k, v in PRIORITY_LABELS.items()]
+    )
+    headline = StringField(
+        _l("Headline"), validators=[DataRequired(message=_l("This field is required."))]
+    )
+
+
+class TextItemForm(_ItemFields):
+    """A new text notice, or a new revision of one."""
+
+    area = StringField(
+        _l("Area code"),
+        validators=[Optional(), Length(max=32)],
+        description=_l("The commune, ward or village the notice is for, e.g. 00070."),
+    )
+    body = TextAreaField(_l("Body"), validators=[Optional()])
+
+
+class ImageItemForm(_ItemFields):
+    """A photo to show full screen."""
+
+    area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
+    file = FileField(
+        _l("Image (JPEG, PNG or WebP)"),
+        validators=[FileRequired(message=_l("Choose an image file."))],
+    )
+
+
+class DecisionForm(FlaskForm):
+    """An approver's comment (required to reject)."""
+
+    comment = TextAreaField(_l("Comment"), validators=[Optional()])
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "category_labels": CATEGORY_LABELS,
+        "priority_labels": PRIORITY_LABELS,
+        "state_labels": STATE_LABELS,
+    }
+
+
+def _area_of(form: Any) -> Any:
+    area = find_by_code(db.session, (form.area.data or "").strip())
+    if area is None:
+        raise ValidationFailed(
+            details=[
+                {"field": "area", "message": _l("Unknown area code: %(code)s", code=form.area.data)}
+            ]
+        )
+    return area
+
+
+@bp.get("/")
+@login_required
+def items() -> ResponseReturnValue:
+    """Content items in the user's areas, filtered by state and category."""
+    me = current_user()
+    require_any(me, "content.view")
+    state = request.args.get("state") or None
+    category = request.args.get("category") or None
+    if state not in (None, *STATE_LABELS) or category not in (None, *CATEGORIES):
+        state = category = None
+    page = paginate(
+        db.session,
+        services.visible_items(me, state=state, category=category),
+        page_number(request.args.get("page")),
+        PAGE_SIZE,
+    )
+    return render_template(
+        "content/list.html",
+        title=_("Content"),
+        page=page,
+        state=state,
+        category=category,
+        queue=False,
+        **_labels(),
+    )
+
+
+@bp.get("/queue")
+@login_required
+def queue() -> ResponseReturnValue:
+    """Pending items the approver may decide on, oldest first."""
+    me = current_user()
+    require_any(me, "content.approve")
+    stmt = services.visible_items(me, state="pending", action="content.approve").order_by(None)
+    stmt = stmt.order_by(ContentItem.updated_at, ContentItem.id)
+    page = paginate(db.session, stmt, page_number(request.args.get("page")), PAGE_SIZE)
+    return render_template(
+        "content/list.html",
+        title=_("Approval queue"),
+        page=page,
+        state="pending",
+        category=None,
+        queue=True,
+        **_labels(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_text() -> ResponseReturnValue:
+    """Write a text notice; it starts as a draft."""
+    require_any(current_user(), "content.edit")
+    form = TextItemForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            item = services.create_item(
+                db.session,
+                current_actor(),
+                kind="text",
+                area=_area_of(form),
+                category=form.category.data or "",
+                priority=form.priority.data or "",
+                headline=form.headline.data or "",
+                body=form.body.data or "",
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(form, exc), exc.status
+        else:
+            flash(_("The draft was saved. Check the previews, then submit it."), "success")
+            return redirect(url_for("content.item", item_id=item.id))
+    elif request.method == "POST":
+        error, status = _("Check the highlighted fields."), 422
+    ctx = {"title": _("New text notice"), "form": form, "error": error, "item": None}
+    return render_template("content/form.html", **ctx, **_labels()), status
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload() -> ResponseReturnValue:
+    """Upload a photo as an image item."""
+    require_any(current_user(), "content.edit")
+    form = ImageItemForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        settings = current_app.config["SIGNAGE"]
+        try:
+            area = _area_of(form)
+            data = form.file.data.stream.read(settings.max_upload_bytes + 1)
+            asset, _created = services.upload_media(
+                db.session,
+                media_store(),
+                current_actor(),
+                data,
+                max_bytes=settings.max_upload_bytes,
+                max_pixels=settings.max_image_pixels,
+            )
+            item = services.create_item(
+                db.session,
+                current_actor(),
+                kind="image",
+                area=area,
+                category=form.category.data or "",
+                priority=form.priority.data or "",
+                headline=form.headline.data or "",
+                media=asset,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(form, exc), exc.status
+        else:
+            flash(
+                _("The image was saved as a draft. Check the previews, then submit it."), "success"
+            )
+            return redirect(url_for("content.item", item_id=item.id))
+    elif request.method == "POST":
+        error, status = _("Check the highlighted fields."), 422
+    ctx = {"title": _("Upload an image"), "form": form, "error": error}
+    return render_template("content/upload.html", **ctx, **_labels()), status
+
+
+def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
+    me = current_actor()
+    shown = request.args.get("rev", type=int)
+    revision = next((r for r in item.revisions if r.number == shown), item.latest)
+    return {
+        "title": item.headline,
+        "item": item,
+        "revision": revision,
+        "airing": workflow.airing_revision(item),
+        "profiles": services.profiles(db.session),
+        "led_width": LED_PREVIEW_WIDTH,
+        "history": services.history(db.session, item),
+        "decision_form": extra.pop("decision_form", None) or DecisionForm(formdata=None),
+        "may_edit": _can(me, "content.edit", item),
+        "may_decide": _can(me, "content.approve", item)
+        and item.latest.author_id != (me.user.id if me.user else None),
+        "may_archive": workflow.may_archive(me, item),
+        **_labels(),
+        **extra,
+    }
+
+
+def _can(me: Any, action: str, item: ContentItem) -> bool:
+    from signage.accounts.permissions import can
+
+    return can(me.user, action, item.area)
+
+
+@bp.get("/<int:item_id>")
+@login_required
+def item(item_id: int) -> ResponseReturnValue:
+    """An item: previews for every display profile, revisions, history and actions."""
+    item = services.get_item(db.session, current_user(), item_id)
+    return render_template("content/detail.html", **_detail(item))
+
+
+@bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(item_id: int) -> ResponseReturnValue:
+    """Make a new revision; an approved revision keeps airing until this one is approved."""
+    item = services.get_item(db.session, current_user(), item_id)
+    latest = item.latest
+    form = TextItemForm(
+        data={
+            "category": latest.category,
+            "priority": latest.priority,
+            "headline": latest.headline,
+            "body": latest.body,
+        }
+        if request.method == "GET"
+        else None
+    )
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            services.revise(
+                db.session,
+                current_actor(),
+                item,
+                category=form.category.data,
+                priority=form.priority.data,
+                headline=form.headline.data or "",
+                body=(form.body.data or "") if item.kind == "text" else None,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(form, exc), exc.status
+        else:
+            flash(_("A new revision was saved as a draft."), "success")
+            return redirect(url_for("content.item", item_id=item.id))
+    elif request.method == "POST":
+        error, status = _("Check the highlighted fields."), 422
+    ctx = {"title": _("Edit"), "form": form, "error": error, "item": item}
+    return render_template("content/form.html", **ctx, **_labels()), status
+
+
+_DONE = {
+    "submit": _l("Sent for approval."),
+    "withdraw": _l("Taken back to draft."),
+    "approve": _l("Approved. Renditions were made for every display profile."),
+    "reject": _l("Rejected; the author will see your comment."),
+    "archive": _l("Archived."),
+}
+
+
+@bp.post("/<int:item_id>/<any(submit, withdraw, approve, reject, archive):action>")
+@login_required
+def act(item_id: int, action: str) -> ResponseReturnValue:
+    """Run one workflow transition from the item page."""
+    item = services.get_item(db.session, current_user(), item_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    me, now = current_actor(), utcnow()
+    try:
+        if action == "approve":
+            workflow.approve(
+                db.session, me, item, store=media_store(), comment=form.comment.data or "", now=now
+            )
+        elif action == "reject":
+            workflow.reject(db.session, me, item, comment=form.comment.data or "", now=now)
+        else:
+            getattr(workflow, action)(db.session, me, item, now=now)
+    except DomainError as exc:
+        message = show_domain_error(form, exc)
+        ctx = _detail(item, decision_form=form, error=message)
+        return render_template("content/detail.html", **ctx), exc.status
+    flash(str(_DONE[action]), "success")
+    return redirect(url_for("content.item", item_id=item.id))
+
+
+@media_bp.get("/media/<sha256>.<ext>")
+def file(sha256: str, ext: str) -> ResponseReturnValue:
+    """A stored media file; its name is its hash, so it never changes."""
+    try:
+        with media_store().open(sha256, ext) as fh:
+            data = fh.read()
+    except (InvalidMediaKey, FileNotFoundError):
+        abort(404)
+    resp = Response(data, mimetype=_MIME[ext])
+    resp.set_etag(sha256)
+    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return resp.make_conditional(request)
+
+
+_MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
