@@ -1,0 +1,384 @@
+"""Board endpoints: boards CRUD, CSV import, groups, timeline and manifest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from signage.api.base import UtcDateTime, actor, board_client, json_body, operation, query_args
+from signage.areas.services import find_by_code
+from signage.boards import importer, services
+from signage.boards.models import Board, BoardGroup
+from signage.db import db, utcnow
+from signage.errors import PermissionDenied, ValidationFailed
+from signage.schedules import publisher
+from signage.schedules.models import BoardManifest
+from signage.schedules.services import board_timeline
+
+MAX_TIMELINE = timedelta(days=7)
+Hours = dict[str, list[str]]
+
+
+class BoardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    area: str = Field(max_length=32, description="Area code")
+    profile: str = Field(max_length=64, description="Display profile key")
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str = Field("", max_length=300)
+    timezone: str = Field("Asia/Ho_Chi_Minh", max_length=64)
+    hours: Hours = Field(
+        default_factory=dict,
+        description='{"0": ["06:00-22:00"], ...}; 0 = Monday; empty = always on',
+    )
+    is_test: bool = False
+
+
+class BoardPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200)
+    area: str | None = Field(None, max_length=32)
+    profile: str | None = Field(None, max_length=64)
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(None, max_length=300)
+    timezone: str | None = Field(None, max_length=64)
+    hours: Hours | None = None
+    is_test: bool | None = None
+
+
+class BoardOut(BaseModel):
+    code: str
+    name: str
+    area: str
+    area_name: str
+    profile: str
+    latitude: float | None
+    longitude: float | None
+    address: str
+    timezone: str
+    hours: Hours
+    is_test: bool
+    groups: list[str]
+    created_at: datetime
+
+
+class BoardList(BaseModel):
+    boards: list[BoardOut]
+    total: int
+
+
+class BoardQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area: str | None = Field(None, max_length=32)
+    q: str | None = Field(None, max_length=100)
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
+
+
+class ImportOut(BaseModel):
+    boards: int
+    groups_created: list[str]
+
+
+class GroupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(max_length=64)
+    name: str = Field("", max_length=200)
+    area: str = Field(max_length=32)
+
+
+class MembersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    add: list[str] = Field(default_factory=list, max_length=5000)
+    remove: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class GroupOut(BaseModel):
+    code: str
+    name: str
+    area: str
+    boards: list[str]
+
+
+class TimelineQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_: UtcDateTime | None = Field(None, alias="from")
+    to: UtcDateTime | None = None
+
+
+def _area(code: str) -> Any:
+    area = find_by_code(db.session, code)
+    if area is None:
+        raise ValidationFailed(
+            details=[{"field": "area", "message": _l("Unknown area code: %(code)s", code=code)}]
+        )
+    return area
+
+
+def player_board(code: str) -> Board | None:
+    """The board of the player token that authenticated this request (None for a user).
+
+    A board token opens only its own board's endpoints.
+    """
+    board = board_client()
+    if board is not None and board.code != code:
+        raise PermissionDenied(_l("A board token only opens its own board."))
+    return board
+
+
+def board_out(board: Board) -> dict[str, Any]:
+    """Serialise a board."""
+    return BoardOut(
+        code=board.code,
+        name=board.name,
+        area=board.area.code,
+        area_name=board.area.name,
+        profile=board.profile.key,
+        latitude=board.lat,
+        longitude=board.lon,
+        address=board.address,
+        timezone=board.timezone,
+        hours=board.hours,
+        is_test=board.is_test,
+        groups=[g.code for g in board.groups],
+        created_at=board.created_at,
+    ).model_dump(mode="json")
+
+
+@operation(
+    "/boards",
+    "GET",
+    summary="Boards in my areas",
+    tag="boards",
+    query=BoardQuery,
+    response=BoardList,
+)
+def list_boards() -> ResponseReturnValue:
+    args = query_args(BoardQuery)
+    stmt = services.visible_boards(
+        actor().user, area=_area(args.area) if args.area else None, text=args.q or ""
+    )
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(args.limit).offset(args.offset)).unique()
+    return jsonify({"boards": [board_out(b) for b in rows], "total": total or 0})
+
+
+@operation(
+    "/boards",
+    "POST",
+    summary="Create a board",
+    tag="boards",
+    body=BoardIn,
+    response=BoardOut,
+    status=201,
+    errors=(409,),
+)
+def create_board() -> ResponseReturnValue:
+    data = json_body(BoardIn)
+    board = services.create_board(
+        db.session,
+        actor(),
+        area=_area(data.area),
+        profile_key=data.profile,
+        now=utcnow(),
+        publisher=publisher(),
+        is_test=data.is_test,
+        code=data.code,
+        name=data.name,
+        lat=data.latitude,
+        lon=data.longitude,
+        address=data.address,
+        timezone=data.timezone,
+        hours=data.hours,
+    )
+    return jsonify(board_out(board)), 201
+
+
+@operation(
+    "/boards/import",
+    "POST",
+    summary="Import boards from CSV (text/csv body; all or nothing)",
+    tag="boards",
+    response=ImportOut,
+    status=201,
+    errors=(413, 415, 422),
+)
+def import_boards() -> ResponseReturnValue:
+    if request.mimetype not in ("text/csv", "application/csv", "text/plain"):
+        raise ValidationFailed(_l("Send the file as the body with 'Content-Type: text/csv'."))
+    report = importer.import_boards(db.session, actor(), request.get_data(), now=utcnow())
+    return jsonify({"boards": report.boards, "groups_created": report.groups_created}), 201
+
+
+@operation("/boards/<code>", "GET", summary="One board", tag="boards", response=BoardOut)
+def get_board(code: str) -> ResponseReturnValue:
+    return jsonify(board_out(services.get_board(db.session, actor().user, code)))
+
+
+@operation(
+    "/boards/<code>",
+    "PATCH",
+    summary="Change a board",
+    tag="boards",
+    body=BoardPatch,
+    response=BoardOut,
+    errors=(409,),
+)
+def patch_board(code: str) -> ResponseReturnValue:
+    board = services.get_board(db.session, actor().user, code, "board.manage")
+    data = json_body(BoardPatch)
+    fields: dict[str, Any] = {}
+    for src, dst in (
+        ("name", "name"),
+        ("address", "address"),
+        ("timezone", "timezone"),
+        ("hours", "hours"),
+        ("latitude", "lat"),
+        ("longitude", "lon"),
+    ):
+        if src in data.model_fields_set:
+            fields[dst] = getattr(data, src)
+    services.update_board(
+        db.session,
+        actor(),
+        board,
+        now=utcnow(),
+        publisher=publisher(),
+        area=_area(data.area) if data.area else None,
+        profile_key=data.profile,
+        is_test=data.is_test,
+        **fields,
+    )
+    return jsonify(board_out(board))
+
+
+@operation(
+    "/boards/<code>", "DELETE", summary="Delete a board", tag="boards", status=204, errors=(409,)
+)
+def delete_board(code: str) -> ResponseReturnValue:
+    board = services.get_board(db.session, actor().user, code, "board.manage")
+    services.delete_board(db.session, actor(), board, now=utcnow())
+    return "", 204
+
+
+@operation(
+    "/boards/<code>/timeline",
+    "GET",
+    summary="What the board shows over [from, to) (default the next 48 h; at most 7 days)",
+    tag="boards",
+    query=TimelineQuery,
+)
+def timeline(code: str) -> ResponseReturnValue:
+    board = services.get_board(db.session, actor().user, code)
+    args = query_args(TimelineQuery)
+    start = args.from_ or utcnow()
+    end = args.to or start + timedelta(hours=48)
+    if end <= start or end - start > MAX_TIMELINE:
+        raise ValidationFailed(
+            details=[
+                {
+                    "field": "to",
+                    "message": _l("'to' must be after 'from' and at most 7 days later."),
+                }
+            ]
+        )
+    from signage.schedules.api import segment_out
+
+    segments = board_timeline(db.session, board, start, end)
+    return jsonify(
+        {"board": board.code, "tz": board.timezone, "segments": [segment_out(s) for s in segments]}
+    )
+
+
+@operation(
+    "/boards/<code>/manifest",
+    "GET",
+    summary="The board's manifest (ETag = version; If-None-Match answers 304); users or its player",
+    tag="boards",
+    players=True,
+)
+def manifest(code: str) -> ResponseReturnValue:
+    board = player_board(code) or services.get_board(db.session, actor().user, code)
+    row = db.session.get(BoardManifest, board.id)
+    if row is None or row.valid_until <= utcnow():
+        publisher().boards(db.session, [board.id], now=utcnow())
+        row = db.session.get(BoardManifest, board.id)
+    if request.if_none_match.contains(row.version):
+        resp = Response(status=304)
+    else:
+        body = f'{{"version":"{row.version}","manifest":{row.document}}}'
+        resp = Response(body, mimetype="application/json")
+    resp.set_etag(row.version)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+def group_out(group: BoardGroup) -> dict[str, Any]:
+    """Serialise a group with its board codes."""
+    return GroupOut(
+        code=group.code,
+        name=group.name,
+        area=group.area.code,
+        boards=[b.code for b in group.boards],
+    ).model_dump()
+
+
+@operation("/groups", "GET", summary="Groups of boards in my areas", tag="boards")
+def list_groups() -> ResponseReturnValue:
+    rows = db.session.scalars(services.visible_groups(actor().user)).unique()
+    return jsonify({"groups": [group_out(g) for g in rows]})
+
+
+@operation(
+    "/groups",
+    "POST",
+    summary="Create a group",
+    tag="boards",
+    body=GroupIn,
+    response=GroupOut,
+    status=201,
+    errors=(409,),
+)
+def create_group() -> ResponseReturnValue:
+    data = json_body(GroupIn)
+    group = services.create_group(
+        db.session, actor(), code=data.code, name=data.name, area=_area(data.area), now=utcnow()
+    )
+    return jsonify(group_out(group)), 201
+
+
+@operation("/groups/<code>", "GET", summary="One group", tag="boards", response=GroupOut)
+def get_group(code: str) -> ResponseReturnValue:
+    return jsonify(group_out(services.get_group(db.session, actor().user, code)))
+
+
+@operation(
+    "/groups/<code>/members",
+    "POST",
+    summary="Add and remove boards",
+    tag="boards",
+    body=MembersIn,
+    response=GroupOut,
+)
+def group_members(code: str) -> ResponseReturnValue:
+    group = services.get_group(db.session, actor().user, code, "board.manage")
+    data = json_body(MembersIn)
+    services.change_members(
+        db.session,
+        actor(),
+        group,
+        add=data.add,
+        remove=data.remove,
+        now=utcnow(),
+        publisher=publisher(),
+    )
+    return jsonify(group_out(group))

@@ -1,0 +1,299 @@
+"""Board services: boards (one by one), groups and memberships, with permissions and audit.
+
+Every function takes the session, the actor, `now` and a ManifestPublisher (which regenerates
+the affected manifests and emits after commit) as arguments, and knows nothing of Flask.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from signage.accounts.models import User
+from signage.accounts.permissions import require, scope_filter
+from signage.areas.models import Area
+from signage.audit.services import Actor, record
+from signage.boards.models import DEFAULT_TZ, Board, BoardGroup
+from signage.content.models import ProfileRecord
+from signage.db import fold, fold_text
+from signage.errors import Conflict, NotFound, ValidationFailed
+from signage.schedules.manifests import ManifestPublisher
+from signage.schedules.spans import SpanError, parse_hours
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _problem(field: str, message: Any) -> dict[str, Any]:
+    return {"field": field, "message": message}
+
+
+def check_fields(
+    *,
+    code: str,
+    name: str,
+    lat: float | None,
+    lon: float | None,
+    address: str,
+    timezone: str,
+    hours: dict[str, Any] | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Cleaned board fields and every problem found (shared by the form, API and CSV import)."""
+    problems = []
+    clean: dict[str, Any] = {"code": (code or "").strip()}
+    if not CODE_RE.match(clean["code"]):
+        problems.append(
+            _problem("code", _l("1-64 characters: letters, digits, dot, dash, underscore."))
+        )
+    clean["name"] = " ".join(unicodedata.normalize("NFC", name or "").split())
+    if not clean["name"] or len(clean["name"]) > 200 or not clean["name"].isprintable():
+        problems.append(_problem("name", _l("A name of 1-200 characters is required.")))
+    for fname, value, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
+        if value is not None and (not math.isfinite(value) or abs(value) > limit):
+            problems.append(_problem(fname, _l("Must be between -%(n)s and %(n)s.", n=limit)))
+    if (lat is None) != (lon is None):
+        problems.append(_problem("longitude", _l("Give both latitude and longitude, or neither.")))
+    clean["lat"], clean["lon"] = lat, lon
+    clean["address"] = " ".join(unicodedata.normalize("NFC", address or "").split())
+    if len(clean["address"]) > 300 or not clean["address"].isprintable():
+        problems.append(_problem("address", _l("At most 300 printable characters.")))
+    clean["timezone"] = timezone or DEFAULT_TZ
+    try:
+        ZoneInfo(clean["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(_problem("timezone", _l("Unknown time zone, e.g. Asia/Ho_Chi_Minh.")))
+    try:
+        clean["hours"] = parse_hours(hours)
+    except SpanError as exc:
+        problems.append(
+            _problem("hours", _l("Write times as HH:MM-HH:MM, not %(text)s.", text=exc.args[0]))
+        )
+    except ValueError as exc:
+        problems.append(_problem("hours", _l("Operating hours: %(why)s", why=str(exc))))
+    return clean, problems
+
+
+def profile_by_key(session: Session, key: str) -> ProfileRecord:
+    """The display profile with this key, or a field error."""
+    row = session.scalar(select(ProfileRecord).where(ProfileRecord.key == (key or "").strip()))
+    if row is None:
+        raise ValidationFailed(
+            details=[_problem("profile", _l("No display profile has the key %(key)s.", key=key))]
+        )
+    return row
+
+
+def _code_taken(session: Session, model: type, code: str) -> bool:
+    return (
+        session.scalar(select(model.id).where(func.lower(model.code) == code.lower())) is not None
+    )
+
+
+def create_board(
+    session: Session,
+    actor: Actor,
+    *,
+    area: Area,
+    profile_key: str,
+    now: datetime,
+    publisher: ManifestPublisher | None = None,
+    is_test: bool = False,
+    **fields: Any,
+) -> Board:
+    """A new board in an area (board.manage there)."""
+    require(actor.user, "board.manage", area)
+    clean, problems = check_fields(**fields)
+    if problems:
+        raise ValidationFailed(details=problems)
+    profile = profile_by_key(session, profile_key)
+    if _code_taken(session, Board, clean["code"]):
+        raise Conflict(_l("A board with the code %(code)s exists.", code=clean["code"]))
+    board = Board(**clean, area=area, profile=profile, is_test=is_test, created_at=now)
+    session.add(board)
+    session.flush()
+    record(session, actor, "board.create", "board", board.code, area_id=area.id, now=now)
+    if publisher is not None:
+        publisher.boards(session, [board.id], now=now)
+    return board
+
+
+def update_board(
+    session: Session,
+    actor: Actor,
+    board: Board,
+    *,
+    now: datetime,
+    publisher: ManifestPublisher | None = None,
+    area: Area | None = None,
+    profile_key: str | None = None,
+    is_test: bool | None = None,
+    **fields: Any,
+) -> Board:
+    """Change a board (board.manage on its area, and on the new area if it moves)."""
+    require(actor.user, "board.manage", board.area)
+    current = {
+        "code": board.code,
+        "name": board.name,
+        "lat": board.lat,
+        "lon": board.lon,
+        "address": board.address,
+        "timezone": board.timezone,
+        "hours": board.hours,
+    }
+    current.update({k: v for k, v in fields.items() if k in current})
+    clean, problems = check_fields(**current)
+    if problems:
+        raise ValidationFailed(details=problems)
+    if clean["code"].lower() != board.code.lower() and _code_taken(session, Board, clean["code"]):
+        raise Conflict(_l("A board with the code %(code)s exists.", code=clean["code"]))
+    if area is not None and area.id != board.area_id:
+        require(actor.user, "board.manage", area)
+        board.area = area
+    if profile_key is not None:
+        board.profile = profile_by_key(session, profile_key)
+    if is_test is not None:
+        board.is_test = is_test
+    for key, value in clean.items():
+        setattr(board, key, value)
+    session.flush()
+    record(session, actor, "board.update", "board", board.code, area_id=board.area_id, now=now)
+    if publisher is not None:
+        publisher.boards(session, [board.id], now=now)
+    return board
+
+
+def delete_board(session: Session, actor: Actor, board: Board, *, now: datetime) -> None:
+    """Remove a board, its memberships and its manifest."""
+    require(actor.user, "board.manage", board.area)
+    from signage.schedules.models import Schedule
+
+    in_use = session.scalar(
+        select(Schedule.id).where(Schedule.target_kind == "board", Schedule.target_id == board.id)
+    )
+    if in_use is not None:
+        raise Conflict(_l("Schedules target this board; delete them first."))
+    record(session, actor, "board.delete", "board", board.code, area_id=board.area_id, now=now)
+    session.delete(board)
+    session.flush()
+
+
+def get_board(session: Session, user: User | None, code: str, action: str = "board.view") -> Board:
+    """The board with this code that the user may see (403 outside their areas)."""
+    board = session.scalar(select(Board).where(Board.code == (code or "").strip()))
+    if board is None:
+        raise NotFound(_l("No board has the code %(code)s.", code=code))
+    require(user, action, board.area)
+    return board
+
+
+def visible_boards(
+    user: User | None, *, area: Area | None = None, text: str = ""
+) -> Select[tuple[Board]]:
+    """Boards in the user's scope, by code, optionally within an area or matching text."""
+    stmt = (
+        select(Board)
+        .join(Area, Board.area_id == Area.id)
+        .where(scope_filter(user, "board.view", Area.path))
+        .order_by(Board.code)
+    )
+    if area is not None:
+        stmt = stmt.where(Area.path.startswith(area.path, autoescape=True))
+    needle = fold_text(" ".join((text or "").split()))
+    if needle:
+        stmt = stmt.where(
+            or_(
+                fold(Board.name).contains(needle, autoescape=True),
+                func.lower(Board.code).startswith(needle, autoescape=True),
+            )
+        )
+    return stmt
+
+
+# --- groups ------------------------------------------------------------------------------
+
+
+def create_group(
+    session: Session, actor: Actor, *, code: str, name: str, area: Area, now: datetime
+) -> BoardGroup:
+    """A new group of boards owned by an area (board.manage there)."""
+    require(actor.user, "board.manage", area)
+    code = (code or "").strip()
+    name = " ".join(unicodedata.normalize("NFC", name or "").split()) or code
+    if not CODE_RE.match(code):
+        raise ValidationFailed(
+            details=[
+                _problem("code", _l("1-64 characters: letters, digits, dot, dash, underscore."))
+            ]
+        )
+    if _code_taken(session, BoardGroup, code):
+        raise Conflict(_l("A group with the code %(code)s exists.", code=code))
+    group = BoardGroup(code=code, name=name[:200], area=area, created_at=now)
+    session.add(group)
+    session.flush()
+    record(session, actor, "group.create", "board_group", code, area_id=area.id, now=now)
+    return group
+
+
+def get_group(session: Session, user: User | None, code: str, action: str = "board.view"):  # noqa: ANN201
+    """The group with this code the user may see."""
+    group = session.scalar(select(BoardGroup).where(BoardGroup.code == (code or "").strip()))
+    if group is None:
+        raise NotFound(_l("No group has the code %(code)s.", code=code))
+    require(user, action, group.area)
+    return group
+
+
+def visible_groups(user: User | None) -> Select[tuple[BoardGroup]]:
+    """Groups owned by areas in the user's scope."""
+    return (
+        select(BoardGroup)
+        .join(Area, BoardGroup.area_id == Area.id)
+        .where(scope_filter(user, "board.view", Area.path))
+        .order_by(BoardGroup.code)
+    )
+
+
+def change_members(
+    session: Session,
+    actor: Actor,
+    group: BoardGroup,
+    *,
+    add: list[str] = (),  # type: ignore[assignment]
+    remove: list[str] = (),  # type: ignore[assignment]
+    now: datetime,
+    publisher: ManifestPublisher | None = None,
+) -> BoardGroup:
+    """Add and remove boards (by code); each board must be one the actor may manage."""
+    require(actor.user, "board.manage", group.area)
+    touched = []
+    for code in add:
+        board = get_board(session, actor.user, code, "board.manage")
+        if board not in group.boards:
+            group.boards.append(board)
+            touched.append(board)
+    for code in remove:
+        board = get_board(session, actor.user, code, "board.manage")
+        if board in group.boards:
+            group.boards.remove(board)
+            touched.append(board)
+    session.flush()
+    record(
+        session,
+        actor,
+        "group.members",
+        "board_group",
+        group.code,
+        area_id=group.area_id,
+        details={"add": list(add)[:50], "remove": list(remove)[:50]},
+        now=now,
+    )
+    if publisher is not None and touched:
+        publisher.boards(session, [b.id for b in touched], now=now)
+    return group

@@ -1,0 +1,310 @@
+"""Console pages for boards: list, create, detail with 48 h timeline, CSV import, groups."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, FloatField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from signage.accounts.auth import current_actor, current_user, login_required
+from signage.areas.services import find_by_code
+from signage.boards import importer, services
+from signage.content.services import profile_records
+from signage.db import db, utcnow
+from signage.errors import DomainError, ValidationFailed
+from signage.schedules import publisher
+from signage.schedules.services import board_timeline
+from signage.web.access import require_any
+from signage.web.forms import show_domain_error
+from signage.web.paging import page_number, paginate
+
+bp = Blueprint("boards", __name__, url_prefix="/boards")
+WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+
+
+class BoardForm(FlaskForm):
+    """A new board."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
+    profile = SelectField(_l("Display profile"))
+    lat = FloatField(_l("Latitude"), validators=[Optional()])
+    lon = FloatField(_l("Longitude"), validators=[Optional()])
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
+    is_test = BooleanField(_l("Test board (for alert exercises)"))
+
+
+class ImportForm(FlaskForm):
+    """A CSV file of boards."""
+
+    file = FileField(_l("CSV file (UTF-8)"), validators=[FileRequired()])
+
+
+class GroupForm(FlaskForm):
+    """A new group."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
+
+
+def _area(code: str) -> Any:
+    area = find_by_code(db.session, (code or "").strip())
+    if area is None:
+        raise ValidationFailed(
+            details=[{"field": "area", "message": _l("Unknown area code: %(code)s", code=code)}]
+        )
+    return area
+
+
+@bp.get("/")
+@login_required
+def boards() -> ResponseReturnValue:
+    """Boards in the user's areas."""
+    me = current_user()
+    require_any(me, "board.view")
+    q = request.args.get("q", "")[:100]
+    page = paginate(
+        db.session, services.visible_boards(me, text=q), page_number(request.args.get("page")), 50
+    )
+    return render_template("boards/list.html", title=_("Boards"), page=page, q=q)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """Create one board, with operating hours per weekday."""
+    require_any(current_user(), "board.manage")
+    form = BoardForm()
+    form.profile.choices = [(p.key, f"{p.name} ({p.key})") for p in profile_records(db.session)]
+    error, status = None, 200
+    hours = {str(d): request.form.get(f"hours-{d}", "") for d in range(7)}
+    if form.validate_on_submit():
+        try:
+            board = services.create_board(
+                db.session,
+                current_actor(),
+                area=_area(form.area.data),
+                profile_key=form.profile.data or "",
+                now=utcnow(),
+                publisher=publisher(),
+                is_test=bool(form.is_test.data),
+                code=form.code.data or "",
+                name=form.name.data or "",
+                lat=form.lat.data,
+                lon=form.lon.data,
+                address=form.address.data or "",
+                timezone="",
+                hours=hours,
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(form, exc), exc.status
+        else:
+            flash(_("The board was created."), "success")
+            return redirect(url_for("boards.board", code=board.code))
+    elif request.method == "POST":
+        error, status = _("Check the highlighted fields."), 422
+    ctx = {
+        "title": _("New board"),
+        "form": form,
+        "error": error,
+        "hours": hours,
+        "weekdays": WEEKDAY_LABELS,
+    }
+    return render_template("boards/form.html", **ctx), status
+
+
+@bp.get("/<code>")
+@login_required
+def board(code: str) -> ResponseReturnValue:
+    """A board, its groups and its timeline for the next 48 hours."""
+    from signage.boards.models import BoardStatus
+    from signage.boards.player_api import status_out
+    from signage.boards.tokens import has_active_token
+
+    item = services.get_board(db.session, current_user(), code)
+    now = utcnow()
+    segments = board_timeline(db.session, item, now, now + timedelta(hours=48))
+    status = status_out(
+        item,
+        db.session.get(BoardStatus, item.id),
+        paired=has_active_token(db.session, item),
+    )
+    headlines = _headlines(segments)
+    if status["current_item"] is not None and status["current_item"] not in headlines:
+        headlines.update(_headlines_of({status["current_item"]}))
+    return render_template(
+        "boards/detail.html",
+        title=item.name,
+        board=item,
+        segments=segments,
+        weekdays=WEEKDAY_LABELS,
+        headlines=headlines,
+        status=status,
+        commands=COMMAND_LABELS,
+    )
+
+
+COMMAND_LABELS = {
+    "identify": _l("Identify"),
+    "reload": _l("Reload"),
+    "screenshot": _l("Screenshot"),
+}
+
+
+@bp.post("/<code>/command")
+@login_required
+def command(code: str) -> ResponseReturnValue:
+    """Send identify, reload or screenshot to the board's players."""
+    from signage.boards.player_api import queue_command
+
+    item = services.get_board(db.session, current_user(), code, "board.manage")
+    name = request.form.get("name", "")
+    if not FlaskForm().validate_on_submit() or name not in COMMAND_LABELS:
+        flash(_("The form expired; try again."), "danger")
+    else:
+        queue_command(db.session, current_actor(), item, name)
+        flash(_("The command was sent: %(name)s.", name=COMMAND_LABELS[name]), "success")
+    return redirect(url_for("boards.board", code=item.code))
+
+
+@bp.post("/<code>/revoke")
+@login_required
+def revoke(code: str) -> ResponseReturnValue:
+    """Revoke the board's token; its players disconnect now and must be paired again."""
+    from signage.boards.player_api import on_revoke
+    from signage.boards.tokens import revoke_tokens
+
+    item = services.get_board(db.session, current_user(), code, "board.manage")
+    if FlaskForm().validate_on_submit():
+        revoke_tokens(db.session, current_actor(), item, now=utcnow(), on_revoke=on_revoke)
+        flash(_("The board token was revoked; pair the player again."), "success")
+    else:
+        flash(_("The form expired; try again."), "danger")
+    return redirect(url_for("boards.board", code=item.code))
+
+
+@bp.post("/<code>/pair")
+@login_required
+def pair(code: str) -> ResponseReturnValue:
+    """Pair the player showing a pairing code with this board."""
+    from signage.boards import pairing
+    from signage.boards.player_api import on_revoke
+
+    item = services.get_board(db.session, current_user(), code, "board.manage")
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form expired; try again."), "danger")
+        return redirect(url_for("boards.board", code=item.code))
+    try:
+        pairing.pair(
+            db.session,
+            current_actor(),
+            item,
+            request.form.get("pairing_code", ""),
+            now=utcnow(),
+            on_revoke=on_revoke,
+        )
+    except DomainError as exc:  # raised before anything was written
+        flash(str(exc.message), "danger")
+    else:
+        flash(_("The player was paired with this board."), "success")
+    return redirect(url_for("boards.board", code=item.code))
+
+
+def _headlines(segments: list) -> dict[int, str]:
+    return _headlines_of({e.item_id for s in segments for e in s.entries})
+
+
+def _headlines_of(ids: set[int]) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from signage.content.models import ContentItem
+
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(ContentItem.id, ContentItem.headline).where(ContentItem.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_csv() -> ResponseReturnValue:
+    """Import a CSV of boards: all rows or none, with every row's problem listed."""
+    require_any(current_user(), "board.manage")
+    form = ImportForm()
+    error, problems, status = None, [], 200
+    if form.validate_on_submit():
+        try:
+            report = importer.import_boards(
+                db.session, current_actor(), form.file.data.stream.read(), now=utcnow()
+            )
+        except DomainError as exc:
+            error, problems, status = show_domain_error(None, exc), [], exc.status
+            error, problems = exc.message, exc.details
+        else:
+            flash(_("%(n)s boards were imported.", n=report.boards), "success")
+            return redirect(url_for("boards.boards"))
+    elif request.method == "POST":
+        error, status = _("Choose a CSV file."), 422
+    return render_template(
+        "boards/import.html", title=_("Import boards"), form=form, error=error, problems=problems
+    ), status
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@login_required
+def groups() -> ResponseReturnValue:
+    """Groups of boards, and a form to add one."""
+    me = current_user()
+    require_any(me, "board.view")
+    form = GroupForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            services.create_group(
+                db.session,
+                current_actor(),
+                code=form.code.data or "",
+                name=form.name.data or "",
+                area=_area(form.area.data),
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(form, exc), exc.status
+        else:
+            flash(_("The group was created."), "success")
+            return redirect(url_for("boards.groups"))
+    rows = list(db.session.scalars(services.visible_groups(me)).unique())
+    return render_template(
+        "boards/groups.html", title=_("Groups"), groups=rows, form=form, error=error
+    ), status
+
+
+@bp.post("/groups/<code>/members")
+@login_required
+def group_members(code: str) -> ResponseReturnValue:
+    """Add or remove one board (by code) in a group."""
+    group = services.get_group(db.session, current_user(), code, "board.manage")
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form expired; try again."), "danger")
+        return redirect(url_for("boards.groups"))
+    board_code = request.form.get("board", "").strip()
+    change = {"remove" if request.form.get("remove") else "add": [board_code]}
+    try:
+        services.change_members(
+            db.session, current_actor(), group, now=utcnow(), publisher=publisher(), **change
+        )
+    except DomainError as exc:
+        flash(str(show_domain_error(None, exc)), "danger")
+    return redirect(url_for("boards.groups"))

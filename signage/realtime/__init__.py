@@ -1,0 +1,27 @@
+"""Socket.IO: namespaces for players and the console, and emit helpers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+socketio = SocketIO()
+
+
+def init_app(app: Flask) -> None:
+    """Attach Socket.IO; a configured message queue carries emits between processes."""
+    from signage.boards.telemetry import StatusBuffer
+    from signage.realtime.player import PlayerNamespace
+
+    settings = app.config["SIGNAGE"]
+    if socketio.server is None:  # the first app; init_app registers it on every later server
+        socketio.on_namespace(PlayerNamespace())
+    app.extensions["signage_status"] = StatusBuffer(settings.status_flush_seconds)
+    socketio.init_app(
+        app,
+        message_queue=settings.message_queue or None,
+        cors_allowed_origins=[],
+        logger=False,
+        engineio_logger=False,
+        transports=["websocket", "polling"],
+    )

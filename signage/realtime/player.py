@@ -1,0 +1,353 @@
+"""The /player namespace: board tokens, rooms, state on connect, telemetry, commands.
+
+Handlers are thin: validate the message with a pydantic model, call one service inside
+db.scope() (Socket.IO events run outside Flask's request teardown), emit the answer. Every
+malformed message is answered with `error` {code, message}; the connection stays usable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
+
+from signage.boards import telemetry
+from signage.boards.models import Board, BoardGroupMember
+from signage.boards.telemetry import Heartbeat, StatusBuffer
+from signage.boards.tokens import BoardTokenRevoked, authenticate_board
+from signage.db import db, utcnow
+from signage.errors import AuthenticationRequired
+from signage.schedules.models import BoardManifest
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/player"
+PROTOCOL = 1
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_PLAY_RECORDS = 500
+COMMANDS = ("reload", "screenshot", "identify")
+Version = Field("", max_length=64)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class AlertHeld(Strict):
+    id: StrictInt
+    version: StrictInt
+
+
+class PlayerAuth(BaseModel):
+    # Unknown auth fields are ignored so that newer players can still connect.
+    model_config = ConfigDict(strict=True)
+    token: str = Field(max_length=200)
+    protocol: StrictInt
+    player_version: str = Version
+    manifest_version: str = Version
+    alerts: list[AlertHeld] = Field(default_factory=list, max_length=1000)
+
+
+class HeartbeatIn(Strict):
+    current_item: StrictInt | None = None
+    manifest_version: str = Version
+    player_version: str = Version
+    free_disk: StrictInt | None = Field(None, ge=0, le=2**62)
+    uptime: StrictInt | None = Field(None, ge=0, le=2**62)
+
+
+class PlayIn(Strict):
+    item_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    revision_id: StrictInt = Field(ge=1, le=2**31 - 1)
+    start: str = Field(max_length=40)
+    duration_s: float = Field(ge=0, le=86400)
+
+
+class ProofOfPlayIn(Strict):
+    batch_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    records: list[PlayIn] = Field(max_length=MAX_PLAY_RECORDS)
+
+
+class CommandResultIn(Strict):
+    command_id: str = Field(min_length=1, max_length=64)
+    ok: StrictBool
+    detail: str = Field("", max_length=1000)
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The board behind one local socket."""
+
+    board_id: int
+    code: str
+
+
+def board_room(code: str) -> str:
+    """The room of one board's players."""
+    return f"board:{code}"
+
+
+def status_buffer(app: Any = None) -> StatusBuffer:
+    """This process's heartbeat buffer."""
+    return (app or current_app).extensions["signage_status"]
+
+
+def flush_status(app: Any = None) -> int:
+    """Write the buffered heartbeats now (one batched statement); boards written."""
+    buffer = status_buffer(app)
+    if not buffer.pending():
+        buffer.last_flush = utcnow()
+        return 0
+    with db.scope() as session:
+        return buffer.flush(session, now=utcnow())
+
+
+def send_command(code: str, name: str, command_id: str = "") -> str:
+    """Emit `command` {id, name} to the board's players (through the queue); the command id."""
+    from signage.realtime import socketio
+
+    command_id = command_id or secrets.token_hex(8)
+    socketio.emit(
+        "command", {"id": command_id, "name": name}, to=board_room(code), namespace=NAMESPACE
+    )
+    return command_id
+
+
+def disconnect_board(code: str) -> None:
+    """Tell the board's players their token was revoked and close the sockets of this process."""
+    from signage.realtime import socketio
+
+    room = board_room(code)
+    socketio.emit("revoked", {"code": "revoked"}, to=room, namespace=NAMESPACE)
+    for sid, _eio in list(socketio.server.manager.get_participants(NAMESPACE, room)):
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _error(code: str, message: str, **extra: Any) -> None:
+    emit("error", {"code": code, "message": message, **extra})
+
+
+def _problems(exc: PydanticValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}"
+        for e in exc.errors(include_url=False)[:5]
+    )
+
+
+def _size(args: tuple) -> int:
+    try:
+        return len(json.dumps(args, default=str))
+    except (TypeError, ValueError, RecursionError):
+        return MAX_MESSAGE_BYTES + 1
+
+
+class PlayerNamespace(Namespace):
+    """Board players: one socket per running player, authenticated by its board token."""
+
+    def __init__(self, namespace: str = NAMESPACE) -> None:
+        super().__init__(namespace)
+        self.players: dict[str, Connected] = {}
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Route an event; refuse unknown events and oversized messages with `error`."""
+        if event in ("connect", "disconnect") or hasattr(self, f"on_{event}"):
+            if event not in ("connect", "disconnect") and _size(args[1:]) > MAX_MESSAGE_BYTES:
+                return self.socketio._handle_event(self._too_large, event, self.namespace, *args)
+            return super().trigger_event(event, *args)
+        return self.socketio._handle_event(self._unknown, event, self.namespace, *args)
+
+    def _unknown(self, *_args: Any) -> None:
+        event = str((request.event or {}).get("message", ""))[:64]
+        log.info("player %s sent the unknown event %r", request.sid, event)
+        _error("unknown_event", f"Unknown event {event!r}.")
+
+    def _too_large(self, *_args: Any) -> None:
+        log.info("player %s sent a message over %s bytes", request.sid, MAX_MESSAGE_BYTES)
+        _error("payload_too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
+
+    def _player(self) -> Connected | None:
+        player = self.players.get(request.sid)
+        if player is None:
+            _error("unauthorized", "Not connected as a board.")
+        return player
+
+    def _parse(self, model: type[BaseModel], data: Any) -> Any:
+        if not isinstance(data, dict):
+            _error("invalid_message", "The payload must be a JSON object.")
+            return None
+        try:
+            return model.model_validate(data)
+        except PydanticValidationError as exc:
+            _error("invalid_message", _problems(exc))
+            return None
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Authenticate the board token, join the board's rooms and send `state`."""
+        if not isinstance(auth, dict):
+            raise ConnectionRefusedError("unauthorized")
+        if auth.get("protocol") != PROTOCOL:
+            raise ConnectionRefusedError("unsupported_protocol")
+        try:
+            data = PlayerAuth.model_validate(auth)
+        except PydanticValidationError:
+            raise ConnectionRefusedError("invalid_auth") from None
+        now = utcnow()
+        with db.scope() as session:
+            try:
+                board = authenticate_board(session, data.token)
+            except BoardTokenRevoked:
+                raise ConnectionRefusedError("revoked") from None
+            except AuthenticationRequired:
+                raise ConnectionRefusedError("unauthorized") from None
+            telemetry.mark_connected(
+                session,
+                board,
+                now=now,
+                manifest_version=data.manifest_version,
+                player_version=data.player_version,
+            )
+            rooms = [board_room(board.code)]
+            rooms += [f"area:{a}" for a in board.area.path.strip("/").split("/") if a]
+            rooms += [
+                f"group:{g}"
+                for g in session.scalars(
+                    select(BoardGroupMember.group_id).where(BoardGroupMember.board_id == board.id)
+                )
+            ]
+            state = {
+                "board": {"code": board.code, "name": board.name},
+                "profile": board.profile.key,
+                "manifest_version": _manifest_version(session, board, now),
+                "server_time": now.isoformat().replace("+00:00", "Z"),
+                "alerts": [],
+            }
+            self.players[request.sid] = Connected(board.id, board.code)
+        for room in rooms:
+            join_room(room)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if app.config["SIGNAGE"].testing:
+            emit("state", state)
+        else:
+            # Emitted here, `state` would reach the client before the server's CONNECT packet
+            # (sent when this handler returns); a task started now runs after it.
+            self.socketio.start_background_task(self._send_state, request.sid, state)
+        _start_flusher(app)
+
+    def _send_state(self, sid: str, state: dict[str, Any]) -> None:
+        self.socketio.emit("state", state, to=sid, namespace=self.namespace)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Forget the socket."""
+        self.players.pop(request.sid, None)
+
+    def on_heartbeat(self, data: Any = None) -> None:
+        """Buffer the report; flush the buffer when its interval has passed."""
+        player = self._player()
+        beat = self._parse(HeartbeatIn, data) if player else None
+        if player is None or beat is None:
+            return
+        now = utcnow()
+        buffer = status_buffer()
+        buffer.add(
+            player.board_id,
+            Heartbeat(
+                at=now,
+                manifest_version=beat.manifest_version,
+                player_version=beat.player_version,
+                current_item=beat.current_item,
+                free_disk=beat.free_disk,
+                uptime=beat.uptime,
+            ),
+        )
+        if buffer.due(now):
+            flush_status()
+
+    def on_proof_of_play(self, data: Any = None) -> dict[str, Any] | None:
+        """Store a batch once and acknowledge it (again, for a replay) with `ack` {batch_id}."""
+        player = self._player()
+        batch = self._parse(ProofOfPlayIn, data) if player else None
+        if player is None or batch is None:
+            return None
+        try:
+            records = [_play_row(r) for r in batch.records]
+        except ValueError as exc:
+            _error("invalid_message", str(exc), batch_id=batch.batch_id)
+            return None
+        with db.scope() as session:
+            board = session.get(Board, player.board_id)
+            if board is None:
+                _error("unauthorized", "The board no longer exists.")
+                return None
+            new = telemetry.record_plays(session, board, batch.batch_id, records, now=utcnow())
+        ack = {"batch_id": batch.batch_id, "duplicate": not new}
+        emit("ack", ack)
+        return ack
+
+    def on_command_result(self, data: Any = None) -> None:
+        """Keep the result of a command on the board's status."""
+        player = self._player()
+        result = self._parse(CommandResultIn, data) if player else None
+        if player is None or result is None:
+            return
+        with db.scope() as session:
+            board = session.get(Board, player.board_id)
+            if board is not None:
+                telemetry.store_command_result(
+                    session, board, result.command_id, result.ok, result.detail, now=utcnow()
+                )
+
+
+def _play_row(record: PlayIn) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    try:
+        start = datetime.fromisoformat(record.start.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"start: not an ISO 8601 time: {record.start[:40]!r}") from None
+    if start.tzinfo is None:
+        raise ValueError("start: include the UTC offset, e.g. 2025-07-01T08:00:00Z")
+    return {
+        "item_id": record.item_id,
+        "revision_id": record.revision_id,
+        "start": start.astimezone(UTC),
+        "duration_s": record.duration_s,
+    }
+
+
+def _manifest_version(session: Any, board: Board, now: Any) -> str:
+    row = session.get(BoardManifest, board.id)
+    if row is None or row.valid_until <= now:
+        from signage.schedules import publisher
+
+        publisher().boards(session, [board.id], now=now)
+        row = session.get(BoardManifest, board.id)
+    return row.version if row is not None else ""
+
+
+_flushers: set[int] = set()
+
+
+def _start_flusher(app: Any) -> None:
+    """Flush heartbeats every interval in the background (not under tests: they flush)."""
+    if app.config["SIGNAGE"].testing or id(app) in _flushers:
+        return
+    _flushers.add(id(app))
+    from signage.realtime import socketio
+
+    def loop() -> None:
+        while True:
+            socketio.sleep(status_buffer(app).interval)
+            try:
+                with app.app_context():
+                    flush_status(app)
+            except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+                log.exception("flushing player status failed")
+
+    socketio.start_background_task(loop)

@@ -1,0 +1,250 @@
+"""Playlist and schedule endpoints."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict, Field
+
+from signage.api.base import UtcDateTime, actor, json_body, operation
+from signage.areas.services import get_by_code
+from signage.db import db, utcnow
+from signage.schedules import playlists, publisher, services
+from signage.schedules.models import Playlist, Schedule
+from signage.schedules.timeline import Segment
+
+
+class EntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: int = Field(ge=1)
+    duration_s: int | None = Field(None, description="Default: text 15 s, image 10 s")
+
+
+class PlaylistIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=200)
+    area: str = Field(max_length=32)
+    items: list[EntryIn] = Field(default_factory=list, max_length=200)
+
+
+class PlaylistPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=200)
+    items: list[EntryIn] = Field(default_factory=list, max_length=200)
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field("", max_length=200)
+    target_kind: Literal["area", "group", "board"]
+    target: str = Field(max_length=64, description="Area, group or board code")
+    playlist: int = Field(ge=1)
+    windows: list[str] = Field(max_length=24, description='Local "HH:MM-HH:MM"; may cross midnight')
+    weekdays: list[int] = Field([0, 1, 2, 3, 4, 5, 6], max_length=7, description="0 = Monday")
+    priority: Literal["normal", "priority"] = "normal"
+    valid_from: UtcDateTime | None = None
+    valid_to: UtcDateTime | None = None
+
+
+def playlist_out(p: Playlist) -> dict[str, Any]:
+    """Serialise a playlist."""
+    return {
+        "id": p.id,
+        "name": p.name,
+        "area": p.area.code,
+        "items": [
+            {
+                "item": e.item_id,
+                "headline": e.item.headline,
+                "kind": e.item.kind,
+                "duration_s": e.duration_s,
+            }
+            for e in p.entries
+        ],
+        "updated_at": p.updated_at.isoformat(),
+    }
+
+
+def schedule_out(s: Schedule) -> dict[str, Any]:
+    """Serialise a schedule."""
+    return {
+        "id": s.id,
+        "name": s.name,
+        "target_kind": s.target_kind,
+        "target": services.target_label(db.session, s).split(" ", 1)[0],
+        "area": s.area.code,
+        "playlist": s.playlist_id,
+        "windows": s.windows,
+        "weekdays": s.weekdays,
+        "priority": s.priority,
+        "valid_from": s.valid_from.isoformat() if s.valid_from else None,
+        "valid_to": s.valid_to.isoformat() if s.valid_to else None,
+        "expired": s.expired,
+    }
+
+
+def segment_out(seg: Segment) -> dict[str, Any]:
+    """Serialise a timeline segment with why each entry plays."""
+    return {
+        "start": seg.start.isoformat(),
+        "end": seg.end.isoformat(),
+        "kind": seg.kind,
+        "fallback": seg.fallback,
+        "entries": [
+            {
+                "item": e.item_id,
+                "revision": e.revision_id,
+                "duration_s": e.duration_s,
+                "schedule": e.rule_id,
+                "priority": e.priority,
+                "source": e.source,
+            }
+            for e in seg.entries
+        ],
+    }
+
+
+def _entries(items: list[EntryIn]) -> list[tuple[int, int | None]]:
+    return [(e.item, e.duration_s) for e in items]
+
+
+@operation("/playlists", "GET", summary="Playlists in my areas", tag="schedules")
+def list_playlists() -> ResponseReturnValue:
+    rows = db.session.scalars(playlists.visible_playlists(actor().user).limit(500)).unique()
+    return jsonify({"playlists": [playlist_out(p) for p in rows]})
+
+
+@operation(
+    "/playlists",
+    "POST",
+    summary="Create a playlist of approved items",
+    tag="schedules",
+    body=PlaylistIn,
+    status=201,
+    errors=(409,),
+)
+def create_playlist() -> ResponseReturnValue:
+    data = json_body(PlaylistIn)
+    playlist = playlists.create_playlist(
+        db.session,
+        actor(),
+        name=data.name,
+        area=get_by_code(db.session, data.area),
+        entries=_entries(data.items),
+        now=utcnow(),
+    )
+    return jsonify(playlist_out(playlist)), 201
+
+
+@operation("/playlists/<int:playlist_id>", "GET", summary="One playlist", tag="schedules")
+def get_playlist(playlist_id: int) -> ResponseReturnValue:
+    return jsonify(playlist_out(playlists.get_playlist(db.session, actor().user, playlist_id)))
+
+
+@operation(
+    "/playlists/<int:playlist_id>",
+    "PUT",
+    summary="Replace name and items (in order)",
+    tag="schedules",
+    body=PlaylistPut,
+    errors=(409,),
+)
+def put_playlist(playlist_id: int) -> ResponseReturnValue:
+    playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
+    data = json_body(PlaylistPut)
+    playlists.rename_playlist(db.session, actor(), playlist, data.name)
+    playlists.set_entries(
+        db.session, actor(), playlist, _entries(data.items), now=utcnow(), publisher=publisher()
+    )
+    return jsonify(playlist_out(playlist))
+
+
+@operation(
+    "/playlists/<int:playlist_id>",
+    "DELETE",
+    summary="Delete a playlist no schedule uses",
+    tag="schedules",
+    status=204,
+    errors=(409,),
+)
+def delete_playlist(playlist_id: int) -> ResponseReturnValue:
+    playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
+    playlists.delete_playlist(db.session, actor(), playlist, now=utcnow())
+    return "", 204
+
+
+def _input(data: ScheduleIn) -> services.ScheduleInput:
+    return services.ScheduleInput(
+        target_kind=data.target_kind,
+        target=data.target,
+        playlist_id=data.playlist,
+        windows=data.windows,
+        weekdays=data.weekdays,
+        priority=data.priority,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        name=data.name,
+    )
+
+
+@operation("/schedules", "GET", summary="Schedules in my areas", tag="schedules")
+def list_schedules() -> ResponseReturnValue:
+    rows = db.session.scalars(services.visible_schedules(actor().user).limit(1000)).unique()
+    return jsonify({"schedules": [schedule_out(s) for s in rows]})
+
+
+@operation(
+    "/schedules",
+    "POST",
+    summary="Schedule a playlist on an area, group or board",
+    tag="schedules",
+    body=ScheduleIn,
+    status=201,
+    errors=(409,),
+)
+def create_schedule() -> ResponseReturnValue:
+    schedule = services.save_schedule(
+        db.session, actor(), _input(json_body(ScheduleIn)), now=utcnow(), publisher=publisher()
+    )
+    return jsonify(schedule_out(schedule)), 201
+
+
+@operation("/schedules/<int:schedule_id>", "GET", summary="One schedule", tag="schedules")
+def get_schedule(schedule_id: int) -> ResponseReturnValue:
+    return jsonify(schedule_out(services.get_schedule(db.session, actor().user, schedule_id)))
+
+
+@operation(
+    "/schedules/<int:schedule_id>",
+    "PUT",
+    summary="Replace a schedule",
+    tag="schedules",
+    body=ScheduleIn,
+    errors=(409,),
+)
+def put_schedule(schedule_id: int) -> ResponseReturnValue:
+    schedule = services.get_schedule(db.session, actor().user, schedule_id)
+    services.save_schedule(
+        db.session,
+        actor(),
+        _input(json_body(ScheduleIn)),
+        now=utcnow(),
+        publisher=publisher(),
+        schedule=schedule,
+    )
+    return jsonify(schedule_out(schedule))
+
+
+@operation(
+    "/schedules/<int:schedule_id>",
+    "DELETE",
+    summary="Delete a schedule",
+    tag="schedules",
+    status=204,
+)
+def delete_schedule(schedule_id: int) -> ResponseReturnValue:
+    schedule = services.get_schedule(db.session, actor().user, schedule_id)
+    services.delete_schedule(db.session, actor(), schedule, now=utcnow(), publisher=publisher())
+    return "", 204

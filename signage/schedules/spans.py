@@ -1,0 +1,76 @@
+"""Text forms of daily windows ("HH:MM-HH:MM") and operating hours, parsed into pure values."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+
+from signage.schedules.rules import DailyWindow, OperatingHours, validate_hours
+
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class SpanError(ValueError):
+    """A window or operating-hours text that cannot be parsed; args[0] is the bad text."""
+
+
+def _time(hour: str, minute: str, *, end: bool) -> time:
+    h, m = int(hour), int(minute)
+    if end and (h, m) == (24, 0):
+        return time(0, 0)  # "22:00-24:00" ends at midnight
+    if h > 23 or m > 59:
+        raise SpanError
+    return time(h, m)
+
+
+def parse_window(text: str) -> DailyWindow:
+    """'22:00-05:00' -> DailyWindow; SpanError if it is not two HH:MM times."""
+    match = _SPAN.match(text or "")
+    if not match:
+        raise SpanError(text)
+    try:
+        return DailyWindow(
+            _time(*match.group(1, 2), end=False), _time(*match.group(3, 4), end=True)
+        )
+    except SpanError:
+        raise SpanError(text) from None
+
+
+def format_window(window: DailyWindow) -> str:
+    """DailyWindow -> 'HH:MM-HH:MM'."""
+    return f"{window.start:%H:%M}-{window.end:%H:%M}"
+
+
+def split_windows(text: str) -> list[str]:
+    """'07:00-09:00, 17:00-19:00' -> ['07:00-09:00', '17:00-19:00']."""
+    return [p.strip() for p in re.split(r"[,;\s]+(?=\d)", text or "") if p.strip()]
+
+
+def parse_hours(data: dict[str, Any] | None) -> dict[str, list[str]]:
+    """Normalise {"0": ["06:00-22:00"], ...}: weekday keys 0-6, parsed and re-formatted spans.
+
+    Raises SpanError for a bad span and ValueError (with the problems) for overlaps or bad keys.
+    """
+    result: dict[str, list[str]] = {}
+    for key, spans in (data or {}).items():
+        if str(key) not in {str(d) for d in range(7)}:
+            raise ValueError(f"unknown weekday {key!r}; use 0 = Monday .. 6 = Sunday")
+        if isinstance(spans, str):
+            spans = split_windows(spans)
+        parsed = [format_window(parse_window(s)) for s in spans]
+        if parsed:
+            result[str(key)] = parsed
+    problems = validate_hours(operating_hours(result) or OperatingHours(((),) * 7))
+    if problems:
+        raise ValueError("; ".join(p.message for p in problems))
+    return result
+
+
+def operating_hours(hours: dict[str, list[str]] | None) -> OperatingHours | None:
+    """Stored hours -> OperatingHours, or None for always on."""
+    if not hours:
+        return None
+    return OperatingHours(
+        tuple(tuple(parse_window(s) for s in hours.get(str(d), ())) for d in range(7))
+    )

@@ -1,0 +1,250 @@
+"""Console pages: playlists (editor with durations and up/down), schedules with a week grid."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from signage.accounts.auth import current_actor, current_user, login_required
+from signage.areas.services import find_by_code
+from signage.content.services import profile_records, visible_items
+from signage.content.workflow import airing_revision
+from signage.db import db, utcnow
+from signage.errors import DomainError, ValidationFailed
+from signage.i18n import local_tz
+from signage.schedules import playlists as lists
+from signage.schedules import publisher, services
+from signage.schedules.spans import SpanError, parse_window, split_windows
+from signage.web.access import require_any
+from signage.web.forms import show_domain_error
+
+bp = Blueprint("schedules", __name__)
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+TARGETS = {"area": _l("Area (whole subtree)"), "group": _l("Group"), "board": _l("Board")}
+
+
+def _csrf_ok() -> bool:
+    return FlaskForm().validate_on_submit()
+
+
+@bp.route("/playlists/", methods=["GET", "POST"])
+@login_required
+def playlists() -> ResponseReturnValue:
+    """Playlists in the user's areas, and a form to start one."""
+    me = current_user()
+    require_any(me, "schedule.view")
+    error, status = None, 200
+    if request.method == "POST" and _csrf_ok():
+        try:
+            area = find_by_code(db.session, request.form.get("area", ""))
+            if area is None:
+                raise ValidationFailed(
+                    _l("Unknown area code: %(code)s", code=request.form.get("area", ""))
+                )
+            playlist = lists.create_playlist(
+                db.session,
+                current_actor(),
+                name=request.form.get("name", ""),
+                area=area,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(None, exc), exc.status
+        else:
+            return redirect(url_for("schedules.playlist", playlist_id=playlist.id))
+    rows = list(db.session.scalars(lists.visible_playlists(me).limit(500)).unique())
+    return render_template(
+        "schedules/playlists.html", title=_("Playlists"), playlists=rows, error=error
+    ), status
+
+
+@bp.route("/playlists/<int:playlist_id>", methods=["GET", "POST"])
+@login_required
+def playlist(playlist_id: int) -> ResponseReturnValue:
+    """Edit a playlist: add approved items, set durations, move up/down, remove; preview."""
+    me = current_user()
+    item = lists.get_playlist(db.session, me, playlist_id)
+    error, status = None, 200
+    if request.method == "POST" and _csrf_ok():
+        pairs: list[tuple[int, int | None]] = []
+        for i, e in enumerate(item.entries):
+            raw = request.form.get(f"duration-{i}", str(e.duration_s))
+            pairs.append((e.item_id, int(raw) if raw.strip().isdigit() else e.duration_s))
+        action, _sep, raw_index = request.form.get("action", "save").partition(":")
+        index = int(raw_index) if raw_index.isdigit() else None
+        if action in ("up", "down") and index is not None and 0 <= index < len(pairs):
+            j = index + (-1 if action == "up" else 1)
+            if 0 <= j < len(pairs):
+                pairs[index], pairs[j] = pairs[j], pairs[index]
+        elif action == "remove" and index is not None and 0 <= index < len(pairs):
+            pairs.pop(index)
+        elif action == "add":
+            new_id = request.form.get("item", type=int)
+            if new_id:
+                pairs.append((new_id, None))
+        try:
+            lists.set_entries(
+                db.session, current_actor(), item, pairs, now=utcnow(), publisher=publisher()
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(None, exc), exc.status
+        else:
+            return redirect(
+                url_for(
+                    "schedules.playlist",
+                    playlist_id=item.id,
+                    profile=request.args.get("profile", ""),
+                )
+            )
+    profiles = profile_records(db.session)
+    chosen = request.args.get("profile") or (profiles[0].key if profiles else "")
+    approved = list(db.session.scalars(visible_items(me, state="approved").limit(200)).unique())
+    previews = {e.item_id: airing_revision(e.item) for e in item.entries}
+    return render_template(
+        "schedules/playlist.html",
+        title=item.name,
+        playlist=item,
+        approved=approved,
+        profiles=profiles,
+        profile=chosen,
+        previews=previews,
+        error=error,
+    ), status
+
+
+@bp.post("/playlists/<int:playlist_id>/delete")
+@login_required
+def delete_playlist(playlist_id: int) -> ResponseReturnValue:
+    """Delete a playlist no schedule uses."""
+    item = lists.get_playlist(db.session, current_user(), playlist_id, "schedule.edit")
+    if _csrf_ok():
+        try:
+            lists.delete_playlist(db.session, current_actor(), item, now=utcnow())
+        except DomainError as exc:
+            flash(str(show_domain_error(None, exc)), "danger")
+            return redirect(url_for("schedules.playlist", playlist_id=playlist_id))
+    return redirect(url_for("schedules.playlists"))
+
+
+@bp.get("/schedules/")
+@login_required
+def schedules() -> ResponseReturnValue:
+    """Schedules in the user's areas."""
+    me = current_user()
+    require_any(me, "schedule.view")
+    rows = list(db.session.scalars(services.visible_schedules(me).limit(500)).unique())
+    labels = {s.id: services.target_label(db.session, s) for s in rows}
+    return render_template(
+        "schedules/list.html",
+        title=_("Schedules"),
+        schedules=rows,
+        labels=labels,
+        targets=TARGETS,
+        weekdays=WEEKDAYS,
+    )
+
+
+def _local(value: str) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=local_tz())
+    except ValueError:
+        raise ValidationFailed(
+            details=[
+                {"field": "valid", "message": _l("Use a date and time such as 2025-07-01T08:00.")}
+            ]
+        ) from None
+
+
+@bp.route("/schedules/new", methods=["GET", "POST"])
+@login_required
+def new_schedule() -> ResponseReturnValue:
+    """Schedule a playlist on an area, group or board."""
+    me = current_user()
+    require_any(me, "schedule.edit")
+    form: dict[str, Any] = request.form if request.method == "POST" else {}
+    error, problems, status = None, [], 200
+    if request.method == "POST" and _csrf_ok():
+        try:
+            data = services.ScheduleInput(
+                target_kind=form.get("target_kind", ""),
+                target=form.get("target", ""),
+                playlist_id=int(form.get("playlist") or 0),
+                windows=split_windows(form.get("windows", "")),
+                weekdays=[int(d) for d in request.form.getlist("weekdays") if d.isdigit()],
+                priority=form.get("priority", "normal"),
+                name=form.get("name", ""),
+                valid_from=_local(form.get("valid_from", "")),
+                valid_to=_local(form.get("valid_to", "")),
+            )
+            schedule = services.save_schedule(
+                db.session, current_actor(), data, now=utcnow(), publisher=publisher()
+            )
+        except DomainError as exc:
+            error, problems, status = show_domain_error(None, exc), [], exc.status
+        else:
+            flash(_("The schedule was saved; the boards were told."), "success")
+            return redirect(url_for("schedules.schedule", schedule_id=schedule.id))
+    playlists = list(db.session.scalars(lists.visible_playlists(me).limit(500)).unique())
+    return render_template(
+        "schedules/form.html",
+        title=_("New schedule"),
+        form=form,
+        playlists=playlists,
+        targets=TARGETS,
+        weekdays=WEEKDAYS,
+        error=error,
+        problems=problems,
+    ), status
+
+
+def week_grid(windows: list[str], weekdays: list[int]) -> list[list[bool]]:
+    """7 x 24 cells: True where a window covers (part of) that local hour."""
+    grid = [[False] * 24 for _ in range(7)]
+    for text in windows:
+        try:
+            w = parse_window(text)
+        except SpanError:
+            continue
+        start = w.start.hour * 60 + w.start.minute
+        end = w.end.hour * 60 + w.end.minute + (1440 if w.crosses_midnight else 0)
+        for d in weekdays:
+            for minute in range(start, end):
+                grid[(d + minute // 1440) % 7][(minute % 1440) // 60] = True
+    return grid
+
+
+@bp.get("/schedules/<int:schedule_id>")
+@login_required
+def schedule(schedule_id: int) -> ResponseReturnValue:
+    """A schedule with its weekly calendar."""
+    item = services.get_schedule(db.session, current_user(), schedule_id)
+    return render_template(
+        "schedules/detail.html",
+        title=_("Schedule #%(id)s", id=item.id),
+        schedule=item,
+        target=services.target_label(db.session, item),
+        targets=TARGETS,
+        weekdays=WEEKDAYS,
+        grid=week_grid(item.windows, item.weekdays),
+    )
+
+
+@bp.post("/schedules/<int:schedule_id>/delete")
+@login_required
+def delete_schedule(schedule_id: int) -> ResponseReturnValue:
+    """Delete a schedule; its boards are told."""
+    item = services.get_schedule(db.session, current_user(), schedule_id)
+    if _csrf_ok():
+        services.delete_schedule(
+            db.session, current_actor(), item, now=utcnow(), publisher=publisher()
+        )
+        flash(_("The schedule was deleted."), "success")
+    return redirect(url_for("schedules.schedules"))

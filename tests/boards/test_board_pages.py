@@ -1,0 +1,134 @@
+"""Console pages: boards, import, groups, playlists editor, schedule form, week grid, timeline."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from signage.audit.services import Actor
+from signage.boards.models import Board
+from signage.content import services as content
+from signage.content import workflow
+from signage.db import utcnow
+from signage.schedules.models import Playlist, Schedule
+from tests.conftest import csrf_token, login
+
+
+def approved(session, app, admin, approver, area):
+    item = content.create_item(
+        session,
+        Actor(admin),
+        kind="text",
+        area=area,
+        category="policy_law",
+        priority="normal",
+        headline="Tin",
+        now=utcnow(),
+    )
+    workflow.submit(session, Actor(admin), item, now=utcnow())
+    workflow.approve(
+        session, Actor(approver), item, store=app.extensions["signage_media"], now=utcnow()
+    )
+    return item
+
+
+def test_console_flow(app, client, factory, session, tree, admin):
+    approver = factory.user("appr", ("approver", tree["vn"]))
+    item = approved(session, app, admin, approver, tree["hn"])
+    login(client, "root-admin")
+    assert client.get("/boards/").status_code == 200
+    token = csrf_token(client, "/boards/new")
+    resp = client.post(
+        "/boards/new",
+        data={
+            "csrf_token": token,
+            "code": "HK-1",
+            "name": "Bảng 1",
+            "area": "00070",
+            "profile": "led-192x96-mono",
+            "hours-0": "06:00-22:00",
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    bad = client.post(
+        "/boards/new",
+        data={
+            "csrf_token": token,
+            "code": "HK-2",
+            "name": "B",
+            "area": "00070",
+            "profile": "led-192x96-mono",
+            "hours-1": "9-10",
+        },
+    )
+    assert bad.status_code == 422
+    csv = b"code,name,area_code,profile\nX-1,x,99999,led-192x96-mono\n"
+    resp = client.post(
+        "/boards/import",
+        data={
+            "csrf_token": csrf_token(client, "/boards/import"),
+            "file": (io.BytesIO(csv), "b.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422 and "row 2" in resp.get_data(as_text=True)
+    resp = client.post(
+        "/boards/groups",
+        data={
+            "csrf_token": csrf_token(client, "/boards/groups"),
+            "code": "CHO",
+            "name": "Chợ",
+            "area": "01",
+        },
+    )
+    assert resp.status_code == 302
+    client.post(
+        "/boards/groups/CHO/members",
+        data={"csrf_token": csrf_token(client, "/boards/groups"), "board": "HK-1"},
+    )
+    assert [g.code for g in session.scalar(select(Board)).groups] == ["CHO"]
+    resp = client.post(
+        "/playlists/",
+        data={"csrf_token": csrf_token(client, "/playlists/"), "name": "Sáng", "area": "01"},
+    )
+    assert resp.status_code == 302
+    pl = session.scalar(select(Playlist))
+    page = f"/playlists/{pl.id}"
+    for action in ("add", "add"):
+        client.post(
+            page, data={"csrf_token": csrf_token(client, page), "action": action, "item": item.id}
+        )
+    client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "action": "down:0",
+            "duration-0": "20",
+            "duration-1": "15",
+        },
+    )
+    session.expire_all()
+    assert [e.duration_s for e in session.get(Playlist, pl.id).entries] == [15, 20]
+    assert "api/v1/content" in client.get(page).get_data(as_text=True)  # previews
+    form = {
+        "csrf_token": csrf_token(client, "/schedules/new"),
+        "target_kind": "group",
+        "target": "CHO",
+        "playlist": pl.id,
+        "windows": "22:00-01:00, 06:00-07:00",
+        "weekdays": ["0", "6"],
+        "priority": "normal",
+    }
+    bad = client.post("/schedules/new", data={**form, "windows": "06:00-07:00, 06:30-08:00"})
+    assert bad.status_code == 422
+    resp = client.post("/schedules/new", data=form)
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    schedule = session.scalar(select(Schedule))
+    html = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    assert html.count("cell on") == 2 * (3 + 1)  # Mon+Sun: 22,23,(next day) 0 and 6
+    assert client.get("/schedules/").status_code == 200
+    detail = client.get("/boards/HK-1").get_data(as_text=True)
+    assert 'id="timeline"' in detail and "segment-" in detail  # content depends on today
+    resp = client.post(f"/playlists/{pl.id}/delete", data={"csrf_token": csrf_token(client, page)})
+    assert session.get(Playlist, pl.id) is not None

@@ -1,0 +1,163 @@
+"""The console in a real browser against the real server: sign-in, area tree, language switch."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "e2e-demo-password-1"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2) as resp:  # noqa: S310
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer on {url} within {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The real `signage` command: migrate a temp SQLite file, seed the demo, serve on a free port."""
+    tmp = tmp_path_factory.mktemp("console-e2e")
+    signage = Path(sys.executable).parent / "signage"
+    env = {
+        **os.environ,
+        "SIGNAGE_INSTANCE_DIR": str(tmp / "instance"),
+        "SIGNAGE_MEDIA_DIR": str(tmp / "media"),
+        "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'signage.db'}",
+        "SIGNAGE_DEMO_PASSWORD": PASSWORD,
+        "SIGNAGE_MESSAGE_QUEUE": "",
+        "SIGNAGE_RATELIMIT_STORAGE": "memory://",
+    }
+    log_path = tmp / "server.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "w", encoding="utf-8") as log:
+        for command in (["db", "upgrade"], ["seed-demo"]):
+            done = subprocess.run(  # noqa: S603 - our own console script
+                [str(signage), *command], env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300
+            )
+            if done.returncode != 0:
+                log.flush()
+                pytest.fail(f"signage {' '.join(command)} failed:\n{log_path.read_text()}")
+        proc = subprocess.Popen(  # noqa: S603
+            [str(signage), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            try:
+                _wait_until_up(url, proc)
+            except RuntimeError as exc:
+                log.flush()
+                pytest.fail(f"{exc}\n{log_path.read_text()}")
+            yield url, log_path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
+
+def test_console_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, log_path = server
+    shot = tmp_path / "areas-en.png"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.set_default_timeout(15_000)
+
+                # Signed out: the console sends us to the sign-in page, in Vietnamese.
+                page.goto(url + "/")
+                page.wait_for_url("**/login**")
+                expect(page.locator("html")).to_have_attribute("lang", "vi")
+                expect(page.locator("h1")).to_have_text("Đăng nhập")
+                expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+
+                page.get_by_label("Tên đăng nhập").fill("admin")
+                page.get_by_label("Mật khẩu").fill(PASSWORD)
+                page.locator("form button[type=submit]").click()
+                page.wait_for_url(url + "/")
+                nav = page.locator("#nav-main")
+                expect(nav).to_contain_text("Khu vực")
+                expect(nav).to_contain_text("Người dùng")
+
+                # The tree shows one level; Hà Nội expands in place.
+                nav.locator("a[data-nav='web.area']").click()
+                page.wait_for_url("**/areas")
+                tree = page.locator("#area-tree")
+                expect(tree).to_contain_text("Thành phố Hà Nội")
+                expect(tree).to_contain_text("Thành phố Hải Phòng")
+                expect(tree).not_to_contain_text("Phường Hoàn Kiếm")
+                hanoi = page.locator(".area-node[data-code='01']")
+                toggle = hanoi.locator(".area-toggle").first
+                toggle.click()
+                expect(toggle).to_have_attribute("aria-expanded", "true")
+                expect(hanoi.locator(".area-children")).to_contain_text("Phường Hoàn Kiếm")
+
+                # English on request, navigation included.
+                page.locator("a[data-lang='en']").click()
+                page.wait_for_url("**/areas")
+                expect(page.locator("html")).to_have_attribute("lang", "en")
+                expect(nav).to_contain_text("Areas")
+                expect(nav).to_contain_text("Users")
+                expect(nav).to_contain_text("Audit log")
+                expect(nav).to_contain_text("My API tokens")
+                expect(page.locator("#area-tree")).to_contain_text("Thành phố Hà Nội")
+                page.screenshot(path=str(shot), full_page=True)
+            finally:
+                browser.close()
+    except BaseException:
+        print(f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}")
+        raise
+
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        assert image.width == 1280 and image.height >= 900
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 50  # a rendered page, not a blank

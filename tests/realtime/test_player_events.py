@@ -1,0 +1,143 @@
+"""Events from players: heartbeats (batched), proof of play (idempotent), malformed messages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+
+from signage.boards.models import BoardStatus, PlayBatch, PlayRecord
+from signage.realtime.player import flush_status, status_buffer
+from tests.realtime.conftest import auth, events
+from tests.schedules.conftest import make_board
+
+
+def beat(**overrides) -> dict:
+    data = {
+        "current_item": 7,
+        "manifest_version": "abc",
+        "player_version": "1.2.3",
+        "free_disk": 10_000_000_000,
+        "uptime": 3600,
+    }
+    return {**data, **overrides}
+
+
+def test_heartbeats_are_written_in_one_batched_statement(app, connect, session, tree, token, board):
+    from signage.audit.services import SYSTEM
+    from signage.boards.tokens import issue_token
+    from signage.db import db, utcnow
+
+    other = make_board(session, "HK-2", tree["hk"])
+    other_token = issue_token(session, SYSTEM, other, now=utcnow())
+    session.flush()
+    status_buffer().interval = 3600
+    one, two = connect(auth(token)), connect(auth(other_token))
+    for n in range(5):
+        one.emit("heartbeat", beat(uptime=n), namespace="/player")
+        two.emit("heartbeat", beat(current_item=None, uptime=100 + n), namespace="/player")
+    assert status_buffer().pending() == 2
+    session.expire_all()
+    assert session.get(BoardStatus, board.id).uptime is None  # nothing written yet
+
+    statements = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith("UPDATE BOARD_STATUS"):
+            statements.append(executemany)
+
+    conn = session.connection()
+    target = conn.engine
+    event.listen(target, "before_cursor_execute", count)
+    try:
+        assert flush_status() == 2
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+    assert statements == [True]  # one executemany UPDATE for both boards
+    assert db.sessionmaker is not None
+    session.expire_all()
+    first, second = session.get(BoardStatus, board.id), session.get(BoardStatus, other.id)
+    assert (first.uptime, first.current_item, first.player_version) == (4, 7, "1.2.3")
+    assert (second.uptime, second.current_item, second.free_disk) == (104, None, 10_000_000_000)
+    assert first.manifest_version == "abc" and first.last_seen is not None
+    assert status_buffer().pending() == 0
+
+
+def test_heartbeat_flushes_by_itself_once_the_interval_passed(player, session, board):
+    status_buffer().interval = 0
+    player.emit("heartbeat", beat(uptime=42), namespace="/player")
+    session.expire_all()
+    assert session.get(BoardStatus, board.id).uptime == 42
+
+
+def play_batch(batch_id: str = "b-1", n: int = 3) -> dict:
+    return {
+        "batch_id": batch_id,
+        "records": [
+            {"item_id": 1, "revision_id": 2, "start": f"2026-01-01T08:00:0{i}Z", "duration_s": 10}
+            for i in range(n)
+        ],
+    }
+
+
+def test_proof_of_play_is_acked_and_a_replay_is_not_duplicated(player, session, board):
+    player.get_received("/player")
+    ack = player.emit("proof_of_play", play_batch(), namespace="/player", callback=True)
+    assert ack == {"batch_id": "b-1", "duplicate": False}
+    assert events(player, "ack") == [{"batch_id": "b-1", "duplicate": False}]
+    again = player.emit("proof_of_play", play_batch(), namespace="/player", callback=True)
+    assert again == {"batch_id": "b-1", "duplicate": True}
+    assert events(player, "ack") == [{"batch_id": "b-1", "duplicate": True}]
+    count = session.scalar(select(func.count()).select_from(PlayRecord))
+    assert count == 3
+    assert session.scalar(select(func.count()).select_from(PlayBatch)) == 1
+    rows = session.scalars(select(PlayRecord).order_by(PlayRecord.start)).all()
+    assert rows[0].board_id == board.id and rows[0].duration_s == 10
+    assert rows[0].start.isoformat() == "2026-01-01T08:00:00+00:00"
+
+
+MALFORMED = [
+    ("heartbeat", "not an object"),
+    ("heartbeat", {"uptime": "long"}),
+    ("heartbeat", {"unknown_field": 1}),
+    ("heartbeat", {"free_disk": -1}),
+    ("heartbeat", [1, 2]),
+    ("proof_of_play", {"batch_id": "x"}),
+    ("proof_of_play", {"batch_id": "x", "records": [{"item_id": "1"}]}),
+    ("proof_of_play", {"batch_id": "x", "records": [{}] * 501}),
+    ("proof_of_play", play_batch("bad id with spaces")),
+    ("proof_of_play", {"batch_id": "x", "records": [{**play_batch()["records"][0], "start": "?"}]}),
+    (
+        "proof_of_play",
+        {"batch_id": "x", "records": [{**play_batch()["records"][0], "start": "2026-01-01T08:00"}]},
+    ),
+    ("command_result", {"command_id": "c", "ok": "yes"}),
+    ("command_result", None),
+    ("unknown_event", {"a": 1}),
+    ("heartbeat", {"x": "y" * 70_000}),
+]
+
+
+@pytest.mark.parametrize(("name", "payload"), MALFORMED)
+def test_malformed_messages_get_an_error_and_the_connection_stays_usable(
+    player, session, board, name, payload
+):
+    player.get_received("/player")
+    player.emit(name, payload, namespace="/player")
+    errors = events(player, "error")
+    assert len(errors) == 1 and errors[0]["code"] in (
+        "invalid_message",
+        "unknown_event",
+        "payload_too_large",
+    ), errors
+    assert player.is_connected("/player")
+    ack = player.emit("proof_of_play", play_batch("ok"), namespace="/player", callback=True)
+    assert ack["batch_id"] == "ok"
+
+
+def test_command_result_is_kept_on_the_status(player, session, board):
+    player.emit(
+        "command_result", {"command_id": "c1", "ok": True, "detail": "shown"}, namespace="/player"
+    )
+    session.expire_all()
+    row = session.get(BoardStatus, board.id)
+    assert row.last_command["id"] == "c1" and row.last_command["ok"] is True

@@ -1,0 +1,157 @@
+"""API: boards, playlists, schedules, manifest ETag/304, timeline; bad input answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from signage.schedules.models import Schedule
+from tests.schedules.conftest import approved_item
+
+
+def setup_playlist(client, factory, session, store, admin, approver, tree):
+    item = approved_item(session, store, admin, tree["hn"])
+    h = factory.bearer(admin)
+    resp = client.post(
+        "/api/v1/playlists",
+        json={"name": "Sáng", "area": "01", "items": [{"item": item.id}]},
+        headers=h,
+    )
+    assert resp.status_code == 201, resp.get_json()
+    return h, resp.get_json()
+
+
+def test_board_crud_and_manifest_etag(client, factory, session, store, admin, approver, tree):
+    h, pl = setup_playlist(client, factory, session, store, admin, approver, tree)
+    assert pl["items"][0]["duration_s"] == 15
+    body = {
+        "code": "HK-9",
+        "name": "Bảng Hồ Gươm",
+        "area": "00070",
+        "profile": "led-192x96-mono",
+        "latitude": 21.03,
+        "longitude": 105.85,
+        "hours": {"0": ["06:00-22:00"]},
+    }
+    created = client.post("/api/v1/boards", json=body, headers=h)
+    assert created.status_code == 201, created.get_json()
+    assert client.post("/api/v1/boards", json=body, headers=h).status_code == 409
+    bad = client.post("/api/v1/boards", json={**body, "code": "X", "latitude": 95}, headers=h)
+    assert bad.status_code == 422
+    sched = client.post(
+        "/api/v1/schedules",
+        json={
+            "target_kind": "area",
+            "target": "01",
+            "playlist": pl["id"],
+            "windows": ["22:00-02:00"],
+        },
+        headers=h,
+    )
+    assert sched.status_code == 201, sched.get_json()
+    first = client.get("/api/v1/boards/HK-9/manifest", headers=h)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    doc = first.get_json()
+    assert doc["version"] == etag.strip('"') and doc["manifest"]["board"] == "HK-9"
+    again = client.get("/api/v1/boards/HK-9/manifest", headers={**h, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    patch = client.patch("/api/v1/boards/HK-9", json={"hours": {}}, headers=h)
+    assert patch.status_code == 200
+    changed = client.get("/api/v1/boards/HK-9/manifest", headers={**h, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert client.delete(f"/api/v1/playlists/{pl['id']}", headers=h).status_code == 409
+
+
+def test_timeline_api(client, factory, session, store, admin, approver, tree):
+    h, pl = setup_playlist(client, factory, session, store, admin, approver, tree)
+    client.post(
+        "/api/v1/boards",
+        json={"code": "HK-9", "name": "Bảng", "area": "00070", "profile": "led-192x96-mono"},
+        headers=h,
+    )
+    client.post(
+        "/api/v1/schedules",
+        json={
+            "target_kind": "board",
+            "target": "HK-9",
+            "playlist": pl["id"],
+            "windows": ["07:00-08:00"],
+            "weekdays": [0],
+            "priority": "priority",
+        },
+        headers=h,
+    )
+    resp = client.get(
+        "/api/v1/boards/HK-9/timeline?from=2026-03-02T00:00:00%2B07:00"
+        "&to=2026-03-03T00:00:00%2B07:00",
+        headers=h,
+    )
+    assert resp.status_code == 200
+    segs = resp.get_json()["segments"]
+    prog = [s for s in segs if s["kind"] == "programme"]
+    assert len(prog) == 1 and prog[0]["start"] == "2026-03-02T00:00:00+00:00"
+    assert prog[0]["entries"][0]["priority"] == "priority"
+    assert prog[0]["entries"][0]["source"].startswith("00070")
+    too_long = client.get(
+        "/api/v1/boards/HK-9/timeline?from=2026-03-02T00:00:00%2B07:00"
+        "&to=2026-03-12T00:00:00%2B07:00",
+        headers=h,
+    )
+    assert too_long.status_code == 422
+    naive = client.get("/api/v1/boards/HK-9/timeline?from=2026-03-02T00:00:00", headers=h)
+    assert naive.status_code == 422
+
+
+def test_schedule_outside_grants_is_403_and_writes_nothing(
+    client, factory, session, store, admin, approver, tree
+):
+    _h, pl = setup_playlist(client, factory, session, store, admin, approver, tree)
+    hk = factory.user("hk-ed", ("editor", tree["hk"]), ("editor", tree["hn"]), locale="en")
+    hp_only = factory.user("hp-ed", ("editor", tree["hp"]), locale="en")
+    resp = client.post(
+        "/api/v1/schedules",
+        json={
+            "target_kind": "area",
+            "target": "31",
+            "playlist": pl["id"],
+            "windows": ["07:00-08:00"],
+        },
+        headers=factory.bearer(hk),
+    )
+    assert resp.status_code == 403
+    resp = client.post(
+        "/api/v1/schedules",
+        json={
+            "target_kind": "area",
+            "target": "31",
+            "playlist": pl["id"],
+            "windows": ["07:00-08:00"],
+        },
+        headers=factory.bearer(hp_only),
+    )
+    assert resp.status_code == 403  # may not even see the Hà Nội playlist
+    assert session.scalar(select(func.count()).select_from(Schedule)) == 0
+
+
+def test_bad_schedule_bodies(client, factory, session, store, admin, approver, tree):
+    h, pl = setup_playlist(client, factory, session, store, admin, approver, tree)
+    base = {"target_kind": "area", "target": "01", "playlist": pl["id"]}
+    for extra in (
+        {"windows": ["08:00-07:00", "06:00-07:30"]},
+        {"windows": ["7h-8h"]},
+        {"windows": ["07:00-08:00"], "weekdays": [8]},
+        {
+            "windows": ["07:00-08:00"],
+            "valid_from": "2026-03-02T00:00:00+07:00",
+            "valid_to": "2026-03-01T00:00:00+07:00",
+        },
+    ):
+        resp = client.post("/api/v1/schedules", json={**base, **extra}, headers=h)
+        assert resp.status_code == 422, (extra, resp.get_json())
+    draft = approved_item(session, store, admin, tree["hn"], submit=False, approve=False)
+    resp = client.put(
+        f"/api/v1/playlists/{pl['id']}",
+        json={"name": "x", "items": [{"item": draft.id}]},
+        headers=h,
+    )
+    assert resp.status_code == 409
