@@ -65,6 +65,7 @@ def cli() -> None:
 @click.option("--port", type=int, default=None, help="Port (default from SIGNAGE_BIND).")
 def serve(host: str | None, port: int | None) -> None:
     """Run the gevent web + Socket.IO server (development and the embedded default)."""
+    from signage.jobs import start_embedded
     from signage.migrations import is_current
     from signage.realtime import socketio
 
@@ -73,6 +74,9 @@ def serve(host: str | None, port: int | None) -> None:
         raise click.ClickException(
             "The database is not at the newest revision: run `signage db upgrade` first."
         )
+    # Only once the database is known good: runs the jobs here unless `signage scheduler` holds
+    # the lock. (Started before the check, a refused serve left a scheduler thread behind.)
+    start_embedded(app)
     bind_host, _, bind_port = app.config["SIGNAGE"].bind.rpartition(":")
     host = host or bind_host or "127.0.0.1"
     port = port or int(bind_port or 8080)
@@ -339,16 +343,3 @@ def boards_issue_tokens(area_code: str | None, out: str) -> None:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)
     click.echo(f"Tokens issued for {len(rows)} boards; written to {out} (keep it secret).")
-
-
-def _serve_with_jobs(original):  # noqa: ANN001, ANN202
-    def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        from signage.jobs import start_embedded
-
-        start_embedded(_app())  # runs the jobs here unless `signage scheduler` holds the lock
-        return original(*args, **kwargs)
-
-    return run
-
-
-serve.callback = _serve_with_jobs(serve.callback)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,23 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def no_stray_threads() -> Iterator[None]:
+    """Fail a test that leaves a thread running.
+
+    A thread that outlives its test shares the global `db` with the tests after it: a scheduler
+    left behind by a refused `serve` once ran its minute job on another test's connection and
+    broke that test's savepoints at random.
+    """
+    before = set(threading.enumerate())
+    yield
+    stray = [t for t in threading.enumerate() if t not in before]
+    for thread in stray:
+        thread.join(timeout=5)
+    alive = [t.name for t in stray if t.is_alive()]
+    assert not alive, f"threads left running by this test: {alive}"
 
 
 @pytest.fixture(scope="session")
