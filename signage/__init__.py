@@ -13,6 +13,7 @@ def create_app(overrides: dict[str, Any] | None = None):  # noqa: ANN201 - Flask
 
     from signage import errors, i18n
     from signage.accounts import auth
+    from signage.alerts import init_app as init_alerts
     from signage.api import init_app as init_api
     from signage.boards import init_app as init_boards
     from signage.config import Settings
@@ -53,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None):  # noqa: ANN201 - Flask
     init_content(app)  # before init_api: its endpoints join the API blueprint
     init_boards(app)  # before init_api, like content
     init_schedules(app)  # before init_api, like content
+    init_alerts(app)  # before init_api, like content
     init_api(app)
     init_web(app)
     return app

@@ -17,6 +17,7 @@ _POSITIVE = (
     "max_upload_bytes",
     "max_image_pixels",
     "status_flush_seconds",
+    "alert_receipt_flush_seconds",
 )
 _NOT_NEGATIVE = ("login_lockout_seconds",)
 
@@ -76,6 +77,12 @@ class Settings:
     pairing_rate_limit: str = "10 per minute"
     # Player heartbeats are written to the database in one batch at most this often.
     status_flush_seconds: int = 15
+    # Alerts: the CAP sender of console alerts; a province-wide (or wider) alert waits for a
+    # second operator's confirmation when the two-person rule is on.
+    alert_sender: str = "signage@localhost"
+    alert_two_person_province: bool = True
+    # Player receipts of alerts are written in one batch at most this often.
+    alert_receipt_flush_seconds: int = 1
     ratelimit_storage: str = "memory://"
     session_cookie_secure: bool = False
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.

@@ -35,6 +35,24 @@ def expire_schedules(app: Flask) -> int:
         return expire(session, now=utcnow())
 
 
+def expire_alerts(app: Flask) -> int:
+    """End alerts whose expiry passed; boards are told to return to their programme."""
+    from signage.alerts.services import expire_alerts as expire
+    from signage.db import db, utcnow
+
+    with app.app_context(), db.scope() as session:
+        return expire(session, now=utcnow())
+
+
+def resend_alerts(app: Flask) -> int:
+    """Send active alerts again to online boards that have not displayed them yet."""
+    from signage.alerts.delivery import resend_unconfirmed
+    from signage.db import db, utcnow
+
+    with app.app_context(), db.scope() as session:
+        return resend_unconfirmed(session, now=utcnow())
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: stable id, function of the app, and an APScheduler trigger."""
@@ -50,6 +68,9 @@ JOBS: tuple[Job, ...] = (
     # At second 0 of every minute: boundaries are whole minutes, so pushes land on time.
     Job("manifests.refresh", refresh_manifests, "cron", {"second": 0}),
     Job("schedules.expire", expire_schedules, "interval", {"minutes": 15}, 300),
+    Job("alerts.expire", expire_alerts, "interval", {"seconds": 15}, 10),
+    # Unconfirmed boards get the alert again every few seconds; a late run is simply skipped.
+    Job("alerts.resend", resend_alerts, "interval", {"seconds": 3}, 2),
 )
 
 

@@ -1,6 +1,7 @@
 """Import every domain's models so that Base.metadata is complete (Alembic, tests)."""
 
 from signage.accounts.models import ApiToken, Grant, User
+from signage.alerts.models import Alert, AlertDelivery, AlertTarget, AlertTemplate
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 from signage.boards.models import (
@@ -24,6 +25,10 @@ from signage.db import Base
 from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
 
 __all__ = [
+    "Alert",
+    "AlertDelivery",
+    "AlertTarget",
+    "AlertTemplate",
     "ApiToken",
     "Area",
     "AuditEntry",

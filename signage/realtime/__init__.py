@@ -10,6 +10,7 @@ socketio = SocketIO()
 
 def init_app(app: Flask) -> None:
     """Attach Socket.IO; a configured message queue carries emits between processes."""
+    from signage.alerts.delivery import ReceiptBuffer
     from signage.boards.telemetry import StatusBuffer
     from signage.realtime.player import PlayerNamespace
 
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     if socketio.server is None:  # the first app; init_app registers it on every later server
         socketio.on_namespace(PlayerNamespace())
     app.extensions["signage_status"] = StatusBuffer(settings.status_flush_seconds)
+    app.extensions["signage_receipts"] = ReceiptBuffer(settings.alert_receipt_flush_seconds)
     socketio.init_app(
         app,
         message_queue=settings.message_queue or None,

@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 
+from signage.alerts.delivery import ReceiptBuffer
+from signage.alerts.delivery import payload as alert_payload
+from signage.alerts.services import active_for_board
 from signage.boards import telemetry
 from signage.boards.models import Board, BoardGroupMember
 from signage.boards.telemetry import Heartbeat, StatusBuffer
@@ -81,12 +84,19 @@ class CommandResultIn(Strict):
     detail: str = Field("", max_length=1000)
 
 
+class AlertReceiptIn(Strict):
+    id: StrictInt = Field(ge=1, le=2**31 - 1)
+    version: StrictInt = Field(ge=1, le=2**31 - 1)
+    status: Literal["received", "displayed", "cleared"]
+
+
 @dataclass(frozen=True)
 class Connected:
     """The board behind one local socket."""
 
     board_id: int
     code: str
+    player_version: str = ""
 
 
 def board_room(code: str) -> str:
@@ -102,6 +112,21 @@ def status_buffer(app: Any = None) -> StatusBuffer:
 def flush_status(app: Any = None) -> int:
     """Write the buffered heartbeats now (one batched statement); boards written."""
     buffer = status_buffer(app)
+    if not buffer.pending():
+        buffer.last_flush = utcnow()
+        return 0
+    with db.scope() as session:
+        return buffer.flush(session, now=utcnow())
+
+
+def receipt_buffer(app: Any = None) -> ReceiptBuffer:
+    """This process's alert-receipt buffer."""
+    return (app or current_app).extensions["signage_receipts"]
+
+
+def flush_receipts(app: Any = None) -> int:
+    """Write the buffered alert receipts now; deliveries updated."""
+    buffer = receipt_buffer(app)
     if not buffer.pending():
         buffer.last_flush = utcnow()
         return 0
@@ -226,9 +251,9 @@ class PlayerNamespace(Namespace):
                 "profile": board.profile.key,
                 "manifest_version": _manifest_version(session, board, now),
                 "server_time": now.isoformat().replace("+00:00", "Z"),
-                "alerts": [],
+                "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
             }
-            self.players[request.sid] = Connected(board.id, board.code)
+            self.players[request.sid] = Connected(board.id, board.code, data.player_version)
         for room in rooms:
             join_room(room)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -290,6 +315,25 @@ class PlayerNamespace(Namespace):
         emit("ack", ack)
         return ack
 
+    def on_alert_receipt(self, data: Any = None) -> None:
+        """Tally a `received`/`displayed`/`cleared` receipt; written in the next batch."""
+        player = self._player()
+        receipt = self._parse(AlertReceiptIn, data) if player else None
+        if player is None or receipt is None:
+            return
+        buffer = receipt_buffer()
+        if not buffer.add(
+            receipt.id,
+            player.board_id,
+            receipt.version,
+            receipt.status,
+            at=utcnow(),
+            player_version=player.player_version,
+        ):
+            log.warning("receipt buffer full: dropped a receipt from %s", player.code)
+        if current_app.config["SIGNAGE"].testing:
+            flush_receipts()  # no background loop under tests
+
     def on_command_result(self, data: Any = None) -> None:
         """Keep the result of a command on the board's status."""
         player = self._player()
@@ -350,4 +394,14 @@ def _start_flusher(app: Any) -> None:
             except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
                 log.exception("flushing player status failed")
 
+    def receipts_loop() -> None:
+        while True:
+            socketio.sleep(receipt_buffer(app).interval)
+            try:
+                with app.app_context():
+                    flush_receipts(app)
+            except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+                log.exception("flushing alert receipts failed")
+
     socketio.start_background_task(loop)
+    socketio.start_background_task(receipts_loop)

@@ -6,10 +6,11 @@ from signage.jobs import JOBS, SchedulerLock, build_scheduler, refresh_manifests
 
 
 def test_jobs_are_declared_with_stable_ids(app):
-    assert [j.id for j in JOBS] == ["manifests.refresh", "schedules.expire"]
+    ids = ["manifests.refresh", "schedules.expire", "alerts.expire", "alerts.resend"]
+    assert [j.id for j in JOBS] == ids
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"manifests.refresh", "schedules.expire"}
+    assert set(jobs) == set(ids)
     assert all(j.coalesce and j.misfire_grace_time for j in jobs.values())
 
 

@@ -1,0 +1,291 @@
+"""Alert endpoints: send, read with receipt counts, update, confirm, cancel; templates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from flask import current_app, jsonify
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, ConfigDict, Field
+
+from signage.alerts import services
+from signage.alerts.delivery import payload
+from signage.alerts.models import Alert
+from signage.api.base import UtcDateTime, actor, json_body, operation, query_args
+from signage.boards.telemetry import is_online
+from signage.content import media_store
+from signage.db import db, utcnow
+from signage.errors import ValidationFailed
+
+Code = Field(max_length=64)
+Urgency = Literal["Immediate", "Expected", "Future", "Past", "Unknown"]
+Severity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+Certainty = Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+Category = Literal[
+    "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
+    "CBRNE", "Other",
+]  # fmt: skip
+
+
+class TextFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event: str | None = Field(None, max_length=200)
+    headline: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=4000)
+    instruction: str | None = Field(None, max_length=4000)
+    category: Category | None = None
+    urgency: Urgency | None = None
+    severity: Severity | None = None
+    certainty: Certainty | None = None
+    sender_name: str | None = Field(None, max_length=200, description="Issuing agency")
+    web: str | None = Field(None, max_length=500)
+
+
+class AlertIn(TextFields):
+    template: str | None = Field(None, max_length=64, description="Template key, e.g. storm")
+    areas: list[str] = Field(default_factory=list, max_length=500, description="Area codes")
+    groups: list[str] = Field(default_factory=list, max_length=500, description="Group codes")
+    boards: list[str] = Field(default_factory=list, max_length=5000, description="Board codes")
+    expires: UtcDateTime | None = Field(None, description="Default: now + the template's time")
+    status: Literal["Actual", "Exercise", "Test"] = "Actual"
+
+
+class AlertPatch(TextFields):
+    expires: UtcDateTime | None = None
+
+
+class AlertQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["pending_confirmation", "active", "cancelled", "expired"] | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class TemplateIn(TextFields):
+    name: str = Field(max_length=200)
+    expires_minutes: int = Field(360, ge=1, le=7 * 24 * 60)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def alert_out(alert: Alert, *, now: datetime, counts: bool = True) -> dict[str, Any]:
+    """Serialise an alert, with receipt counts."""
+    out = {
+        "id": alert.id,
+        "identifier": alert.identifier,
+        "state": alert.state,
+        "version": alert.version,
+        "status": alert.status,
+        "source": alert.source,
+        "area": alert.area.code,
+        "event": alert.event,
+        "category": alert.category,
+        "urgency": alert.urgency,
+        "severity": alert.severity,
+        "certainty": alert.certainty,
+        "mode": payload(alert)["mode"],
+        "headline": alert.headline,
+        "description": alert.description,
+        "instruction": alert.instruction,
+        "sender_name": alert.sender_name,
+        "sent": _iso(alert.sent),
+        "expires": _iso(alert.expires),
+        "created_by": alert.created_by.username if alert.created_by else None,
+        "confirmed_by": alert.confirmed_by.username if alert.confirmed_by else None,
+        "targets": [{"kind": t.kind, "id": t.target_id} for t in alert.targets],
+        "images": alert.images,
+    }
+    if counts:
+        out["receipts"] = services.progress(db.session, alert, now=now)
+    return out
+
+
+def _text(body: TextFields, base: services.AlertText | None = None) -> services.AlertText:
+    values = {
+        k: v for k, v in body.model_dump(exclude_none=True).items() if k in TextFields.model_fields
+    }
+    if base is None:
+        return services.AlertText(**values)
+    merged = {**vars(base), **values}
+    return services.AlertText(**merged)
+
+
+def _text_of(alert: Alert) -> services.AlertText:
+    return services.AlertText(
+        **{name: getattr(alert, name) for name in services.AlertText.__dataclass_fields__}
+    )
+
+
+@operation("/alerts", "GET", summary="Alerts in my areas", tag="alerts", query=AlertQuery)
+def list_alerts() -> ResponseReturnValue:
+    q: AlertQuery = query_args(AlertQuery)
+    stmt = services.visible_alerts(actor().user).limit(q.limit)
+    if q.state:
+        stmt = stmt.where(Alert.state == q.state)
+    now = utcnow()
+    rows = db.session.scalars(stmt).unique()
+    return jsonify({"alerts": [alert_out(a, now=now, counts=False) for a in rows]})
+
+
+@operation(
+    "/alerts",
+    "POST",
+    summary="Send an alert",
+    tag="alerts",
+    body=AlertIn,
+    status=201,
+    errors=(404, 409),
+)
+def create_alert() -> ResponseReturnValue:
+    """From a template (`template`) and/or text fields; targets by area, group and board codes.
+
+    Province-wide alerts wait for a second operator (`state: pending_confirmation`) when the
+    two-person rule is on; confirm with POST /alerts/{id}/confirm.
+    """
+    body: AlertIn = json_body(AlertIn)
+    session, who, now = db.session, actor(), utcnow()
+    settings = current_app.config["SIGNAGE"]
+    template = services.template_by_key(session, body.template) if body.template else None
+    if template is not None:
+        text = services.text_from_template(template, **_text(body).__dict__)
+    else:
+        missing = [f for f in ("event", "headline") if not getattr(body, f)]
+        if missing:
+            raise ValidationFailed(
+                details=[
+                    {"field": f, "message": _l("Required without a template.")} for f in missing
+                ]
+            )
+        text = _text(body)
+    targets = services.resolve_targets(
+        session, who.user, areas=body.areas, groups=body.groups, boards=body.boards
+    )
+    minutes = template.expires_minutes if template else 360
+    alert = services.create_alert(
+        session,
+        who,
+        text,
+        targets,
+        expires=body.expires or now + timedelta(minutes=minutes),
+        now=now,
+        store=media_store(),
+        settings=settings,
+        status=body.status,
+        source="api",
+        template=template,
+    )
+    out = alert_out(alert, now=now)
+    out["targeted"] = out["receipts"]["targeted"]
+    return jsonify(out), 201
+
+
+@operation("/alerts/<int:alert_id>", "GET", summary="An alert and its receipts", tag="alerts",
+           errors=(404,))  # fmt: skip
+def get_alert(alert_id: int) -> ResponseReturnValue:
+    alert = services.get_alert(db.session, actor().user, alert_id)
+    return jsonify(alert_out(alert, now=utcnow()))
+
+
+@operation("/alerts/<int:alert_id>/boards", "GET", summary="Boards that have not displayed it",
+           tag="alerts", errors=(404,))  # fmt: skip
+def alert_boards(alert_id: int) -> ResponseReturnValue:
+    alert = services.get_alert(db.session, actor().user, alert_id)
+    now = utcnow()
+    rows = services.not_displayed(db.session, alert)
+    return jsonify(
+        {
+            "boards": [
+                {
+                    "code": b.code,
+                    "name": b.name,
+                    "online": is_online(s, now),
+                    "last_seen": _iso(s.last_seen) if s else None,
+                }
+                for b, s in rows
+            ]
+        }
+    )
+
+
+@operation("/alerts/<int:alert_id>", "PATCH", summary="Change an alert's text or expiry",
+           tag="alerts", body=AlertPatch, errors=(404, 409))  # fmt: skip
+def update_alert(alert_id: int) -> ResponseReturnValue:
+    body: AlertPatch = json_body(AlertPatch)
+    session, now = db.session, utcnow()
+    alert = services.get_alert(session, actor().user, alert_id)
+    services.update_alert(
+        session,
+        actor(),
+        alert,
+        _text(body, _text_of(alert)),
+        expires=body.expires,
+        now=now,
+        store=media_store(),
+    )
+    return jsonify(alert_out(alert, now=now))
+
+
+@operation("/alerts/<int:alert_id>/confirm", "POST", summary="Confirm a held alert (2nd person)",
+           tag="alerts", errors=(404, 409))  # fmt: skip
+def confirm_alert(alert_id: int) -> ResponseReturnValue:
+    session, now = db.session, utcnow()
+    alert = services.get_alert(session, actor().user, alert_id)
+    services.confirm_alert(session, actor(), alert, now=now, store=media_store())
+    return jsonify(alert_out(alert, now=now))
+
+
+@operation("/alerts/<int:alert_id>/cancel", "POST", summary="Cancel an alert", tag="alerts",
+           errors=(404, 409))  # fmt: skip
+def cancel_alert(alert_id: int) -> ResponseReturnValue:
+    session, now = db.session, utcnow()
+    alert = services.get_alert(session, actor().user, alert_id)
+    services.cancel_alert(session, actor(), alert, now=now)
+    return jsonify(alert_out(alert, now=now))
+
+
+def template_out(t: Any) -> dict[str, Any]:
+    """Serialise a template."""
+    return {
+        "key": t.key,
+        "name": t.name,
+        "category": t.category,
+        "event": t.event,
+        "urgency": t.urgency,
+        "severity": t.severity,
+        "certainty": t.certainty,
+        "headline": t.headline,
+        "description": t.description,
+        "instruction": t.instruction,
+        "expires_minutes": t.expires_minutes,
+    }
+
+
+@operation("/alert-templates", "GET", summary="Alert templates", tag="alerts")
+def list_templates() -> ResponseReturnValue:
+    return jsonify({"templates": [template_out(t) for t in services.templates(db.session)]})
+
+
+@operation("/alert-templates/<key>", "PUT", summary="Create or change a template (admins)",
+           tag="alerts", body=TemplateIn)  # fmt: skip
+def put_template(key: str) -> ResponseReturnValue:
+    body: TemplateIn = json_body(TemplateIn)
+    if not key.replace("-", "").isalnum() or len(key) > 64 or not key.isascii():
+        raise ValidationFailed(
+            details=[{"field": "key", "message": _l("Letters, digits and dashes.")}]
+        )
+    existing = services.templates(db.session, active_only=False)
+    base = next((t for t in existing if t.key == key), None)
+    text = services.text_from_template(base, **_text(body).__dict__) if base else _text(body)
+    row = services.save_template(
+        db.session,
+        actor(),
+        key,
+        text,
+        name=body.name,
+        expires_minutes=body.expires_minutes,
+        now=utcnow(),
+    )
+    return jsonify(template_out(row))

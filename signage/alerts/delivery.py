@@ -1,0 +1,342 @@
+"""Getting alerts onto boards: renditions, fan-out by rooms, receipts, resends.
+
+The alert is committed before anything is emitted (run_after_commit). One emit per targeted room
+carries the whole alert, with a rendition for every display profile among the targeted boards,
+so a player shows it without fetching anything first. Receipts from players are tallied in memory
+and written in one batch per interval; boards that have not confirmed get the alert again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from signage.alerts.models import Alert, AlertDelivery
+from signage.boards.models import Board, BoardStatus
+from signage.boards.telemetry import ONLINE_WITHIN
+from signage.db import run_after_commit, utcnow
+from signage.storage import MediaStore
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/player"
+RESEND_AFTER = timedelta(seconds=5)
+RECEIPT_STATUSES = ("received", "displayed", "cleared")
+ALERT_RED = (176, 0, 0)
+WHITE = (255, 255, 255)
+EXERCISE_LABEL = {"Exercise": "DIỄN TẬP", "Test": "THỬ NGHIỆM"}
+
+Emit = Callable[[str, dict[str, Any], str], None]
+
+
+def socket_emit(event: str, payload: dict[str, Any], room: str) -> None:
+    """Emit on /player to a room (through the message queue when one is configured)."""
+    from signage.realtime import socketio
+
+    socketio.emit(event, payload, to=room, namespace=NAMESPACE)
+
+
+# --- what the boards get -------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def payload(alert: Alert) -> dict[str, Any]:
+    """The `alert` event: everything a player needs to show it (docs/protocol.md)."""
+    from signage.alerts.services import display_mode
+
+    return {
+        "id": alert.id,
+        "version": alert.version,
+        "status": alert.status,
+        "test": alert.is_exercise,
+        "mode": display_mode(alert.urgency, alert.severity, alert.certainty),
+        "category": alert.category,
+        "event": alert.event,
+        "urgency": alert.urgency,
+        "severity": alert.severity.lower(),
+        "certainty": alert.certainty,
+        "headline": alert.headline,
+        "body": alert.description,
+        "instruction": alert.instruction,
+        "sender_name": alert.sender_name,
+        "sent": _iso(alert.sent),
+        "expires_at": _iso(alert.expires),
+        "images": alert.images,
+    }
+
+
+def cancel_payload(alert: Alert) -> dict[str, Any]:
+    """The `alert_cancel` event."""
+    return {"id": alert.id, "version": alert.version}
+
+
+def screen_text(alert: Alert, *, lcd: bool) -> tuple[str, str]:
+    """Headline and body as rendered: LCD adds instruction, issuing agency and time."""
+    from signage.i18n import local_tz
+
+    headline = alert.headline
+    if alert.is_exercise:
+        headline = f"{EXERCISE_LABEL.get(alert.status, alert.status.upper())}: {headline}"
+    if not lcd:
+        return headline, alert.description
+    when = alert.sent.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")
+    footer = " · ".join(p for p in (alert.sender_name, when) if p)
+    body = "\n\n".join(p for p in (alert.description, alert.instruction, footer) if p)
+    return headline, body
+
+
+def render_images(
+    session: Session, alert: Alert, boards: Iterable[Board], store: MediaStore
+) -> None:
+    """Render the current version for every profile among the boards; stored by content hash."""
+    from signage.content.render import render_text
+
+    images: dict[str, Any] = {}
+    for record in {b.profile.key: b.profile for b in boards}.values():
+        profile = record.as_profile()
+        headline, body = screen_text(alert, lcd=not profile.is_led)
+        if profile.is_led:
+            fg, bg = (WHITE, ALERT_RED) if profile.colour_mode == "full" else (ALERT_RED, None)
+        else:
+            fg, bg = WHITE, ALERT_RED
+        stored = store.put(render_text(profile, headline, body, fg=fg, bg=bg).png(), "png")
+        images[profile.key] = {"url": f"/media/{stored.sha256}.png", "sha256": stored.sha256}
+    alert.images = images
+
+
+def rooms(session: Session, alert: Alert, boards: list[Board]) -> list[str]:
+    """The rooms to emit to: the targets' own rooms, or test boards one by one for exercises."""
+    if alert.is_exercise:
+        return [f"board:{b.code}" for b in boards]
+    out = []
+    codes = {b.id: b.code for b in boards}
+    for target in alert.targets:
+        if target.kind == "area":
+            out.append(f"area:{target.target_id}")
+        elif target.kind == "group":
+            out.append(f"group:{target.target_id}")
+        else:
+            code = codes.get(target.target_id) or session.scalar(
+                select(Board.code).where(Board.id == target.target_id)
+            )
+            if code:
+                out.append(f"board:{code}")
+    return list(dict.fromkeys(out))
+
+
+def fan_out(
+    session: Session, alert: Alert, boards: list[Board], *, now: datetime, emit: Emit | None = None
+) -> None:
+    """Record a delivery per board, then emit the alert to the targeted rooms after commit."""
+    have = set(
+        session.scalars(select(AlertDelivery.board_id).where(AlertDelivery.alert_id == alert.id))
+    )
+    new = [b.id for b in boards if b.id not in have]
+    if new:
+        session.execute(
+            AlertDelivery.__table__.insert(),
+            [{"alert_id": alert.id, "board_id": i, "version": 0, "sent_at": now} for i in new],
+        )
+    if have:
+        session.execute(
+            update(AlertDelivery).where(AlertDelivery.alert_id == alert.id).values(sent_at=now)
+        )
+    message, targets = payload(alert), rooms(session, alert, boards)
+    send = emit or socket_emit
+    run_after_commit(session, lambda: [send("alert", message, room) for room in targets])
+
+
+def fan_out_cancel(session: Session, alert: Alert, *, emit: Emit | None = None) -> None:
+    """Tell the targeted boards the alert ended (after commit)."""
+    boards = list(
+        session.scalars(
+            select(Board)
+            .join(AlertDelivery, AlertDelivery.board_id == Board.id)
+            .where(AlertDelivery.alert_id == alert.id)
+        )
+    )
+    message, targets = cancel_payload(alert), rooms(session, alert, boards)
+    send = emit or socket_emit
+    run_after_commit(session, lambda: [send("alert_cancel", message, room) for room in targets])
+
+
+def resend_unconfirmed(
+    session: Session, *, now: datetime, emit: Emit | None = None, limit: int = 5000
+) -> int:
+    """Send active alerts again to online boards that have not displayed the current version.
+
+    Only deliveries sent more than RESEND_AFTER ago; each resend moves `sent_at`, so a board is
+    retried every few seconds until it confirms or goes offline. Returns the number of resends.
+    """
+    d = AlertDelivery
+    stmt = (
+        select(Alert, Board.code, d.board_id)
+        .join(d, d.alert_id == Alert.id)
+        .join(Board, Board.id == d.board_id)
+        .join(BoardStatus, BoardStatus.board_id == d.board_id)
+        .where(
+            Alert.state == "active",
+            Alert.expires > now,
+            (d.displayed_at.is_(None)) | (d.version < Alert.version),
+            d.sent_at <= now - RESEND_AFTER,
+            BoardStatus.last_seen >= now - ONLINE_WITHIN,
+        )
+        .limit(limit)
+    )
+    sends: list[tuple[str, dict[str, Any]]] = []
+    by_alert: dict[int, list[int]] = {}
+    for alert, code, board_id in session.execute(stmt):
+        sends.append((f"board:{code}", payload(alert)))
+        by_alert.setdefault(alert.id, []).append(board_id)
+    for alert_id, ids in by_alert.items():
+        session.execute(
+            update(d).where(d.alert_id == alert_id, d.board_id.in_(ids)).values(sent_at=now)
+        )
+    send = emit or socket_emit
+    run_after_commit(session, lambda: [send("alert", msg, room) for room, msg in sends])
+    return len(sends)
+
+
+# --- receipts ------------------------------------------------------------------------------
+
+
+@dataclass
+class Receipt:
+    """The latest news from one board about one alert."""
+
+    version: int
+    received_at: datetime | None = None
+    displayed_at: datetime | None = None
+    cleared_at: datetime | None = None
+    player_version: str = ""
+
+
+class ReceiptBuffer:
+    """Receipts kept in memory per (alert, board) and written in one batch per interval.
+
+    A flood of receipts costs a dict update each; the buffer holds at most `limit` pairs and
+    drops (and counts) the rest until the next flush.
+    """
+
+    def __init__(self, interval: float = 1.0, limit: int = 200_000) -> None:
+        self.interval = interval
+        self.limit = limit
+        self.dropped = 0
+        self.rejected = 0
+        self._lock = threading.Lock()
+        self._items: dict[tuple[int, int], Receipt] = {}
+        self.last_flush = utcnow()
+
+    def add(
+        self,
+        alert_id: int,
+        board_id: int,
+        version: int,
+        status: str,
+        *,
+        at: datetime,
+        player_version: str = "",
+    ) -> bool:
+        """Keep a receipt; False if the buffer is full."""
+        key = (alert_id, board_id)
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                if len(self._items) >= self.limit:
+                    self.dropped += 1
+                    return False
+                item = self._items[key] = Receipt(version=0)
+            if status == "displayed":  # `version` is the newest version a board has shown
+                item.version = max(item.version, version)
+            if player_version:
+                item.player_version = player_version
+            if status in ("received", "displayed") and item.received_at is None:
+                item.received_at = at
+            if status == "displayed" and item.displayed_at is None:
+                item.displayed_at = at
+            if status == "cleared" and item.cleared_at is None:
+                item.cleared_at = at
+        return True
+
+    def pending(self) -> int:
+        """Pairs waiting to be written."""
+        return len(self._items)
+
+    def due(self, now: datetime) -> bool:
+        """True when the interval has passed since the last flush."""
+        return (now - self.last_flush).total_seconds() >= self.interval
+
+    def flush(self, session: Session, *, now: datetime) -> int:
+        """Write the buffered receipts; those for alerts a board was never sent are rejected."""
+        with self._lock:
+            items, self._items = self._items, {}
+            self.last_flush = now
+        if not items:
+            return 0
+        known: set[tuple[int, int]] = set()
+        alert_ids = sorted({a for a, _ in items})
+        for i in range(0, len(alert_ids), 500):
+            chunk = alert_ids[i : i + 500]
+            known |= {
+                (a, b)
+                for a, b in session.execute(
+                    select(AlertDelivery.alert_id, AlertDelivery.board_id).where(
+                        AlertDelivery.alert_id.in_(chunk)
+                    )
+                )
+            }
+        rows = []
+        for (alert_id, board_id), r in items.items():
+            if (alert_id, board_id) not in known:
+                self.rejected += 1
+                log.warning(
+                    "receipt rejected: alert %s was not sent to board %s", alert_id, board_id
+                )
+                continue
+            rows.append(
+                {
+                    "a": alert_id,
+                    "b": board_id,
+                    "v": r.version,
+                    "rec": r.received_at,
+                    "dis": r.displayed_at,
+                    "clr": r.cleared_at,
+                    "pv": r.player_version,
+                }
+            )
+        if rows:
+            _write_receipts(session, rows)
+        return len(rows)
+
+
+def _write_receipts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany UPDATE: earliest times win, the version only rises."""
+    from sqlalchemy import case, func
+
+    d = AlertDelivery.__table__
+    stmt = (
+        d.update()
+        .where(d.c.alert_id == bindparam("a"), d.c.board_id == bindparam("b"))
+        .values(
+            version=case((d.c.version < bindparam("v"), bindparam("v")), else_=d.c.version),
+            received_at=func.coalesce(
+                d.c.received_at, bindparam("rec", type_=d.c.received_at.type)
+            ),
+            displayed_at=func.coalesce(
+                d.c.displayed_at, bindparam("dis", type_=d.c.displayed_at.type)
+            ),
+            cleared_at=func.coalesce(d.c.cleared_at, bindparam("clr", type_=d.c.cleared_at.type)),
+            player_version=case((bindparam("pv") == "", d.c.player_version), else_=bindparam("pv")),
+        )
+    )
+    session.execute(stmt, rows)
