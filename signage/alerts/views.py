@@ -1,0 +1,313 @@
+"""The emergency console: templates, send form with targets, live progress, history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from signage.accounts.auth import current_actor, current_user, login_required
+from signage.accounts.permissions import scope_paths
+from signage.alerts import services
+from signage.alerts.models import STATUSES, Alert
+from signage.areas.models import Area
+from signage.content import media_store
+from signage.db import db, utcnow
+from signage.errors import DomainError
+from signage.web.access import require_any
+from signage.web.forms import show_domain_error
+from signage.web.paging import page_number, paginate
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+DURATIONS = (30, 60, 180, 360, 720, 1440, 4320)
+STATUS_LABELS = {"Actual": _l("Real alert"), "Exercise": _l("Exercise"), "Test": _l("Test")}
+STATE_LABELS = {
+    "pending_confirmation": _l("Waiting for confirmation"),
+    "active": _l("On air"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+}
+
+
+def _duration_label(minutes: int) -> str:
+    if minutes < 60:
+        return _("%(n)s minutes", n=minutes)
+    if minutes < 1440:
+        return _("%(n)s hours", n=minutes // 60)
+    return _("%(n)s days", n=minutes // 1440)
+
+
+class SendForm(FlaskForm):
+    """The text of an alert; targets come from the checkboxes and code fields."""
+
+    headline = StringField(_l("Headline"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    instruction = TextAreaField(
+        _l("What residents must do"), validators=[Optional(), Length(max=4000)]
+    )
+    sender_name = StringField(_l("Issuing agency"), validators=[Optional(), Length(max=200)])
+    duration = SelectField(_l("Ends after"), coerce=int)
+    status = SelectField(_l("Kind"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES])
+    groups = StringField(
+        _l("Group codes (comma-separated)"), validators=[Optional(), Length(max=2000)]
+    )
+    boards = StringField(
+        _l("Board codes (comma-separated)"), validators=[Optional(), Length(max=20000)]
+    )
+
+
+class UpdateForm(FlaskForm):
+    """New text for an alert on air."""
+
+    headline = StringField(_l("Headline"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    instruction = TextAreaField(
+        _l("What residents must do"), validators=[Optional(), Length(max=4000)]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button with a CSRF token (confirm, cancel)."""
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in (text or "").replace("\n", ",").split(",") if c.strip()]
+
+
+def target_areas(user: Any) -> list[tuple[Area, list[Area]]]:
+    """The user's alert areas, each with its child areas, for the target checkboxes."""
+    out = []
+    for path in scope_paths(user, "alert.send"):
+        area = db.session.scalar(select(Area).where(Area.path == path))
+        if area is None:
+            continue
+        children = list(
+            db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.code))
+        )
+        out.append((area, children))
+    return out
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """Templates to start from, alerts on air, and the history."""
+    me = current_user()
+    require_any(me, "alert.view")
+    stmt = services.visible_alerts(me)
+    live = list(
+        db.session.scalars(stmt.where(Alert.state.in_(("active", "pending_confirmation")))).unique()
+    )
+    page = paginate(
+        db.session,
+        stmt.where(Alert.state.in_(("cancelled", "expired"))),
+        page_number(request.args.get("page")),
+        25,
+    )
+    now = utcnow()
+    counts = {a.id: services.progress(db.session, a, now=now) for a in live}
+    return render_template(
+        "alerts/index.html",
+        title=_("Emergency alerts"),
+        templates=services.templates(db.session),
+        live=live,
+        counts=counts,
+        page=page,
+        states=STATE_LABELS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """Send an alert from a template: adjust the text, pick targets, send."""
+    me = current_user()
+    require_any(me, "alert.send")
+    key = request.values.get("template", "")
+    try:
+        template = services.template_by_key(db.session, key) if key else None
+    except DomainError:
+        abort(404)
+    form = SendForm()
+    form.duration.choices = [SelectChoice(m, _duration_label(m)) for m in DURATIONS]
+    areas = target_areas(me)
+    if request.method == "GET" and template is not None:
+        form.headline.data = template.headline
+        form.description.data = template.description
+        form.instruction.data = template.instruction
+        form.duration.data = (
+            template.expires_minutes if template.expires_minutes in DURATIONS else 360
+        )
+    chosen = (
+        request.form.getlist("areas")
+        if request.method == "POST"
+        else ([areas[0][0].code] if len(areas) == 1 else [])
+    )
+    error = None
+    if form.validate_on_submit():
+        session, now = db.session, utcnow()
+        try:
+            text = (
+                services.text_from_template(template)
+                if template is not None
+                else services.AlertText(event=_("Emergency"), headline="")
+            )
+            for name in ("headline", "description", "instruction", "sender_name"):
+                setattr(text, name, getattr(form, name).data or "")
+            targets = services.resolve_targets(
+                session,
+                me,
+                areas=chosen,
+                groups=_codes(form.groups.data),
+                boards=_codes(form.boards.data),
+            )
+            alert = services.create_alert(
+                session,
+                current_actor(),
+                text,
+                targets,
+                expires=now + timedelta(minutes=form.duration.data),
+                now=now,
+                store=media_store(),
+                settings=current_app.config["SIGNAGE"],
+                status=form.status.data,
+                template=template,
+            )
+        except DomainError as exc:
+            error = show_domain_error(form, exc)
+        else:
+            if alert.state == "pending_confirmation":
+                flash(_("The alert waits for a second operator to confirm it."), "warning")
+            else:
+                flash(_("The alert is on air."), "success")
+            return redirect(url_for("alerts.detail", alert_id=alert.id))
+    elif request.method == "POST":
+        error = _("Check the fields marked in red.")
+    return (
+        render_template(
+            "alerts/new.html",
+            title=_("Send an alert"),
+            form=form,
+            template=template,
+            areas=areas,
+            chosen=set(chosen),
+            error=error,
+        ),
+        422 if error else 200,
+    )
+
+
+def _alert_or_404(alert_id: int) -> Alert:
+    try:
+        return services.get_alert(db.session, current_user(), alert_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.get("/<int:alert_id>")
+@login_required
+def detail(alert_id: int) -> ResponseReturnValue:
+    """Live progress: counts and the boards that have not displayed it yet."""
+    alert = _alert_or_404(alert_id)
+    form = UpdateForm(obj=alert)
+    return _detail(alert, form)
+
+
+def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200) -> Any:
+    now = utcnow()
+    me = current_user()
+    return (
+        render_template(
+            "alerts/detail.html",
+            title=alert.headline,
+            alert=alert,
+            counts=services.progress(db.session, alert, now=now),
+            missing=services.not_displayed(db.session, alert),
+            now=now,
+            form=form,
+            action=ActionForm(),
+            states=STATE_LABELS,
+            statuses=STATUS_LABELS,
+            mode=services.display_mode(alert.urgency, alert.severity, alert.certainty),
+            may_confirm=alert.state == "pending_confirmation"
+            and me is not None
+            and me.id != alert.created_by_id,
+            error=error,
+        ),
+        status,
+    )
+
+
+def _act(alert_id: int, do: Any, done: Any) -> ResponseReturnValue:
+    alert = _alert_or_404(alert_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        do(alert)
+    except DomainError as exc:
+        return _detail(alert, UpdateForm(obj=alert), show_domain_error(None, exc), 409)
+    flash(done, "success")
+    return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+
+@bp.post("/<int:alert_id>/confirm")
+@login_required
+def confirm(alert_id: int) -> ResponseReturnValue:
+    """Second operator's confirmation."""
+    return _act(
+        alert_id,
+        lambda a: services.confirm_alert(
+            db.session, current_actor(), a, now=utcnow(), store=media_store()
+        ),
+        _("Confirmed: the alert is on air."),
+    )
+
+
+@bp.post("/<int:alert_id>/cancel")
+@login_required
+def cancel(alert_id: int) -> ResponseReturnValue:
+    """End the alert now."""
+    return _act(
+        alert_id,
+        lambda a: services.cancel_alert(db.session, current_actor(), a, now=utcnow()),
+        _("The alert was cancelled; boards return to their programme."),
+    )
+
+
+@bp.post("/<int:alert_id>/update")
+@login_required
+def update(alert_id: int) -> ResponseReturnValue:
+    """New text: every targeted board switches to the new version."""
+    alert = _alert_or_404(alert_id)
+    form = UpdateForm()
+    if not form.validate_on_submit():
+        return _detail(alert, form, _("Check the fields marked in red."), 422)
+    text = services.AlertText(
+        **{n: getattr(alert, n) for n in services.AlertText.__dataclass_fields__}
+    )
+    text.headline = form.headline.data or ""
+    text.description = form.description.data or ""
+    text.instruction = form.instruction.data or ""
+    try:
+        services.update_alert(
+            db.session,
+            current_actor(),
+            alert,
+            text,
+            expires=None,
+            now=utcnow(),
+            store=media_store(),
+        )
+    except DomainError as exc:
+        return _detail(alert, form, show_domain_error(form, exc), 422)
+    flash(_("Updated: boards show the new text."), "success")
+    return redirect(url_for("alerts.detail", alert_id=alert.id))

@@ -1,0 +1,123 @@
+"""The emergency console: three clicks from home, two-person rule, progress, cancel."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from signage.alerts.models import Alert
+from tests.alerts.conftest import alert_count
+from tests.conftest import login
+from tests.realtime.conftest import events
+from tests.web.conftest import csrf_token, text
+
+
+def links(html: str, pattern: str) -> list[str]:
+    return [m.replace("&amp;", "&") for m in re.findall(rf'href="({pattern}[^"]*)"', html)]
+
+
+def test_three_clicks_from_home_put_a_template_alert_on_air(
+    client, session, hk_operator, boards, players
+):
+    login(client, "hk-operator")
+    home = text(client.get("/"))
+    assert 'id="emergency-button"' in home
+    (console,) = set(links(home, "/alerts/"))  # click 1 (the button; the menu has it too)
+    page = text(client.get(console))
+    storm = [u for u in links(page, "/alerts/new") if "template=storm" in u][0]  # click 2
+    form = text(client.get(storm))
+    assert "CẢNH BÁO BÃO KHẨN CẤP" in form
+    assert re.search(r'value="00070" id="area-00070" checked', form)  # their only area
+    data = {
+        "csrf_token": csrf_token(client, storm),
+        "headline": "CẢNH BÁO BÃO KHẨN CẤP",
+        "description": "Bão số 3 đổ bộ.",
+        "instruction": "Ở trong nhà.",
+        "sender_name": "UBND phường Hoàn Kiếm",
+        "duration": "360",
+        "status": "Actual",
+        "areas": ["00070"],
+        "groups": "",
+        "boards": "",
+    }
+    resp = client.post(storm, data=data)  # click 3: send
+    assert resp.status_code == 302
+    alert = session.scalar(select(Alert))
+    assert alert.state == "active" and alert.sender_name == "UBND phường Hoàn Kiếm"
+    assert [a["id"] for a in events(players["hk"], "alert")] == [alert.id]
+    detail = text(client.get(resp.headers["Location"]))
+    assert 'data-count="targeted">3<' in detail and "HK-LCD" in detail
+
+
+def test_missing_csrf_or_outside_targets_change_nothing(client, session, hk_operator, boards):
+    login(client, "hk-operator")
+    url = "/alerts/new?template=storm"
+    base = {"headline": "X", "duration": "360", "status": "Actual", "areas": ["00070"]}
+    assert client.post(url, data=base).status_code == 400
+    resp = client.post(url, data={**base, "areas": ["31"], "csrf_token": csrf_token(client, url)})
+    assert resp.status_code == 422
+    assert "Thành phố Hải Phòng" in text(resp)
+    resp = client.post(url, data={**base, "areas": [], "csrf_token": csrf_token(client, url)})
+    assert resp.status_code == 422 and "at least one area" in text(resp)
+    assert client.get("/alerts/new?template=nope").status_code == 404
+    assert alert_count(session) == 0
+
+
+def test_viewers_see_alerts_but_cannot_send(client, factory, session, tree, boards):
+    factory.user("vw", ("viewer", tree["hn"]), locale="en")
+    login(client, "vw")
+    assert 'id="emergency-button"' not in text(client.get("/"))
+    assert client.get("/alerts/").status_code == 200
+    assert client.get("/alerts/new").status_code == 403
+
+
+def test_second_operator_confirms_in_the_console(
+    app, client, session, hn_operator, hn_operator2, boards, players
+):
+    login(client, "hn-operator")
+    url = "/alerts/new?template=flood"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "headline": "CẢNH BÁO LŨ",
+        "duration": "720",
+        "status": "Actual",
+        "areas": ["01"],
+    }
+    resp = client.post(url, data=data)
+    assert resp.status_code == 302
+    alert = session.scalar(select(Alert))
+    assert alert.state == "pending_confirmation"
+    page = text(client.get(resp.headers["Location"]))
+    assert 'id="confirm-button"' not in page  # not for the person who created it
+    other = app.test_client()
+    login(other, "hn-operator2")
+    detail = f"/alerts/{alert.id}"
+    assert 'id="confirm-button"' in text(other.get(detail))
+    resp = other.post(f"{detail}/confirm", data={"csrf_token": csrf_token(other, detail)})
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(Alert, alert.id).state == "active"
+    assert len(events(players["hk"], "alert")) == 1
+
+
+def test_update_and_cancel_from_the_detail_page(client, session, hk_operator, boards, players):
+    login(client, "hk-operator")
+    url = "/alerts/new?template=fire"
+    data = {"csrf_token": csrf_token(client, url), "headline": "CHÁY", "duration": "180",
+            "status": "Actual", "areas": ["00070"]}  # fmt: skip
+    detail = client.post(url, data=data).headers["Location"]
+    events(players["hk"], "alert")
+    resp = client.post(
+        f"{detail}/update",
+        data={"csrf_token": csrf_token(client, detail), "headline": "CHÁY LỚN", "description": ""},
+    )
+    assert resp.status_code == 302
+    assert [a["headline"] for a in events(players["hk"], "alert")] == ["CHÁY LỚN"]
+    resp = client.post(f"{detail}/cancel", data={"csrf_token": csrf_token(client, detail)})
+    assert resp.status_code == 302
+    assert len(events(players["hk"], "alert_cancel")) == 1
+    page = text(client.get(detail))
+    assert 'id="cancel-button"' not in page
+    again = client.post(f"{detail}/cancel", data={"csrf_token": csrf_token(client, detail)})
+    assert again.status_code == 409
