@@ -1,0 +1,111 @@
+"""Real `signage` processes for end-to-end tests: one instance directory, any number of servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+SIGNAGE = Path(sys.executable).parent / "signage"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Instance:
+    """An installation in a temp directory: SQLite database, media, logs, extra environment."""
+
+    def __init__(self, root: Path, **env: str) -> None:
+        self.root = root
+        self.log_path = root / "signage.log"
+        self.env = {
+            **os.environ,
+            "SIGNAGE_INSTANCE_DIR": str(root / "instance"),
+            "SIGNAGE_MEDIA_DIR": str(root / "media"),
+            "SIGNAGE_DATABASE_URL": f"sqlite:///{root / 'instance' / 'signage.db'}",
+            "SIGNAGE_MESSAGE_QUEUE": "",
+            "SIGNAGE_RATELIMIT_STORAGE": "memory://",
+            **env,
+        }
+        self.procs: list[subprocess.Popen] = []
+
+    def run(self, *args: str, timeout: float = 300) -> str:
+        """Run a `signage` command to completion; its stdout (fails loudly with the log)."""
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            done = subprocess.run(  # noqa: S603 - our own console script
+                [str(SIGNAGE), *args],
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                timeout=timeout,
+            )
+        if done.returncode != 0:
+            raise RuntimeError(f"signage {' '.join(args)} failed:\n{self.log_path.read_text()}")
+        return done.stdout
+
+    def serve(self, port: int | None = None, **env: str) -> str:
+        """Start `signage serve` on a free port; its base URL once it answers."""
+        port = port or free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(  # noqa: S603
+            [str(SIGNAGE), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env={**self.env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        proc.log = log  # type: ignore[attr-defined]
+        self.procs.append(proc)
+        wait_until_up(url, proc, self.log_path)
+        return url
+
+    def stop(self) -> None:
+        """Terminate every server this instance started."""
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+            proc.log.close()  # type: ignore[attr-defined]
+        self.procs.clear()
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    """Poll the sign-in page until the server answers (or fail with its log)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2) as resp:  # noqa: S310
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer on {url} within {timeout}s:\n{log_path.read_text()}")
+
+
+def eventually(check, timeout: float = 30, interval: float = 0.2):  # noqa: ANN001, ANN201
+    """Call check() until it returns something truthy; that value (or AssertionError)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
