@@ -1,0 +1,1 @@
+"""Emergency alerts: console and CAP alerts, fan-out to boards, receipts."""
