@@ -115,7 +115,7 @@ def format_time(dt: datetime) -> str:
 def to_xml(message: CapMessage) -> bytes:
     """The message as a UTF-8 CAP 1.2 document that passes validate(), or CapError."""
     problems: list[dict[str, str]] = []
-    alert = ET.Element(f"{{{CAP12}}}alert")
+    alert = ET.Element("alert", xmlns=CAP12)
     _add(alert, "identifier", message.identifier)
     _add(alert, "sender", message.sender)
     _add_time(alert, "sent", message.sent, "sent", problems)
@@ -133,14 +133,14 @@ def to_xml(message: CapMessage) -> bytes:
         _add_info(alert, info, f"info[{i}]", problems)
     if problems:
         raise CapError(problems)
-    data = _document(alert, CAP12)
+    data = _document(alert)
     validate(data)
     return data
 
 
 def _add_info(alert: ET.Element, info: CapInfo, field: str, problems: list) -> None:
     """Append one <info> in XSD order."""
-    elem = ET.SubElement(alert, f"{{{CAP12}}}info")
+    elem = ET.SubElement(alert, "info")
     _add(elem, "language", info.language or "en-US")
     for category in info.categories:
         _add(elem, "category", category)
@@ -155,14 +155,14 @@ def _add_info(alert: ET.Element, info: CapInfo, field: str, problems: list) -> N
     for name in ("headline", "description", "instruction", "web"):
         _add(elem, name, getattr(info, name), optional=True)
     for area in info.areas:
-        area_elem = ET.SubElement(elem, f"{{{CAP12}}}area")
+        area_elem = ET.SubElement(elem, "area")
         _add(area_elem, "areaDesc", area.desc)
         for ring in area.polygons:
             _add(area_elem, "polygon", " ".join(f"{_num(lat)},{_num(lon)}" for lat, lon in ring))
         for lat, lon, radius in area.circles:
             _add(area_elem, "circle", f"{_num(lat)},{_num(lon)} {_num(radius)}")
         for value_name, value in area.geocodes:
-            geocode = ET.SubElement(area_elem, f"{{{CAP12}}}geocode")
+            geocode = ET.SubElement(area_elem, "geocode")
             _add(geocode, "valueName", value_name)
             _add(geocode, "value", value)
 
@@ -176,7 +176,7 @@ def xml_text(text: str) -> str:
 def _add(parent: ET.Element, name: str, value: str, *, optional: bool = False) -> None:
     if optional and not value:
         return
-    ET.SubElement(parent, f"{{{CAP12}}}{name}").text = xml_text(str(value))
+    ET.SubElement(parent, name).text = xml_text(str(value))
 
 
 def _time_text(value: datetime, field: str, problems: list) -> str:
@@ -208,36 +208,36 @@ def atom_feed(
     updated: datetime,
 ) -> bytes:
     """An Atom 1.0 feed with one entry per (message, absolute URL of its CAP document)."""
-    feed = ET.Element(f"{{{ATOM}}}feed")
+    feed = ET.Element("feed", xmlns=ATOM)
     _atom(feed, "id", feed_id)
     _atom(feed, "title", title)
     _atom(feed, "updated", format_time(updated))
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=xml_text(self_url))
-    _atom(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", title)
+    ET.SubElement(feed, "link", rel="self", href=xml_text(self_url))
+    _atom(ET.SubElement(feed, "author"), "name", title)
     for message, url in entries:
         first = message.infos[0] if message.infos else None
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        entry = ET.SubElement(feed, "entry")
         _atom(entry, "id", url)
         headline = (first.headline or first.event) if first else ""
         _atom(entry, "title", headline or f"{message.msg_type} {message.identifier}")
         _atom(entry, "updated", format_time(message.sent))
-        author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        author = ET.SubElement(entry, "author")
         _atom(author, "name", (first.sender_name if first else "") or message.sender)
         link = {"rel": "alternate", "type": "application/cap+xml", "href": xml_text(url)}
-        ET.SubElement(entry, f"{{{ATOM}}}link", link)
+        ET.SubElement(entry, "link", link)
         summary = (first.description or first.event) if first else message.note
         _atom(entry, "summary", summary or message.msg_type)
-    return _document(feed, ATOM)
+    return _document(feed)
 
 
-def _document(root: ET.Element, namespace: str) -> bytes:
-    """UTF-8 bytes with the declaration and `namespace` as the default namespace."""
-    body = ET.tostring(root, encoding="unicode", default_namespace=namespace)
+def _document(root: ET.Element) -> bytes:
+    """UTF-8 bytes with the XML declaration; the root carries its namespace as plain xmlns."""
+    body = ET.tostring(root, encoding="unicode")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body.encode("utf-8")
 
 
 def _atom(parent: ET.Element, name: str, text: str) -> None:
-    ET.SubElement(parent, f"{{{ATOM}}}{name}").text = xml_text(text)
+    ET.SubElement(parent, name).text = xml_text(text)
 
 
 def _checked_root(data: bytes) -> ET.Element:
