@@ -294,15 +294,19 @@ def _rule_problems(root: ET.Element, paths: dict[int, str]) -> list[dict[str, st
         _, reasons = rules.parse_references(references.text or "")
         problems += [rules.problem("references", reason) for reason in reasons]
     if msg_type in ("Update", "Cancel") and (references is None or not (references.text or "")):
-        msg = f"A {msg_type} message must name the message(s) it replaces in <references>."
+        msg = f"{_a(msg_type)} message must name the message(s) it replaces in <references>."
         problems.append(rules.problem("references", msg))
     infos = _children(root, "info")
     if msg_type in ("Alert", "Update") and not infos:
-        msg = f"An {msg_type} message needs at least one <info> block."
+        msg = f"{_a(msg_type)} message needs at least one <info> block."
         problems.append(rules.problem("info", msg))
     for info in infos:
         problems += _info_problems(info, sent, paths)
     return problems
+
+
+def _a(word: str) -> str:
+    return f"An {word}" if word[:1] in "AEIOU" else f"A {word}"
 
 
 def _info_problems(info: ET.Element, sent: datetime | None, paths: dict[int, str]) -> list:

@@ -159,12 +159,27 @@ def schema_problems(root: ET.Element, paths: dict[int, str]) -> list[Problem]:
     return problems
 
 
+_MISPLACED = re.compile(
+    r"Unexpected child with tag '(\w+)' at position \d+\.(?: Tag '(\w+)' expected\.)?"
+)
+_INCOMPLETE = re.compile(r"The content of element '(\w+)' is not complete\. Tag '(\w+)' expected\.")
+
+
 def _schema_message(error: xmlschema.XMLSchemaValidationError) -> str:
-    """The validator's reason, without namespaces, as a sentence."""
+    """The validator's reason as a sentence about CAP elements, without namespaces."""
     reason = str(error.reason or error.message or "does not match the CAP 1.2 schema")
     reason = reason.replace("{" + CAP12 + "}", "").replace("cap:", "")
-    reason = reason[0].upper() + reason[1:]
-    reason = shorten(reason, 300)
+    parent = local_name(error.elem.tag) if error.elem is not None else "alert"
+    if match := _MISPLACED.fullmatch(reason):
+        found, expected = match.groups()
+        if expected:
+            return f"<{parent}> is missing <{expected}> (or it is out of order): found <{found}>."
+        return f"<{parent}> does not allow <{found}> here (unknown element or wrong order)."
+    if match := _INCOMPLETE.fullmatch(reason):
+        return f"<{match.group(1)}> is incomplete: <{match.group(2)}> is missing."
+    if isinstance(error.obj, str):
+        reason = f"'{shorten(error.obj.strip(), 40)}': {reason}"
+    reason = shorten(reason[0].upper() + reason[1:], 300)
     return reason if reason.endswith(".") else reason + "."
 
 
