@@ -27,6 +27,7 @@ from signage.alerts.cap_rules import CAP12
 log = logging.getLogger(__name__)
 
 MAX_CAP_BYTES = 256 * 1024
+MAX_PROBLEMS = 50  # enough to fix a message; a hostile one could otherwise yield thousands
 ATOM = "http://www.w3.org/2005/Atom"
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -256,6 +257,10 @@ def _checked_root(data: bytes) -> ET.Element:
     # Our message on a bad dateTime is clearer than the XSD's pattern; keep one per field.
     problems = [p for p in rules.schema_problems(root, paths) if p["field"] not in own_fields]
     problems += own
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        summary = rules.problem("alert", f"… and {more:,} more problems of the same kinds.")
+        problems = [*problems[:MAX_PROBLEMS], summary]
     if problems:
         raise CapError(problems)
     return root

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - only for the ParseError type and Element
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 
 import defusedxml.ElementTree as DET
@@ -179,7 +179,7 @@ def _schema_message(error: xmlschema.XMLSchemaValidationError) -> str:
         return f"<{match.group(1)}> is incomplete: <{match.group(2)}> is missing."
     if isinstance(error.obj, str):
         reason = f"'{shorten(error.obj.strip(), 40)}': {reason}"
-    reason = shorten(reason[0].upper() + reason[1:], 300)
+    reason = shorten(reason[:1].upper() + reason[1:], 300)
     return reason if reason.endswith(".") else reason + "."
 
 
@@ -189,9 +189,13 @@ def parse_time(text: str) -> tuple[datetime | None, str | None]:
     shown = shorten(value, 40)
     if _CAP_TIME.fullmatch(value):
         try:
-            return datetime.fromisoformat(value), None
+            parsed = datetime.fromisoformat(value)
+            parsed.astimezone(UTC)  # years 1 and 9999 can overflow once the offset is applied
         except ValueError:
             return None, f"'{shown}' is not a valid date and time."
+        except OverflowError:
+            return None, f"'{shown}' is out of the range of dates this server can handle."
+        return parsed, None
     if value.endswith(("Z", "z")) and _NAIVE_TIME.fullmatch(value[:-1]):
         return None, (
             f"'{shown}' ends in 'Z', which CAP 1.2 does not allow; "

@@ -241,3 +241,16 @@ def test_huge_attribute_over_the_limit() -> None:
     )
 
     assert "limit is" in problem_for(data, "document")
+
+
+def test_thousands_of_problems_are_summarised() -> None:
+    area = "<area><areaDesc>x</areaDesc><circle>1,1 -1</circle></area>"
+    data = storm(("<area>", area * 3000 + "<area>"))
+
+    problems = problems_of(data)
+
+    assert len(problems) == 51
+    assert problems[-1] == {
+        "field": "alert",
+        "message": "… and 2,950 more problems of the same kinds.",
+    }

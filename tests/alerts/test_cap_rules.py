@@ -162,6 +162,13 @@ def test_impossible_date() -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+07:00", "9999-12-31T23:00:00-07:00"])
+def test_datetime_at_the_edge_of_the_calendar(value: str) -> None:
+    data = storm(("<onset>2026-11-24T12:00:00+07:00</onset>", f"<onset>{value}</onset>"))
+
+    assert "out of the range" in problem_for(data, "info[0].onset")
+
+
 def test_expires_before_sent() -> None:
     data = storm(
         ("<effective>2026-11-24T08:00:00+07:00</effective>", ""),
