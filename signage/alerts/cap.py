@@ -1,8 +1,9 @@
 """CAP 1.2 (OASIS Common Alerting Protocol): parse safely, validate, publish as CAP and Atom.
 
-Decisions (see tests/alerts/test_cap.py):
-- Every dateTime needs an explicit numeric offset; "Z" and naive values are refused, as CAP 1.2
-  §3.3.2 and the XSD pattern say. The four OASIS examples all use offsets and parse unchanged.
+Decisions (each pinned by a test under tests/alerts/):
+- Every dateTime needs an explicit numeric offset; "Z" and naive values are refused. CAP 1.2
+  §3.3.2 says 'Alphabetic timezone designators such as "Z" MUST NOT be used' (UTC is "-00:00"),
+  and the XSD pattern agrees. The four OASIS examples all use offsets and parse unchanged.
 - `references` is required on Update and Cancel. On other message types it is optional, but when
   present it is still checked and returned; consumers act on it only for Update and Cancel.
 - `sent` (and each reference's sent) keeps the sender's offset, so republished CAP matches what
@@ -252,7 +253,7 @@ def _checked_root(data: bytes) -> ET.Element:
     if problems:
         raise CapError(problems)
     paths = rules.field_paths(root)
-    own = _rule_problems(root, paths)
+    own = rules.rule_problems(root, paths)
     own_fields = {p["field"] for p in own}
     # Our message on a bad dateTime is clearer than the XSD's pattern; keep one per field.
     problems = [p for p in rules.schema_problems(root, paths) if p["field"] not in own_fields]
@@ -266,83 +267,8 @@ def _checked_root(data: bytes) -> ET.Element:
     return root
 
 
-def _child(elem: ET.Element, name: str) -> ET.Element | None:
-    return elem.find(f"{{{CAP12}}}{name}")
-
-
-def _children(elem: ET.Element, name: str) -> list[ET.Element]:
-    return elem.findall(f"{{{CAP12}}}{name}")
-
-
-def _text(elem: ET.Element, name: str, default: str = "") -> str:
-    child = _child(elem, name)
-    return child.text or "" if child is not None else default
-
-
-def _rule_problems(root: ET.Element, paths: dict[int, str]) -> list[dict[str, str]]:
-    """The CAP 1.2 rules the XSD cannot express."""
-    problems = []
-    for name in ("identifier", "sender"):
-        elem = _child(root, name)
-        reason = rules.check_identity(name, elem.text or "") if elem is not None else None
-        if reason:
-            problems.append(rules.problem(name, reason))
-    sent_elem = _child(root, "sent")
-    sent = None
-    if sent_elem is not None:
-        sent, reason = rules.parse_time(sent_elem.text or "")
-        if reason:
-            problems.append(rules.problem("sent", reason))
-    msg_type = _text(root, "msgType")
-    references = _child(root, "references")
-    if references is not None:
-        _, reasons = rules.parse_references(references.text or "")
-        problems += [rules.problem("references", reason) for reason in reasons]
-    if msg_type in ("Update", "Cancel") and (references is None or not (references.text or "")):
-        msg = f"{_a(msg_type)} message must name the message(s) it replaces in <references>."
-        problems.append(rules.problem("references", msg))
-    infos = _children(root, "info")
-    if msg_type in ("Alert", "Update") and not infos:
-        msg = f"{_a(msg_type)} message needs at least one <info> block."
-        problems.append(rules.problem("info", msg))
-    for info in infos:
-        problems += _info_problems(info, sent, paths)
-    return problems
-
-
-def _a(word: str) -> str:
-    return f"An {word}" if word[:1] in "AEIOU" else f"A {word}"
-
-
-def _info_problems(info: ET.Element, sent: datetime | None, paths: dict[int, str]) -> list:
-    problems, times = [], {}
-    for name in ("effective", "onset", "expires"):
-        elem = _child(info, name)
-        if elem is not None:
-            times[name], reason = rules.parse_time(elem.text or "")
-            if reason:
-                problems.append(rules.problem(paths[id(elem)], reason))
-    expires, effective = times.get("expires"), times.get("effective")
-    if expires is not None:
-        field = paths[id(_child(info, "expires"))]
-        if sent is not None and expires < sent:
-            problems.append(rules.problem(field, "The alert expires before it was sent."))
-        elif effective is not None and expires < effective:
-            problems.append(rules.problem(field, "The alert expires before it takes effect."))
-    for area in _children(info, "area"):
-        for elem in _children(area, "polygon"):
-            _, reason = rules.parse_polygon(elem.text or "")
-            if reason:
-                problems.append(rules.problem(paths[id(elem)], reason))
-        for elem in _children(area, "circle"):
-            _, reason = rules.parse_circle(elem.text or "")
-            if reason:
-                problems.append(rules.problem(paths[id(elem)], reason))
-    return problems
-
-
 def _utc(elem: ET.Element, name: str) -> datetime | None:
-    child = _child(elem, name)
+    child = rules.child(elem, name)
     if child is None:
         return None
     value, _ = rules.parse_time(child.text or "")
@@ -351,48 +277,51 @@ def _utc(elem: ET.Element, name: str) -> datetime | None:
 
 def _build(root: ET.Element) -> CapMessage:
     """The dataclasses for a root that passed every check."""
-    sent, _ = rules.parse_time(_text(root, "sent"))
+    sent, _ = rules.parse_time(rules.text_of(root, "sent"))
     assert sent is not None  # checked
-    references, _ = rules.parse_references(_text(root, "references"))
+    references, _ = rules.parse_references(rules.text_of(root, "references"))
     return CapMessage(
-        identifier=_text(root, "identifier"),
-        sender=_text(root, "sender"),
+        identifier=rules.text_of(root, "identifier"),
+        sender=rules.text_of(root, "sender"),
         sent=sent,
-        status=_text(root, "status"),
-        msg_type=_text(root, "msgType"),
-        scope=_text(root, "scope"),
+        status=rules.text_of(root, "status"),
+        msg_type=rules.text_of(root, "msgType"),
+        scope=rules.text_of(root, "scope"),
         references=references,
-        note=_text(root, "note"),
-        infos=tuple(_build_info(info) for info in _children(root, "info")),
+        note=rules.text_of(root, "note"),
+        infos=tuple(_build_info(info) for info in rules.children(root, "info")),
     )
 
 
 def _build_info(info: ET.Element) -> CapInfo:
     return CapInfo(
-        language=_text(info, "language", "en-US") or "en-US",
-        categories=tuple(c.text or "" for c in _children(info, "category")),
-        event=_text(info, "event"),
-        urgency=_text(info, "urgency"),
-        severity=_text(info, "severity"),
-        certainty=_text(info, "certainty"),
-        headline=_text(info, "headline"),
-        description=_text(info, "description"),
-        instruction=_text(info, "instruction"),
-        web=_text(info, "web"),
-        sender_name=_text(info, "senderName"),
+        language=rules.text_of(info, "language", "en-US") or "en-US",
+        categories=tuple(c.text or "" for c in rules.children(info, "category")),
+        event=rules.text_of(info, "event"),
+        urgency=rules.text_of(info, "urgency"),
+        severity=rules.text_of(info, "severity"),
+        certainty=rules.text_of(info, "certainty"),
+        headline=rules.text_of(info, "headline"),
+        description=rules.text_of(info, "description"),
+        instruction=rules.text_of(info, "instruction"),
+        web=rules.text_of(info, "web"),
+        sender_name=rules.text_of(info, "senderName"),
         effective=_utc(info, "effective"),
         onset=_utc(info, "onset"),
         expires=_utc(info, "expires"),
-        areas=tuple(_build_area(area) for area in _children(info, "area")),
+        areas=tuple(_build_area(area) for area in rules.children(info, "area")),
     )
 
 
 def _build_area(area: ET.Element) -> CapArea:
-    polygons = tuple(rules.parse_polygon(p.text or "")[0] for p in _children(area, "polygon"))
-    circles = tuple(rules.parse_circle(c.text or "")[0] for c in _children(area, "circle"))
-    geocodes = tuple((_text(g, "valueName"), _text(g, "value")) for g in _children(area, "geocode"))
+    polygons = tuple(rules.parse_polygon(p.text or "")[0] for p in rules.children(area, "polygon"))
+    circles = tuple(rules.parse_circle(c.text or "")[0] for c in rules.children(area, "circle"))
+    geocodes = tuple(
+        (rules.text_of(g, "valueName"), rules.text_of(g, "value"))
+        for g in rules.children(area, "geocode")
+    )
     return CapArea(
-        desc=_text(area, "areaDesc"),
+        desc=rules.text_of(area, "areaDesc"),
         geocodes=geocodes,
         polygons=tuple(p for p in polygons if p is not None),
         circles=tuple(c for c in circles if c is not None),

@@ -279,3 +279,81 @@ def parse_references(text: str) -> tuple[tuple[tuple[str, str, datetime], ...], 
             continue
         references.append((sender, identifier, sent))
     return tuple(references), reasons
+
+
+def child(elem: ET.Element, name: str) -> ET.Element | None:
+    """The first CAP child element called name, if any."""
+    return elem.find(f"{{{CAP12}}}{name}")
+
+
+def children(elem: ET.Element, name: str) -> list[ET.Element]:
+    """Every CAP child element called name."""
+    return elem.findall(f"{{{CAP12}}}{name}")
+
+
+def text_of(elem: ET.Element, name: str, default: str = "") -> str:
+    """The text of the first CAP child called name ("" if empty, default if absent)."""
+    found = child(elem, name)
+    return found.text or "" if found is not None else default
+
+
+def rule_problems(root: ET.Element, paths: dict[int, str]) -> list[dict[str, str]]:
+    """The CAP 1.2 rules the XSD cannot express."""
+    problems = []
+    for name in ("identifier", "sender"):
+        elem = child(root, name)
+        reason = check_identity(name, elem.text or "") if elem is not None else None
+        if reason:
+            problems.append(problem(name, reason))
+    sent_elem = child(root, "sent")
+    sent = None
+    if sent_elem is not None:
+        sent, reason = parse_time(sent_elem.text or "")
+        if reason:
+            problems.append(problem("sent", reason))
+    msg_type = text_of(root, "msgType")
+    references = child(root, "references")
+    if references is not None:
+        _, reasons = parse_references(references.text or "")
+        problems += [problem("references", reason) for reason in reasons]
+    if msg_type in ("Update", "Cancel") and (references is None or not (references.text or "")):
+        msg = f"{_a(msg_type)} message must name the message(s) it replaces in <references>."
+        problems.append(problem("references", msg))
+    infos = children(root, "info")
+    if msg_type in ("Alert", "Update") and not infos:
+        msg = f"{_a(msg_type)} message needs at least one <info> block."
+        problems.append(problem("info", msg))
+    for info in infos:
+        problems += _info_problems(info, sent, paths)
+    return problems
+
+
+def _a(word: str) -> str:
+    return f"An {word}" if word[:1] in "AEIOU" else f"A {word}"
+
+
+def _info_problems(info: ET.Element, sent: datetime | None, paths: dict[int, str]) -> list:
+    problems, times = [], {}
+    for name in ("effective", "onset", "expires"):
+        elem = child(info, name)
+        if elem is not None:
+            times[name], reason = parse_time(elem.text or "")
+            if reason:
+                problems.append(problem(paths[id(elem)], reason))
+    expires, effective = times.get("expires"), times.get("effective")
+    if expires is not None:
+        field = paths[id(child(info, "expires"))]
+        if sent is not None and expires < sent:
+            problems.append(problem(field, "The alert expires before it was sent."))
+        elif effective is not None and expires < effective:
+            problems.append(problem(field, "The alert expires before it takes effect."))
+    for area in children(info, "area"):
+        for elem in children(area, "polygon"):
+            _, reason = parse_polygon(elem.text or "")
+            if reason:
+                problems.append(problem(paths[id(elem)], reason))
+        for elem in children(area, "circle"):
+            _, reason = parse_circle(elem.text or "")
+            if reason:
+                problems.append(problem(paths[id(elem)], reason))
+    return problems
