@@ -1,9 +1,10 @@
 """CAP 1.2 (OASIS Common Alerting Protocol): parse safely, validate, publish as CAP and Atom.
 
 Decisions (each pinned by a test under tests/alerts/):
-- Every dateTime needs an explicit numeric offset; "Z" and naive values are refused. CAP 1.2
-  §3.3.2 says 'Alphabetic timezone designators such as "Z" MUST NOT be used' (UTC is "-00:00"),
-  and the XSD pattern agrees. The four OASIS examples all use offsets and parse unchanged.
+- Every dateTime needs an explicit numeric offset; "Z" and naive values are refused. CAP 1.2's
+  definitions of <sent>, <effective>, <onset> and <expires> say 'Alphabetic timezone designators
+  such as "Z" MUST NOT be used. The timezone for UTC MUST be represented as "-00:00"', and the
+  XSD pattern agrees. The four OASIS examples all use offsets and parse unchanged.
 - `references` is required on Update and Cancel. On other message types it is optional, but when
   present it is still checked and returned; consumers act on it only for Update and Cancel.
 - `sent` (and each reference's sent) keeps the sender's offset, so republished CAP matches what
