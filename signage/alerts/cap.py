@@ -37,6 +37,8 @@ _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010fff
 class CapError(Exception):
     """Invalid CAP; `problems` lists {"field", "message"} and str() joins the messages."""
 
+    problems: list[dict[str, str]]
+
     def __init__(self, problems: list[dict[str, str]]) -> None:
         self.problems = problems
         super().__init__(" ".join(p["message"] for p in problems))

@@ -254,3 +254,20 @@ def test_thousands_of_problems_are_summarised() -> None:
         "field": "alert",
         "message": "… and 2,950 more problems of the same kinds.",
     }
+
+
+def test_schema_is_loaded_once_from_the_package() -> None:
+    import subprocess
+    import sys
+
+    # In a fresh interpreter: importing loads nothing; the first parse loads it; later ones reuse it.
+    code = (
+        "from signage.alerts import cap, cap_rules\n"
+        "assert cap_rules.cap_schema.cache_info().currsize == 0\n"
+        "from tests.alerts.capdocs import STORM\n"
+        "cap.parse(STORM.encode()); cap.parse(STORM.encode())\n"
+        "info = cap_rules.cap_schema.cache_info()\n"
+        "assert (info.misses, info.hits) == (1, 1), info\n"
+        "assert cap_rules.cap_schema().url.endswith('signage/alerts/data/CAP-v1.2.xsd')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
