@@ -83,6 +83,8 @@ class Settings:
     alert_two_person_province: bool = True
     # Player receipts of alerts are written in one batch at most this often.
     alert_receipt_flush_seconds: int = 1
+    # Upstream CAP sources polled every minute: URLs of CAP messages or Atom feeds of them.
+    cap_feeds: str = ""
     ratelimit_storage: str = "memory://"
     session_cookie_secure: bool = False
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.

@@ -53,6 +53,23 @@ def resend_alerts(app: Flask) -> int:
         return resend_unconfirmed(session, now=utcnow())
 
 
+def poll_cap_feeds(app: Flask) -> int:
+    """Fetch the configured upstream CAP sources; messages applied."""
+    from signage.alerts.cap_feeds import feed_urls, poll
+    from signage.content import media_store
+    from signage.db import db, utcnow
+
+    done = 0
+    with app.app_context():
+        settings = app.config["SIGNAGE"]
+        for url in feed_urls(settings):
+            with db.scope() as session:
+                done += len(
+                    poll(session, url, now=utcnow(), store=media_store(), settings=settings)
+                )
+    return done
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: stable id, function of the app, and an APScheduler trigger."""
@@ -71,6 +88,7 @@ JOBS: tuple[Job, ...] = (
     Job("alerts.expire", expire_alerts, "interval", {"seconds": 15}, 10),
     # Unconfirmed boards get the alert again every few seconds; a late run is simply skipped.
     Job("alerts.resend", resend_alerts, "interval", {"seconds": 3}, 2),
+    Job("cap.poll", poll_cap_feeds, "interval", {"seconds": 60}, 30),
 )
 
 

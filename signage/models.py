@@ -1,7 +1,13 @@
 """Import every domain's models so that Base.metadata is complete (Alembic, tests)."""
 
 from signage.accounts.models import ApiToken, Grant, User
-from signage.alerts.models import Alert, AlertDelivery, AlertTarget, AlertTemplate
+from signage.alerts.models import (
+    Alert,
+    AlertDelivery,
+    AlertTarget,
+    AlertTemplate,
+    CapMessageRecord,
+)
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 from signage.boards.models import (
@@ -32,6 +38,7 @@ __all__ = [
     "ApiToken",
     "Area",
     "AuditEntry",
+    "CapMessageRecord",
     "Base",
     "Board",
     "BoardGroup",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.accounts.models import User
@@ -127,6 +127,22 @@ class AlertDelivery(Base):
     displayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     player_version: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CapMessageRecord(Base):
+    """A CAP message received (by POST or a polled feed): duplicates are recognised by it."""
+
+    __tablename__ = "cap_messages"
+    __table_args__ = (UniqueConstraint("sender", "identifier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(200))
+    identifier: Mapped[str] = mapped_column(String(200))
+    sent: Mapped[datetime] = mapped_column(UTCDateTime())
+    msg_type: Mapped[str] = mapped_column(String(16))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    source: Mapped[str] = mapped_column(String(500), default="")  # "api" or the feed URL
 
 
 class AlertTemplate(Base):
