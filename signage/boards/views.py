@@ -123,6 +123,65 @@ def new() -> ResponseReturnValue:
     return render_template("boards/form.html", **ctx), status
 
 
+def _hours_text(value: Any) -> str:
+    """A weekday's stored spans as typed in the form ("06:00-11:00, 13:00-22:00")."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@login_required
+def edit(code: str) -> ResponseReturnValue:
+    """Change a board: name, place, profile, coordinates, operating hours, test flag."""
+    board = services.get_board(db.session, current_user(), code, "board.manage")
+    form = BoardForm(obj=board) if request.method == "GET" else BoardForm()
+    form.profile.choices = [(p.key, f"{p.name} ({p.key})") for p in profile_records(db.session)]
+    if request.method == "GET":
+        form.area.data, form.profile.data = board.area.code, board.profile.key
+    # The code names the board's room and its players' tokens: it does not change here.
+    form.code.data = board.code
+    form.code.render_kw = {"readonly": True}
+    hours = (
+        {str(d): request.form.get(f"hours-{d}", "") for d in range(7)}
+        if request.method == "POST"
+        else {str(d): _hours_text((board.hours or {}).get(str(d))) for d in range(7)}
+    )
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            services.update_board(
+                db.session,
+                current_actor(),
+                board,
+                now=utcnow(),
+                publisher=publisher(),
+                area=_area(form.area.data),
+                profile_key=form.profile.data or "",
+                is_test=bool(form.is_test.data),
+                name=form.name.data or "",
+                lat=form.lat.data,
+                lon=form.lon.data,
+                address=form.address.data or "",
+                hours=hours,
+            )
+        except DomainError as exc:
+            error, status = show_domain_error(form, exc), exc.status
+        else:
+            flash(_("The board was saved; its player was told."), "success")
+            return redirect(url_for("boards.board", code=board.code))
+    elif request.method == "POST":
+        error, status = _("Check the highlighted fields."), 422
+    ctx = {
+        "title": _("Edit board %(code)s", code=board.code),
+        "form": form,
+        "error": error,
+        "hours": hours,
+        "weekdays": WEEKDAY_LABELS,
+    }
+    return render_template("boards/form.html", **ctx), status
+
+
 @bp.get("/<code>")
 @login_required
 def board(code: str) -> ResponseReturnValue:

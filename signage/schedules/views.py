@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from signage.accounts.auth import current_actor, current_user, login_required
+from signage.accounts.permissions import require
 from signage.areas.services import find_by_code
 from signage.content.services import profile_records, visible_items
 from signage.content.workflow import airing_revision
@@ -20,6 +21,7 @@ from signage.errors import DomainError, ValidationFailed
 from signage.i18n import local_tz
 from signage.schedules import playlists as lists
 from signage.schedules import publisher, services
+from signage.schedules.models import Schedule
 from signage.schedules.spans import SpanError, parse_window, split_windows
 from signage.web.access import require_any
 from signage.web.forms import show_domain_error
@@ -167,9 +169,42 @@ def _local(value: str) -> datetime | None:
 @login_required
 def new_schedule() -> ResponseReturnValue:
     """Schedule a playlist on an area, group or board."""
+    require_any(current_user(), "schedule.edit")
+    return _schedule_form(None, _("New schedule"))
+
+
+@bp.route("/schedules/<int:schedule_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_schedule(schedule_id: int) -> ResponseReturnValue:
+    """Change a schedule: the boards it leaves and the boards it reaches are both told."""
+    item = services.get_schedule(db.session, current_user(), schedule_id)
+    require(current_user(), "schedule.edit", item.area)
+    return _schedule_form(item, _("Edit schedule #%(id)s", id=item.id))
+
+
+def _as_form(item: Schedule) -> dict[str, Any]:
+    def local(value: datetime | None) -> str:
+        return value.astimezone(local_tz()).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+    return {
+        "name": item.name,
+        "target_kind": item.target_kind,
+        "target": services.target_label(db.session, item).split(" ", 1)[0],
+        "playlist": str(item.playlist_id),
+        "valid_from": local(item.valid_from),
+        "valid_to": local(item.valid_to),
+        "windows": ", ".join(item.windows),
+        "priority": item.priority,
+    }
+
+
+def _schedule_form(item: Schedule | None, title: str) -> ResponseReturnValue:
     me = current_user()
-    require_any(me, "schedule.edit")
-    form: dict[str, Any] = request.form if request.method == "POST" else {}
+    form: Any = request.form if request.method == "POST" else (_as_form(item) if item else {})
+    if request.method == "POST":
+        days = request.form.getlist("weekdays")
+    else:
+        days = [str(d) for d in (item.weekdays if item else range(7))]
     error, problems, status = None, [], 200
     if request.method == "POST" and _csrf_ok():
         try:
@@ -178,14 +213,19 @@ def new_schedule() -> ResponseReturnValue:
                 target=form.get("target", ""),
                 playlist_id=int(form.get("playlist") or 0),
                 windows=split_windows(form.get("windows", "")),
-                weekdays=[int(d) for d in request.form.getlist("weekdays") if d.isdigit()],
+                weekdays=[int(d) for d in days if d.isdigit()],
                 priority=form.get("priority", "normal"),
                 name=form.get("name", ""),
                 valid_from=_local(form.get("valid_from", "")),
                 valid_to=_local(form.get("valid_to", "")),
             )
             schedule = services.save_schedule(
-                db.session, current_actor(), data, now=utcnow(), publisher=publisher()
+                db.session,
+                current_actor(),
+                data,
+                now=utcnow(),
+                publisher=publisher(),
+                schedule=item,
             )
         except DomainError as exc:
             error, problems, status = show_domain_error(None, exc), [], exc.status
@@ -195,8 +235,9 @@ def new_schedule() -> ResponseReturnValue:
     playlists = list(db.session.scalars(lists.visible_playlists(me).limit(500)).unique())
     return render_template(
         "schedules/form.html",
-        title=_("New schedule"),
+        title=title,
         form=form,
+        chosen_days=days,
         playlists=playlists,
         targets=TARGETS,
         weekdays=WEEKDAYS,

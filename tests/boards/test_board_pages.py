@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from signage.audit.services import Actor
 from signage.boards.models import Board
@@ -128,7 +128,66 @@ def test_console_flow(app, client, factory, session, tree, admin):
     html = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
     assert html.count("cell on") == 2 * (3 + 1)  # Mon+Sun: 22,23,(next day) 0 and 6
     assert client.get("/schedules/").status_code == 200
+    # Edit: the form comes back filled in; a bad window changes nothing; a good one is saved.
+    edit = f"/schedules/{schedule.id}/edit"
+    html = client.get(edit).get_data(as_text=True)
+    assert 'value="22:00-01:00, 06:00-07:00"' in html and 'value="CHO"' in html
+    assert 'id="wd-0" value="0" checked' in html and 'id="wd-3" value="3">' in html
+    form["csrf_token"] = csrf_token(client, edit)
+    bad = client.post(edit, data={**form, "windows": "25:00-26:00"})
+    assert bad.status_code == 422
+    session.expire_all()
+    assert session.get(Schedule, schedule.id).windows == ["22:00-01:00", "06:00-07:00"]
+    resp = client.post(edit, data={**form, "windows": "07:00-08:00", "weekdays": ["2"]})
+    assert resp.status_code == 302
+    session.expire_all()
+    changed = session.get(Schedule, schedule.id)
+    assert (changed.windows, changed.weekdays) == (["07:00-08:00"], [2])
+    assert session.scalar(select(func.count()).select_from(Schedule)) == 1
     detail = client.get("/boards/HK-1").get_data(as_text=True)
     assert 'id="timeline"' in detail and "segment-" in detail  # content depends on today
     resp = client.post(f"/playlists/{pl.id}/delete", data={"csrf_token": csrf_token(client, page)})
     assert session.get(Playlist, pl.id) is not None
+
+
+def test_edit_board_changes_it_and_pushes_its_manifest(app, client, factory, session, tree, admin):
+    from signage.schedules.models import BoardManifest
+    from tests.schedules.conftest import make_board
+
+    board = make_board(session, "HK-E", tree["hk"], hours={"0": ["06:00-11:00", "13:00-22:00"]})
+    login(client, "root-admin")
+    page = "/boards/HK-E/edit"
+    html = client.get(page).get_data(as_text=True)
+    assert 'value="06:00-11:00, 13:00-22:00"' in html and 'value="00070"' in html and "readonly" in html
+    data = {
+        "csrf_token": csrf_token(client, page),
+        "code": "RENAMED",  # ignored: the code is fixed
+        "name": "Bảng chợ Đồng Xuân",
+        "area": "00070-T1",
+        "profile": "lcd-1920x1080",
+        "lat": "21.0375",
+        "lon": "105.8497",
+        "hours-0": "05:30-23:00",
+        "is_test": "y",
+    }
+    resp = client.post(page, data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    session.expire_all()
+    board = session.get(Board, board.id)
+    assert (board.code, board.name, board.area.code, board.profile.key, board.is_test) == (
+        "HK-E", "Bảng chợ Đồng Xuân", "00070-T1", "lcd-1920x1080", True
+    )  # fmt: skip
+    assert board.hours["0"] == ["05:30-23:00"] and board.lat == 21.0375
+    assert session.get(BoardManifest, board.id) is not None  # regenerated for the new profile
+
+    bad = client.post(page, data={**data, "hours-2": "25:00-26:00", "name": "X"})
+    assert bad.status_code == 422
+    outside = client.post(page, data={**data, "area": "nope"})
+    assert outside.status_code == 422
+    session.expire_all()
+    assert session.get(Board, board.id).name == "Bảng chợ Đồng Xuân"  # nothing half-written
+    editor = factory.user("ed", ("editor", tree["vn"]))
+    other = app.test_client()
+    login(other, "ed")
+    assert other.get(page).status_code == 403
+    assert editor is not None
