@@ -161,4 +161,7 @@ class RenditionRecord(Base):
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
     scrolls: Mapped[bool] = mapped_column(default=False)
+    # For scrolling text: {"sha256": strip PNG, "y", "width", "speed_px_s", "strip_width"}; the
+    # still image above (`sha256`) is then the first frame.
+    ticker: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,6 +7,7 @@ the acting user, `now` and the media store as arguments and knows nothing of Fla
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -389,6 +390,32 @@ def render_revision(revision: Revision, profile: DisplayProfile, store: MediaSto
 Renderer = Callable[[Revision, DisplayProfile, MediaStore], Rendition]
 
 
+def _complete(row: RenditionRecord, store: MediaStore) -> bool:
+    """The row's files exist (the still image, and the strip of scrolling text)."""
+    if not store.exists(row.sha256, "png"):
+        return False
+    if row.scrolls:
+        return bool(row.ticker) and store.exists(row.ticker["sha256"], "png")
+    return True
+
+
+def _store_ticker(result: Rendition, store: MediaStore) -> dict[str, Any] | None:
+    """Store the strip of a scrolling rendition; how players scroll it."""
+    ticker = result.ticker
+    if ticker is None:
+        return None
+    buffer = io.BytesIO()
+    ticker.strip.save(buffer, format="PNG")
+    stored = store.put(buffer.getvalue(), "png")
+    return {
+        "sha256": stored.sha256,
+        "y": ticker.y,
+        "width": ticker.width,
+        "speed_px_s": ticker.speed_px_s,
+        "strip_width": ticker.strip.width,
+    }
+
+
 def rendition(
     session: Session,
     store: MediaStore,
@@ -404,12 +431,13 @@ def rendition(
             RenditionRecord.content_hash == key[0], RenditionRecord.profile_key == key[1]
         )
     )
-    if cached is not None and store.exists(cached.sha256, "png"):
+    if cached is not None and _complete(cached, store):
         return cached
     result = render(revision, profile, store)
     stored = store.put(result.png(), "png")
-    if cached is not None:  # the file was lost: the row now points at the fresh render
-        cached.sha256 = stored.sha256
+    ticker = _store_ticker(result, store)
+    if cached is not None:  # a file was lost (or the strip predates 0006): point at the fresh one
+        cached.sha256, cached.ticker = stored.sha256, ticker
         return cached
     row = RenditionRecord(
         content_hash=key[0],
@@ -418,6 +446,7 @@ def rendition(
         width=result.image.width,
         height=result.image.height,
         scrolls=result.ticker is not None,
+        ticker=ticker,
     )
     try:
         with session.begin_nested():

@@ -173,6 +173,22 @@ class _Renditions:
         return row
 
 
+def _ticker_json(row: RenditionRecord) -> dict[str, Any]:
+    """For scrolling text: the strip and how to scroll it (docs/protocol.md, Manifest)."""
+    if not row.scrolls or not row.ticker:
+        return {}
+    t = row.ticker
+    return {
+        "ticker": {
+            "url": f"/media/{t['sha256']}.png",
+            "sha256": t["sha256"],
+            "y": t["y"],
+            "speed_px_s": t["speed_px_s"],
+            "strip_width": t["strip_width"],
+        }
+    }
+
+
 def _segments_json(
     segments: list[Segment], profile: DisplayProfile, renditions: _Renditions
 ) -> list[dict[str, Any]]:
@@ -191,6 +207,7 @@ def _segments_json(
                     "url": f"/media/{row.sha256}.png",
                     "sha256": row.sha256,
                     "scrolls": row.scrolls,
+                    **_ticker_json(row),
                 }
             )
         out.append(
