@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import (
@@ -165,6 +166,60 @@ def queue() -> ResponseReturnValue:
     )
 
 
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _hex(rgb: Any) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*[int(c) for c in rgb[:3]])
+
+
+def colour_rows(colours: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per display profile (and "*" = every board) for the colour fieldset."""
+    rows = [("*", _("Every board"))] + [
+        (p.key, p.name) for p in services.profile_records(db.session)
+    ]
+    out = []
+    for key, label in rows:
+        chosen = colours.get(key) or {}
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "on": bool(chosen),
+                "fg": _hex(chosen["fg"]) if chosen.get("fg") else "#ffffff",
+                "bg": _hex(chosen["bg"]) if chosen.get("bg") else "#000000",
+            }
+        )
+    return out
+
+
+def _posted_colours() -> dict[str, Any]:
+    """What was ticked in a refused form, to show it again (bad values fall back)."""
+    try:
+        return colours_from_form(request.form)
+    except ValidationFailed:
+        return {}
+
+
+def colours_from_form(form: Any) -> dict[str, Any]:
+    """{profile key or "*": {"fg": [r, g, b], "bg": [r, g, b]}} for the ticked rows."""
+    out: dict[str, Any] = {}
+    keys = ["*"] + [p.key for p in services.profile_records(db.session)]
+    for key in keys:
+        if not form.get(f"colour-{key}"):
+            continue
+        pair = {}
+        for part in ("fg", "bg"):
+            value = (form.get(f"{part}-{key}") or "").strip()
+            if not _HEX.match(value):
+                raise ValidationFailed(
+                    details=[{"field": "colours", "message": _l("Pick colours as #rrggbb.")}]
+                )
+            pair[part] = [int(value[i : i + 2], 16) for i in (1, 3, 5)]
+        out[key] = pair
+    return out
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new_text() -> ResponseReturnValue:
@@ -183,6 +238,7 @@ def new_text() -> ResponseReturnValue:
                 priority=form.priority.data or "",
                 headline=form.headline.data or "",
                 body=form.body.data or "",
+                colours=colours_from_form(request.form),
                 now=utcnow(),
             )
         except DomainError as exc:
@@ -192,7 +248,13 @@ def new_text() -> ResponseReturnValue:
             return redirect(url_for("content.item", item_id=item.id))
     elif request.method == "POST":
         error, status = _("Check the highlighted fields."), 422
-    ctx = {"title": _("New text notice"), "form": form, "error": error, "item": None}
+    ctx = {
+        "title": _("New text notice"),
+        "form": form,
+        "error": error,
+        "item": None,
+        "colour_rows": colour_rows(_posted_colours()),
+    }
     return render_template("content/form.html", **ctx, **_labels()), status
 
 
@@ -303,6 +365,7 @@ def edit(item_id: int) -> ResponseReturnValue:
                 priority=form.priority.data,
                 headline=form.headline.data or "",
                 body=(form.body.data or "") if item.kind == "text" else None,
+                colours=colours_from_form(request.form) if item.kind == "text" else None,
                 now=utcnow(),
             )
         except DomainError as exc:
@@ -312,7 +375,14 @@ def edit(item_id: int) -> ResponseReturnValue:
             return redirect(url_for("content.item", item_id=item.id))
     elif request.method == "POST":
         error, status = _("Check the highlighted fields."), 422
-    ctx = {"title": _("Edit"), "form": form, "error": error, "item": item}
+    chosen = _posted_colours() if request.method == "POST" else dict(latest.colours)
+    ctx = {
+        "title": _("Edit"),
+        "form": form,
+        "error": error,
+        "item": item,
+        "colour_rows": colour_rows(chosen),
+    }
     return render_template("content/form.html", **ctx, **_labels()), status
 
 

@@ -174,3 +174,47 @@ def test_edit_creates_a_new_revision(client, session, tree, hk_editor):
     assert resp.status_code == 302
     session.refresh(item)
     assert [r.number for r in item.revisions] == [1, 2]
+
+
+def test_colours_per_profile_from_the_console(client, session, tree, hk_editor):
+    from sqlalchemy import func, select
+
+    from signage.content.models import ContentItem
+
+    login(client, "hk-editor")
+    page = "/content/new"
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="colour-*"' in html and 'name="fg-led-192x96-mono"' in html
+    data = {
+        "csrf_token": csrf_token(client, page),
+        "area": "00070",
+        "category": "disaster",
+        "priority": "priority",
+        "headline": "Cảnh báo mưa lớn",
+        "body": "Người dân chú ý.",
+        "colour-*": "1",
+        "fg-*": "#ffff00",
+        "bg-*": "#000080",
+        "colour-lcd-1920x1080": "1",
+        "fg-lcd-1920x1080": "#FFFFFF",
+        "bg-lcd-1920x1080": "#b00000",
+        "fg-led-192x96-mono": "#00ff00",  # not ticked: ignored
+    }
+    bad = client.post(page, data={**data, "bg-*": "navy"})
+    assert bad.status_code == 422 and "#rrggbb" in bad.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(ContentItem)) == 0
+    resp = client.post(page, data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    item = session.scalar(select(ContentItem))
+    assert item.latest.colours == {
+        "*": {"fg": [255, 255, 0], "bg": [0, 0, 128]},
+        "lcd-1920x1080": {"fg": [255, 255, 255], "bg": [176, 0, 0]},
+    }
+    edit = client.get(f"/content/{item.id}/edit").get_data(as_text=True)
+    assert 'value="#b00000"' in edit and 'id="colour-lcd-1920x1080" value="1" checked' in edit
+    # The LCD preview is drawn on the chosen background.
+    from PIL import Image
+
+    png = client.get(f"/api/v1/content/{item.id}/revisions/1/renditions/lcd-1920x1080.png")
+    assert png.status_code == 200
+    assert Image.open(io.BytesIO(png.data)).convert("RGB").getpixel((5, 1070)) == (176, 0, 0)
