@@ -276,11 +276,34 @@ class ReceiptBuffer:
         """True when the interval has passed since the last flush."""
         return (now - self.last_flush).total_seconds() >= self.interval
 
-    def flush(self, session: Session, *, now: datetime) -> int:
-        """Write the buffered receipts; those for alerts a board was never sent are rejected."""
+    def take(self) -> dict[tuple[int, int], Receipt]:
+        """Remove and return every pending receipt (give them back with `restore` on failure)."""
         with self._lock:
             items, self._items = self._items, {}
-            self.last_flush = now
+        return items
+
+    def restore(self, items: dict[tuple[int, int], Receipt]) -> None:
+        """Put back receipts whose write failed, merged with any that arrived meanwhile."""
+        with self._lock:
+            for key, old in items.items():
+                new = self._items.get(key)
+                if new is None:
+                    self._items[key] = old
+                    continue
+                new.version = max(new.version, old.version)
+                new.player_version = new.player_version or old.player_version
+                for name in ("received_at", "displayed_at", "cleared_at"):
+                    times = [t for t in (getattr(old, name), getattr(new, name)) if t]
+                    setattr(new, name, min(times) if times else None)
+
+    def flush(self, session: Session, *, now: datetime) -> int:
+        """Write the buffered receipts; those for alerts a board was never sent are rejected."""
+        items = self.take()
+        self.last_flush = now
+        return self.write(session, items)
+
+    def write(self, session: Session, items: dict[tuple[int, int], Receipt]) -> int:
+        """One executemany UPDATE for these receipts; the number written."""
         if not items:
             return 0
         known: set[tuple[int, int]] = set()

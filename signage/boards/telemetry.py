@@ -57,11 +57,31 @@ class StatusBuffer:
             self.last_flush = now
         return (now - self.last_flush).total_seconds() >= self.interval
 
-    def flush(self, session: Session, *, now: datetime) -> int:
-        """Write every pending report with one batched UPDATE; the number of boards written."""
+    def take(self) -> dict[int, Heartbeat]:
+        """Remove and return every pending report (give them back with `restore` on failure)."""
         with self._lock:
             batch, self._latest = self._latest, {}
-            self.last_flush = now
+        return batch
+
+    def restore(self, batch: dict[int, Heartbeat]) -> None:
+        """Put back reports whose write failed; a newer report of the same board wins."""
+        with self._lock:
+            for board_id, beat in batch.items():
+                newer = self._latest.get(board_id)
+                if newer is None or newer.at < beat.at:
+                    self._latest[board_id] = beat
+
+    def flush(self, session: Session, *, now: datetime) -> int:
+        """Write every pending report with one batched UPDATE; the number of boards written.
+
+        If the write (or the caller's commit) fails, the caller restores the batch.
+        """
+        batch = self.take()
+        self.last_flush = now
+        return self.write(session, batch)
+
+    def write(self, session: Session, batch: dict[int, Heartbeat]) -> int:
+        """One executemany UPDATE for these reports."""
         if not batch:
             return 0
         rows = [

@@ -115,8 +115,20 @@ def flush_status(app: Any = None) -> int:
     if not buffer.pending():
         buffer.last_flush = utcnow()
         return 0
-    with db.scope() as session:
-        return buffer.flush(session, now=utcnow())
+    return _flush(buffer)
+
+
+def _flush(buffer: StatusBuffer | ReceiptBuffer) -> int:
+    """Write a buffer's batch in its own transaction; on any failure (a busy SQLite database,
+    a lost connection) the batch goes back into the buffer for the next flush."""
+    batch = buffer.take()
+    buffer.last_flush = utcnow()
+    try:
+        with db.scope() as session:
+            return buffer.write(session, batch)
+    except Exception:
+        buffer.restore(batch)
+        raise
 
 
 def receipt_buffer(app: Any = None) -> ReceiptBuffer:
@@ -130,8 +142,7 @@ def flush_receipts(app: Any = None) -> int:
     if not buffer.pending():
         buffer.last_flush = utcnow()
         return 0
-    with db.scope() as session:
-        return buffer.flush(session, now=utcnow())
+    return _flush(buffer)
 
 
 def send_command(code: str, name: str, command_id: str = "") -> str:

@@ -89,11 +89,12 @@ def test_a_flood_of_receipts_is_bounded(
     buffer.limit = 3
     app.config["SIGNAGE"].testing = False  # keep them buffered, as between two flushes
     try:
+        receipt(players["hk"], alert["id"])
         for n in range(1, 200):
-            receipt(players["hk"], n)  # mostly alerts that do not exist
+            receipt(players["hk"], alert["id"] + n)  # alerts that do not exist
     finally:
         app.config["SIGNAGE"].testing = True
-    assert buffer.pending() == 3 and buffer.dropped == 196
+    assert buffer.pending() == 3 and buffer.dropped == 197
     assert flush_receipts() == 1  # only the real alert's receipt is written
     assert buffer.pending() == 0
     assert delivery(session, alert["id"], boards["hk"].id).displayed_at is not None
@@ -118,3 +119,54 @@ def test_unconfirmed_online_boards_get_the_alert_again(
     assert resend_unconfirmed(session, now=later, emit=lambda *a: sent.append(a)) == 0
     rows = session.scalars(select(AlertDelivery).where(AlertDelivery.alert_id == alert["id"]))
     assert {r.sent_at for r in rows if r.displayed_at is None} == {later}
+
+
+def test_a_failed_flush_puts_the_receipts_back(
+    client, factory, session, hn_operator, boards, players
+):
+    from sqlalchemy.exc import OperationalError
+
+    from signage.realtime.player import _flush
+
+    alert = send(client, factory, hn_operator, boards=["HK-1"])
+    buffer = receipt_buffer()
+    at = utcnow()
+    buffer.add(alert["id"], boards["hk"].id, 1, "received", at=at)
+    real_write = buffer.write
+
+    def busy(_session, _items):  # what a locked SQLite database does to the UPDATE
+        raise OperationalError("UPDATE alert_deliveries", {}, Exception("database is locked"))
+
+    buffer.write = busy
+    try:
+        try:
+            _flush(buffer)
+        except OperationalError:
+            pass
+        else:
+            raise AssertionError("the write error must reach the flushing loop")
+        # Meanwhile the board displayed it; both facts survive the failed flush.
+        buffer.add(alert["id"], boards["hk"].id, 1, "displayed", at=at + timedelta(seconds=2))
+    finally:
+        buffer.write = real_write
+    assert buffer.pending() == 1
+    assert _flush(buffer) == 1
+    row = delivery(session, alert["id"], boards["hk"].id)
+    assert row.received_at == at and row.displayed_at == at + timedelta(seconds=2)
+
+
+def test_status_buffer_restore_keeps_the_newest_heartbeat():
+    from signage.boards.telemetry import Heartbeat, StatusBuffer
+
+    buffer = StatusBuffer(15)
+    old, new = utcnow(), utcnow() + timedelta(seconds=30)
+    buffer.add(1, Heartbeat(at=old, manifest_version="a", player_version="p", current_item=None,
+                            free_disk=None, uptime=1))  # fmt: skip
+    batch = buffer.take()
+    buffer.add(1, Heartbeat(at=new, manifest_version="b", player_version="p", current_item=None,
+                            free_disk=None, uptime=2))  # fmt: skip
+    buffer.add(2, Heartbeat(at=old, manifest_version="c", player_version="p", current_item=None,
+                            free_disk=None, uptime=3))  # fmt: skip
+    buffer.restore(batch)
+    kept = buffer.take()
+    assert kept[1].manifest_version == "b" and kept[2].manifest_version == "c"
