@@ -814,6 +814,14 @@
     });
   }
 
+  window.addEventListener("pagehide", function () {
+    // Keep what was on screen until now: the record survives the reload in localStorage.
+    if (mode === "playing" && showing && showing.entry) {
+      recordPlay(showing.entry, showing.since, Date.now());
+      showing = null;
+    }
+  });
+
   window.addEventListener("storage", function (e) {
     // Another tab of the same kiosk profile unpaired us.
     if (e.key === KEY.token && !e.newValue && mode === "playing") startPairing(T.not_paired);
