@@ -171,8 +171,16 @@ def _non_black_share(path: Path) -> float:
 
 def _until(page: Any, script: str, timeout_s: float = WAIT / 1000) -> None:
     """Poll a JS expression until truthy (wait_for_function evaluates strings: the CSP forbids it)."""
+    from playwright.sync_api import Error
+
     deadline = time.monotonic() + timeout_s
-    while not page.evaluate(script):
+    while True:
+        try:
+            if page.evaluate(script):
+                return
+        except Error as exc:  # the page is navigating (reload command): ask again
+            if "context was destroyed" not in str(exc):
+                raise
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout_s:.0f} s: {script}")
         page.wait_for_timeout(250)
@@ -449,6 +457,31 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
                 assert page.evaluate("localStorage.getItem('signage.token')") is None
                 assert not admin("GET", f"/boards/{BOARD}/status")["paired"]
+
+                # Paired again, now with an LED board and nothing scheduled: the fallback (unit
+                # name, clock, date), never a blank screen; LED images scale without smoothing.
+                led = admin("GET", "/boards/HP-001")
+                code = code_el.get_attribute("data-code")
+                admin("POST", "/boards/HP-001/pair", {"pairing_code": code})
+                expect(page.locator("#pairing")).to_be_hidden()
+                expect(stage).to_have_attribute("data-kind", "fallback")
+                expect(page.locator("#fallback")).to_be_visible()
+                expect(page.locator("#fallback-name")).to_have_text(led["area_name"])
+                expect(page.locator("#fallback-clock")).to_have_text(re.compile(r"^\d{2}:\d{2}$"))
+                expect(page.locator("body")).to_have_class(re.compile(r"\bled\b"))
+                rendering = page.evaluate(
+                    "getComputedStyle(document.getElementById('frame')).imageRendering"
+                )
+                assert rendering == "pixelated"
+                page.screenshot(path=str(tmp_path / "fallback.png"))
+                assert _non_black_share(tmp_path / "fallback.png") > 0.5
+
+                # `reload` reloads the page, which comes back paired and playing.
+                page.evaluate("window.beforeReload = true")
+                admin("POST", "/boards/HP-001/commands", {"name": "reload"}, expect=202)
+                _until(page, "window.beforeReload === undefined")
+                expect(stage).to_have_attribute("data-connected", "yes")
+                expect(stage).to_have_attribute("data-kind", "fallback")
             finally:
                 browser.close()
     except BaseException:
