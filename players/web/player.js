@@ -37,6 +37,7 @@
   };
 
   var $ = function (id) { return document.getElementById(id); };
+  var NOT_PAIRED_YET = $("pairing-not-paired").textContent;
   var startedAt = Date.now();
   var skewMs = 0; // server time minus local time, from `state`
   var socket = null;
@@ -109,8 +110,9 @@
     alerts = {};
     renderAlerts();
     setMode("pairing");
-    $("pairing-not-paired").hidden = false;
-    $("pairing-status").textContent = reason || "";
+    // Why we are pairing (revoked, not paired) stays up; the status line shows progress.
+    $("pairing-not-paired").textContent = reason || NOT_PAIRED_YET;
+    $("pairing-status").textContent = "";
     $("stage").dataset.paired = "no";
     var ticket = load(KEY.pairing);
     if (ticket && Date.parse(ticket.expires_at) > Date.now() + 15000) {
@@ -131,7 +133,7 @@
     save(KEY.pairing, null);
     $("pairing-code").textContent = "";
     $("pairing-code").dataset.code = "";
-    if (!$("pairing-status").textContent) $("pairing-status").textContent = T.requesting;
+    $("pairing-status").textContent = T.requesting;
     fetch("/api/v1/pairing", { method: "POST", headers: { Accept: "application/json" } })
       .then(function (resp) {
         if (resp.status === 429) {
