@@ -343,10 +343,12 @@
 
   // ---- manifest ----------------------------------------------------------------------------
 
+  /** Fetch the board's manifest; switch to it only once every image it needs is cached. */
   function fetchManifest(force) {
     var code = load(KEY.board);
     if (!code || !load(KEY.token)) return;
     var headers = authHeaders();
+    var wanted = null; // the version this call preloads
     if (manifest && !force) headers["If-None-Match"] = '"' + manifest.version + '"';
     fetch("/api/v1/boards/" + encodeURIComponent(code) + "/manifest", { headers: headers, cache: "no-store" })
       .then(function (resp) {
@@ -357,9 +359,9 @@
       })
       .then(function (doc) {
         if (!doc || (manifest && doc.version === manifest.version) || loading === doc.version) return;
-        loading = doc.version;
+        loading = wanted = doc.version;
         return preload(mediaOf(doc.manifest)).then(function () {
-          // Every image is cached and verified: switch atomically.
+          if (loading !== wanted) return; // a newer manifest is on its way: it wins
           manifest = doc;
           save(KEY.manifest, doc);
           if (doc.manifest.profile) applyProfile(doc.manifest.profile);
@@ -370,7 +372,7 @@
         });
       })
       .catch(function (e) {
-        loading = null;
+        if (wanted === null || loading === wanted) loading = null;
         console.warn("manifest not updated:", e);
         setTimeout(function () { if (socket && socket.connected) fetchManifest(); }, 30000);
       });
