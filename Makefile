@@ -40,6 +40,6 @@ bench: $(STAMP)
 
 ## Re-extract and compile the vi/en message catalogs
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o signage/translations/messages.pot signage
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o signage/translations/messages.pot signage players/web
 	$(BIN)/pybabel update -i signage/translations/messages.pot -d signage/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d signage/translations

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         areas,
         audit,
         context,
+        player,
         tokens,
         users,
         views,
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
 
     context.init_app(app)
     app.register_blueprint(bp)
+    player.init_app(app)

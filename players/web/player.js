@@ -1,0 +1,840 @@
+/*
+ * Browser player for LCD kiosks: a plain client of docs/protocol.md (player protocol 1).
+ *
+ * Pairing over HTTP, then Socket.IO /player (websocket only) for state, manifest pushes,
+ * commands, alerts, heartbeats and proof of play. The last manifest, the token, unsent proof
+ * of play and active alerts live in localStorage; media in CacheStorage (see sw.js), so a
+ * reload with the server down keeps playing.
+ */
+(function () {
+  "use strict";
+
+  var PROTOCOL = 1;
+  var CONFIG = JSON.parse(document.getElementById("player-config").textContent);
+  var T = CONFIG.strings;
+  var MEDIA_CACHE = "signage-media-v1";
+  var HEARTBEAT_MS = 30000;
+  var PAIRING_POLL_MS = 4000;
+  var BACKOFF_BASE_S = 1;
+  var BACKOFF_CAP_S = 60;
+  var STABLE_MS = 60000; // a connection this long resets the backoff
+  var POP_FLUSH_MS = 60000;
+  var POP_BATCH_MAX = 500;
+  var ALERT_ROTATE_MS = 10000;
+  var IDENTIFY_MS = 30000;
+  var SEVERITY = { extreme: 4, severe: 3, moderate: 2, minor: 1 };
+  var KEY = {
+    token: "signage.token",
+    board: "signage.board",
+    manifest: "signage.manifest",
+    pairing: "signage.pairing",
+    pending: "signage.pop.pending",
+    batches: "signage.pop.batches",
+    counter: "signage.pop.counter",
+    alerts: "signage.alerts",
+    outbox: "signage.outbox",
+    profile: "signage.profile"
+  };
+
+  var $ = function (id) { return document.getElementById(id); };
+  var NOT_PAIRED_YET = $("pairing-not-paired").textContent;
+  var startedAt = Date.now();
+  var skewMs = 0; // server time minus local time, from `state`
+  var socket = null;
+  var attempt = 0;
+  var connectedAt = 0;
+  var reconnectTimer = null;
+  var heartbeatTimer = null;
+  var pairingTimer = null;
+  var identifyTimer = null;
+  var renderTimer = null;
+  var mode = "boot"; // boot | pairing | playing
+  var manifest = load(KEY.manifest); // {version, manifest}
+  var loading = null; // version being preloaded
+  var showing = null; // {kind, entry, since, url}
+  var alerts = load(KEY.alerts) || {}; // id -> {alert, shown}
+
+  // ---- storage -----------------------------------------------------------------------------
+
+  function load(key) {
+    try {
+      var raw = localStorage.getItem(key);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function save(key, value) {
+    try {
+      if (value === null || value === undefined) localStorage.removeItem(key);
+      else localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) {
+      console.warn("storage full or unavailable", e);
+    }
+  }
+
+  function now() { return Date.now() + skewMs; }
+
+  function iso(ms) { return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z"); }
+
+  function setNotice(text) {
+    var el = $("notice");
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
+  function setMode(next) {
+    mode = next;
+    $("stage").dataset.mode = next;
+    $("pairing").hidden = next !== "pairing";
+  }
+
+  function authHeaders() {
+    return { Authorization: "Bearer " + load(KEY.token) };
+  }
+
+  // ---- pairing -----------------------------------------------------------------------------
+
+  function startPairing(reason) {
+    stopSocket();
+    stopTimers();
+    save(KEY.token, null);
+    save(KEY.board, null);
+    save(KEY.manifest, null);
+    save(KEY.alerts, null);
+    save(KEY.batches, null);
+    save(KEY.pending, null);
+    save(KEY.outbox, null);
+    manifest = null;
+    alerts = {};
+    renderAlerts();
+    setMode("pairing");
+    // Why we are pairing (revoked, not paired) stays up; the status line shows progress.
+    $("pairing-not-paired").textContent = reason || NOT_PAIRED_YET;
+    $("pairing-status").textContent = "";
+    $("stage").dataset.paired = "no";
+    var ticket = load(KEY.pairing);
+    if (ticket && Date.parse(ticket.expires_at) > Date.now() + 15000) {
+      showTicket(ticket);
+      pollPairing();
+    } else {
+      requestPairing();
+    }
+  }
+
+  function showTicket(ticket) {
+    var c = ticket.pairing_code;
+    $("pairing-code").textContent = c.slice(0, 3) + " " + c.slice(3);
+    $("pairing-code").dataset.code = c;
+  }
+
+  function requestPairing() {
+    save(KEY.pairing, null);
+    $("pairing-code").textContent = "";
+    $("pairing-code").dataset.code = "";
+    $("pairing-status").textContent = T.requesting;
+    fetch("/api/v1/pairing", { method: "POST", headers: { Accept: "application/json" } })
+      .then(function (resp) {
+        if (resp.status === 429) {
+          $("pairing-status").textContent = T.rate_limited;
+          pairingTimer = setTimeout(requestPairing, 60000);
+          return null;
+        }
+        if (resp.status !== 201) throw new Error("pairing answered " + resp.status);
+        return resp.json();
+      })
+      .then(function (ticket) {
+        if (!ticket) return;
+        save(KEY.pairing, ticket);
+        showTicket(ticket);
+        $("pairing-status").textContent = T.waiting;
+        pairingTimer = setTimeout(pollPairing, PAIRING_POLL_MS);
+      })
+      .catch(function () {
+        $("pairing-status").textContent = T.unreachable;
+        pairingTimer = setTimeout(requestPairing, 5000);
+      });
+  }
+
+  function pollPairing() {
+    var ticket = load(KEY.pairing);
+    if (!ticket) return requestPairing();
+    fetch("/api/v1/pairing/" + encodeURIComponent(ticket.claim_id), { cache: "no-store" })
+      .then(function (resp) {
+        if (resp.status === 200) return resp.json();
+        if (resp.status === 404 || resp.status === 409 || resp.status === 410) {
+          requestPairing();
+          return null;
+        }
+        throw new Error("poll answered " + resp.status);
+      })
+      .then(function (body) {
+        if (!body) return;
+        if (body.status === "paired" && body.token) {
+          save(KEY.pairing, null);
+          save(KEY.token, body.token);
+          save(KEY.board, body.board);
+          $("pairing-status").textContent = T.paired;
+          startPlaying();
+          return;
+        }
+        $("pairing-status").textContent = T.waiting;
+        pairingTimer = setTimeout(pollPairing, PAIRING_POLL_MS);
+      })
+      .catch(function () {
+        $("pairing-status").textContent = T.unreachable;
+        pairingTimer = setTimeout(pollPairing, PAIRING_POLL_MS);
+      });
+  }
+
+  // ---- socket ------------------------------------------------------------------------------
+
+  function startPlaying() {
+    clearTimeout(pairingTimer);
+    setMode("playing");
+    $("stage").dataset.paired = "yes";
+    applyProfile(load(KEY.profile) || (manifest && manifest.manifest.profile) || "");
+    startRender();
+    connect();
+    heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
+  }
+
+  function stopTimers() {
+    clearTimeout(pairingTimer);
+    clearTimeout(reconnectTimer);
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = null;
+  }
+
+  function stopSocket() {
+    if (socket) {
+      socket.off();
+      socket.io.off();
+      socket.disconnect();
+      socket = null;
+    }
+  }
+
+  function heldAlerts() {
+    return Object.keys(alerts).map(function (id) {
+      return { id: alerts[id].alert.id, version: alerts[id].alert.version };
+    });
+  }
+
+  function connect() {
+    stopSocket();
+    if (!load(KEY.token)) return startPairing("");
+    // Reconnection is ours (full jitter), not socket.io's (its jitter is partial).
+    socket = io("/player", {
+      path: "/socket.io/",
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+      timeout: 20000,
+      auth: function (cb) {
+        cb({
+          token: load(KEY.token) || "",
+          protocol: PROTOCOL,
+          player_version: CONFIG.version,
+          manifest_version: manifest ? manifest.version : "",
+          alerts: heldAlerts()
+        });
+      }
+    });
+    socket.on("connect", function () {
+      connectedAt = Date.now();
+      $("stage").dataset.connected = "yes";
+    });
+    socket.on("connect_error", function (err) {
+      $("stage").dataset.connected = "no";
+      var reason = err && err.message;
+      if (reason === "unauthorized" || reason === "revoked") {
+        startPairing(reason === "revoked" ? T.revoked : T.not_paired);
+      } else if (reason === "unsupported_protocol" || reason === "invalid_auth") {
+        console.error("connection refused:", reason);
+        setNotice(T.update);
+        scheduleReconnect(3600000);
+      } else {
+        scheduleReconnect();
+      }
+    });
+    socket.on("disconnect", function (reason) {
+      $("stage").dataset.connected = "no";
+      if (mode !== "playing") return;
+      if (connectedAt && Date.now() - connectedAt > STABLE_MS) attempt = 0;
+      connectedAt = 0;
+      scheduleReconnect();
+    });
+    socket.on("state", onState);
+    socket.on("manifest", function (msg) {
+      if (!manifest || !msg || msg.version !== manifest.version) fetchManifest();
+    });
+    socket.on("command", onCommand);
+    socket.on("ack", onAck);
+    socket.on("revoked", function () { startPairing(T.revoked); });
+    socket.on("error", function (msg) {
+      console.warn("server error event", msg);
+      if (msg && msg.code === "invalid_message" && msg.batch_id) dropBatch(msg.batch_id);
+    });
+    socket.on("alert", onAlert);
+    socket.on("alert_cancel", onAlertCancel);
+  }
+
+  /** Exponential backoff with full jitter: random(0, min(cap, base * 2^attempt)). */
+  function scheduleReconnect(fixedMs) {
+    stopSocket();
+    clearTimeout(reconnectTimer);
+    var ms = fixedMs;
+    if (ms === undefined) {
+      var ceiling = Math.min(BACKOFF_CAP_S, BACKOFF_BASE_S * Math.pow(2, attempt));
+      ms = Math.random() * ceiling * 1000;
+      attempt = Math.min(attempt + 1, 30);
+    }
+    $("stage").dataset.retryMs = String(Math.round(ms));
+    reconnectTimer = setTimeout(connect, ms);
+  }
+
+  function onState(state) {
+    setNotice("");
+    if (state.server_time) skewMs = Date.parse(state.server_time) - Date.now();
+    if (state.board) {
+      save(KEY.board, state.board.code);
+      $("stage").dataset.board = state.board.code;
+      $("stage").dataset.name = state.board.name || "";
+    }
+    if (state.profile) {
+      save(KEY.profile, state.profile);
+      applyProfile(state.profile);
+    }
+    replaceAlerts(state.alerts || []);
+    if (!manifest || manifest.version !== state.manifest_version) fetchManifest();
+    flushOutbox();
+    cutBatch();
+    sendBatches();
+    heartbeat();
+  }
+
+  function emit(event, payload, ack) {
+    if (socket && socket.connected) {
+      if (ack) socket.emit(event, payload, ack);
+      else socket.emit(event, payload);
+      return true;
+    }
+    return false;
+  }
+
+  function heartbeat() {
+    var beat = {
+      current_item: showing && showing.entry ? showing.entry.item : null,
+      manifest_version: manifest ? manifest.version : "",
+      player_version: CONFIG.version,
+      uptime: Math.floor((Date.now() - startedAt) / 1000)
+    };
+    if (navigator.storage && navigator.storage.estimate) {
+      navigator.storage.estimate().then(function (e) {
+        if (e && e.quota !== undefined) beat.free_disk = Math.max(0, Math.floor(e.quota - (e.usage || 0)));
+        emit("heartbeat", beat);
+      }, function () { emit("heartbeat", beat); });
+    } else {
+      emit("heartbeat", beat);
+    }
+  }
+
+  // ---- manifest ----------------------------------------------------------------------------
+
+  /** Fetch the board's manifest; switch to it only once every image it needs is cached. */
+  function fetchManifest(force) {
+    var code = load(KEY.board);
+    if (!code || !load(KEY.token)) return;
+    var headers = authHeaders();
+    var wanted = null; // the version this call preloads
+    if (manifest && !force) headers["If-None-Match"] = '"' + manifest.version + '"';
+    fetch("/api/v1/boards/" + encodeURIComponent(code) + "/manifest", { headers: headers, cache: "no-store" })
+      .then(function (resp) {
+        if (resp.status === 304) return null;
+        if (resp.status === 401) { startPairing(T.not_paired); return null; }
+        if (!resp.ok) throw new Error("manifest answered " + resp.status);
+        return resp.json();
+      })
+      .then(function (doc) {
+        if (!doc || (manifest && doc.version === manifest.version) || loading === doc.version) return;
+        loading = wanted = doc.version;
+        return preload(mediaOf(doc.manifest)).then(function () {
+          if (loading !== wanted) return; // a newer manifest is on its way: it wins
+          manifest = doc;
+          save(KEY.manifest, doc);
+          if (doc.manifest.profile) applyProfile(doc.manifest.profile);
+          loading = null;
+          pruneMedia();
+          render();
+          heartbeat();
+        });
+      })
+      .catch(function (e) {
+        if (wanted === null || loading === wanted) loading = null;
+        console.warn("manifest not updated:", e);
+        setTimeout(function () { if (socket && socket.connected) fetchManifest(); }, 30000);
+      });
+  }
+
+  function mediaOf(doc) {
+    var seen = {};
+    var list = [];
+    (doc.segments || []).forEach(function (seg) {
+      (seg.entries || []).forEach(function (e) {
+        if (e.url && !seen[e.url]) { seen[e.url] = true; list.push({ url: e.url, sha256: e.sha256 }); }
+      });
+    });
+    return list;
+  }
+
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  /** Fetch, verify (SHA-256 where the browser allows it), cache and decode every file. */
+  function preload(files) {
+    var cachePromise = window.caches ? caches.open(MEDIA_CACHE) : Promise.resolve(null);
+    return cachePromise.then(function (cache) {
+      return Promise.all(files.map(function (f) { return preloadOne(cache, f); }));
+    });
+  }
+
+  function preloadOne(cache, file) {
+    var lookup = cache ? cache.match(file.url) : Promise.resolve(null);
+    return lookup.then(function (hit) {
+      if (hit) return decode(file.url);
+      return fetch(file.url).then(function (resp) {
+        if (!resp.ok) throw new Error(file.url + " answered " + resp.status);
+        return resp.clone().arrayBuffer().then(function (buf) {
+          var check = window.crypto && crypto.subtle && file.sha256
+            ? crypto.subtle.digest("SHA-256", buf).then(function (d) {
+                if (hex(d) !== file.sha256) throw new Error(file.url + ": wrong SHA-256");
+              })
+            : Promise.resolve();
+          return check.then(function () {
+            return cache ? cache.put(file.url, resp) : null;
+          });
+        });
+      }).then(function () { return decode(file.url); });
+    });
+  }
+
+  function decode(url) {
+    var img = new Image();
+    img.src = url;
+    return img.decode();
+  }
+
+  function pruneMedia() {
+    if (!window.caches || !manifest) return;
+    var keep = {};
+    mediaOf(manifest.manifest).forEach(function (f) { keep[f.url] = true; });
+    Object.keys(alerts).forEach(function (id) {
+      var images = alerts[id].alert.images || {};
+      Object.keys(images).forEach(function (k) { keep[images[k].url] = true; });
+    });
+    caches.open(MEDIA_CACHE).then(function (cache) {
+      cache.keys().then(function (requests) {
+        requests.forEach(function (req) {
+          var path = new URL(req.url).pathname;
+          if (!keep[path]) cache.delete(req);
+        });
+      });
+    });
+  }
+
+  // ---- playback ----------------------------------------------------------------------------
+
+  function applyProfile(profile) {
+    var m = /(\d+)x(\d+)/.exec(profile || "");
+    document.body.classList.toggle("led", !!m && parseInt(m[1], 10) < 640);
+    document.body.dataset.profile = profile || "";
+  }
+
+  function startRender() {
+    clearInterval(renderTimer);
+    render();
+    renderTimer = setInterval(render, 250);
+  }
+
+  function currentSegment(t) {
+    if (!manifest) return null;
+    var segs = manifest.manifest.segments || [];
+    for (var i = 0; i < segs.length; i++) {
+      if (Date.parse(segs[i].start) <= t && t < Date.parse(segs[i].end)) return segs[i];
+    }
+    return null;
+  }
+
+  /** The entry of a programme segment playing at t: the playlist loops from the segment start. */
+  function entryAt(seg, t) {
+    var entries = seg.entries || [];
+    var total = entries.reduce(function (s, e) { return s + Math.max(1, e.duration_s); }, 0);
+    if (!total) return null;
+    var offset = ((t - Date.parse(seg.start)) / 1000) % total;
+    for (var i = 0; i < entries.length; i++) {
+      offset -= Math.max(1, entries[i].duration_s);
+      if (offset < 0) return entries[i];
+    }
+    return entries[entries.length - 1];
+  }
+
+  function render() {
+    if (mode !== "playing") return;
+    var t = now();
+    var seg = currentSegment(t);
+    var kind = seg ? seg.kind : "fallback";
+    var entry = kind === "programme" ? entryAt(seg, t) : null;
+    if (kind === "programme" && !entry) kind = "fallback";
+    var key = kind + ":" + (entry ? entry.item + "/" + entry.revision + "/" + entry.url : "") + ":" + (seg ? seg.start : "");
+    if (!showing || showing.key !== key) {
+      if (showing && showing.entry) recordPlay(showing.entry, showing.since, Date.now());
+      showing = { key: key, kind: kind, entry: entry, since: Date.now() };
+      show(kind, entry);
+    }
+    if (kind === "fallback") drawFallbackText(t);
+    renderAlerts();
+  }
+
+  function show(kind, entry) {
+    var stage = $("stage");
+    var frame = $("frame");
+    stage.dataset.kind = kind;
+    stage.dataset.item = entry ? String(entry.item) : "";
+    $("fallback").hidden = kind !== "fallback";
+    if (kind === "programme") {
+      frame.src = entry.url;
+      frame.hidden = false;
+    } else {
+      frame.hidden = true;
+      frame.removeAttribute("src");
+    }
+  }
+
+  function tzName() {
+    return (manifest && manifest.manifest.tz) || "Asia/Ho_Chi_Minh";
+  }
+
+  function drawFallbackText(t) {
+    var d = new Date(t);
+    var name = (manifest && manifest.manifest.fallback) || $("stage").dataset.name || "";
+    var clock, date;
+    try {
+      clock = new Intl.DateTimeFormat(CONFIG.lang, { timeZone: tzName(), hour: "2-digit", minute: "2-digit", hour12: false }).format(d);
+      date = new Intl.DateTimeFormat(CONFIG.lang, { timeZone: tzName(), weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(d);
+    } catch (e) {
+      clock = d.toISOString().slice(11, 16) + " UTC";
+      date = d.toISOString().slice(0, 10);
+    }
+    if ($("fallback-name").textContent !== name) $("fallback-name").textContent = name;
+    if ($("fallback-clock").textContent !== clock) $("fallback-clock").textContent = clock;
+    if ($("fallback-date").textContent !== date) $("fallback-date").textContent = date;
+  }
+
+  // ---- proof of play -----------------------------------------------------------------------
+
+  function recordPlay(entry, since, until) {
+    if (!entry.item || !entry.revision) return;
+    var pending = load(KEY.pending) || [];
+    pending.push({
+      item_id: entry.item,
+      revision_id: entry.revision,
+      start: iso(since + skewMs),
+      duration_s: Math.min(86400, Math.max(0, Math.round((until - since) / 100) / 10))
+    });
+    save(KEY.pending, pending);
+    if (pending.length >= 50) { cutBatch(); sendBatches(); }
+  }
+
+  /** Move pending records into numbered batches kept until the server acknowledges them. */
+  function cutBatch() {
+    var pending = load(KEY.pending) || [];
+    if (!pending.length) return;
+    var batches = load(KEY.batches) || {};
+    while (pending.length) {
+      var counter = (load(KEY.counter) || 0) + 1;
+      save(KEY.counter, counter);
+      var id = iso(Date.now()) + "-" + ("000" + counter).slice(-4);
+      batches[id] = pending.splice(0, POP_BATCH_MAX);
+    }
+    save(KEY.batches, batches);
+    save(KEY.pending, []);
+  }
+
+  function sendBatches() {
+    var batches = load(KEY.batches) || {};
+    Object.keys(batches).sort().forEach(function (id) {
+      emit("proof_of_play", { batch_id: id, records: batches[id] }, function (ack) {
+        if (ack && ack.batch_id) onAck(ack);
+      });
+    });
+  }
+
+  function onAck(ack) {
+    if (ack && ack.batch_id) dropBatch(ack.batch_id);
+  }
+
+  function dropBatch(id) {
+    var batches = load(KEY.batches) || {};
+    if (batches[id]) {
+      delete batches[id];
+      save(KEY.batches, batches);
+    }
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  function result(command, ok, detail) {
+    emit("command_result", { command_id: command.id, ok: ok, detail: String(detail || "").slice(0, 1000) });
+  }
+
+  function onCommand(command) {
+    if (!command || !command.id) return;
+    if (command.name === "reload") {
+      result(command, true, "reloading");
+      setTimeout(function () { location.reload(); }, 500);
+    } else if (command.name === "identify") {
+      identify();
+      result(command, true, "identified for 30 s");
+    } else if (command.name === "screenshot") {
+      screenshot().then(function (body) {
+        result(command, true, body.url);
+      }, function (e) {
+        result(command, false, "screenshot failed: " + e);
+      });
+    } else {
+      result(command, false, "unknown command " + command.name);
+    }
+  }
+
+  function identify() {
+    $("identify-code").textContent = load(KEY.board) || "";
+    $("identify-name").textContent = $("stage").dataset.name || "";
+    $("identify").hidden = false;
+    clearTimeout(identifyTimer);
+    identifyTimer = setTimeout(function () { $("identify").hidden = true; }, IDENTIFY_MS);
+  }
+
+  function drawContain(ctx, img, w, h) {
+    var scale = Math.min(w / img.naturalWidth, h / img.naturalHeight);
+    var dw = img.naturalWidth * scale, dh = img.naturalHeight * scale;
+    ctx.imageSmoothingEnabled = !document.body.classList.contains("led");
+    ctx.drawImage(img, (w - dw) / 2, (h - dh) / 2, dw, dh);
+  }
+
+  function drawLines(ctx, lines, w, h, colour) {
+    ctx.fillStyle = colour;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    var y = h / 2 - ((lines.length - 1) * h * 0.09);
+    lines.forEach(function (line) {
+      ctx.font = "600 " + Math.round(line[1] * Math.min(w, h)) + "px 'Be Vietnam Pro', sans-serif";
+      ctx.fillText(line[0], w / 2, y, w * 0.92);
+      y += h * 0.18;
+    });
+  }
+
+  /** What the screen shows, drawn on a canvas: alert, image, fallback or black. */
+  function screenshot() {
+    var w = Math.max(1, window.innerWidth), h = Math.max(1, window.innerHeight);
+    var canvas = document.createElement("canvas");
+    canvas.width = w;
+    canvas.height = h;
+    var ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, w, h);
+    var alertImg = $("alert-image");
+    if (!$("alert").hidden && !alertImg.hidden && alertImg.complete && alertImg.naturalWidth) {
+      drawContain(ctx, alertImg, w, h);
+    } else if (!$("alert").hidden) {
+      ctx.fillStyle = "#c00";
+      ctx.fillRect(0, 0, w, h);
+      drawLines(ctx, [[$("alert-headline").textContent, 0.08], [$("alert-body").textContent, 0.045]], w, h, "#fff");
+    } else if (showing && showing.kind === "programme" && $("frame").complete && $("frame").naturalWidth) {
+      drawContain(ctx, $("frame"), w, h);
+    } else if (showing && showing.kind === "fallback") {
+      ctx.fillStyle = "#0b2545";
+      ctx.fillRect(0, 0, w, h);
+      drawLines(ctx, [[$("fallback-name").textContent, 0.06], [$("fallback-clock").textContent, 0.2], [$("fallback-date").textContent, 0.05]], w, h, "#fff");
+    }
+    return new Promise(function (resolve, reject) {
+      canvas.toBlob(function (blob) {
+        if (!blob) return reject(new Error("canvas is empty"));
+        var headers = authHeaders();
+        headers["Content-Type"] = "image/png";
+        fetch("/api/v1/boards/" + encodeURIComponent(load(KEY.board)) + "/screenshot", { method: "POST", headers: headers, body: blob })
+          .then(function (resp) {
+            if (resp.status !== 201) throw new Error("upload answered " + resp.status);
+            return resp.json();
+          })
+          .then(resolve, reject);
+      }, "image/png");
+    });
+  }
+
+  // ---- alerts ------------------------------------------------------------------------------
+
+  function saveAlerts() { save(KEY.alerts, alerts); }
+
+  function receipt(alert, status) {
+    var msg = { id: alert.id, version: alert.version, status: status };
+    if (!emit("alert_receipt", msg)) {
+      var outbox = load(KEY.outbox) || [];
+      outbox.push(["alert_receipt", msg]);
+      save(KEY.outbox, outbox.slice(-200));
+    }
+  }
+
+  function flushOutbox() {
+    var outbox = load(KEY.outbox) || [];
+    save(KEY.outbox, []);
+    outbox.forEach(function (m) { emit(m[0], m[1]); });
+  }
+
+  function validAlert(a) {
+    return a && typeof a.id === "number" && typeof a.version === "number";
+  }
+
+  function onAlert(a) {
+    if (!validAlert(a)) return;
+    var held = alerts[a.id];
+    if (held && held.alert.version > a.version) return;
+    var sameVersion = held && held.alert.version === a.version;
+    alerts[a.id] = { alert: a, shown: sameVersion ? held.shown : false, at: Date.now() };
+    saveAlerts();
+    preloadAlert(a);
+    renderAlerts();
+  }
+
+  function onAlertCancel(c) {
+    if (!c || alerts[c.id] === undefined) return;
+    var held = alerts[c.id].alert;
+    delete alerts[c.id];
+    saveAlerts();
+    renderAlerts();
+    receipt({ id: held.id, version: c.version || held.version }, "cleared");
+  }
+
+  /** `state.alerts` is the complete active set: replace ours, keeping what was shown. */
+  function replaceAlerts(list) {
+    var next = {};
+    list.filter(validAlert).forEach(function (a) {
+      var held = alerts[a.id];
+      next[a.id] = { alert: a, shown: !!(held && held.alert.version === a.version && held.shown), at: held ? held.at : Date.now() };
+      preloadAlert(a);
+    });
+    alerts = next;
+    saveAlerts();
+    renderAlerts();
+  }
+
+  function alertImage(a) {
+    var profile = load(KEY.profile) || document.body.dataset.profile || "";
+    var images = a.images || {};
+    return images[profile] || null;
+  }
+
+  function preloadAlert(a) {
+    var img = alertImage(a);
+    if (!img || !window.caches) return;
+    caches.open(MEDIA_CACHE).then(function (cache) {
+      return cache.match(img.url).then(function (hit) { return hit || cache.add(img.url); });
+    }).catch(function () {});
+  }
+
+  function activeAlerts() {
+    var t = now();
+    var changed = false;
+    var list = [];
+    Object.keys(alerts).forEach(function (id) {
+      var a = alerts[id].alert;
+      if (a.expires_at && Date.parse(a.expires_at) <= t) {
+        delete alerts[id];
+        changed = true;
+      } else {
+        list.push(alerts[id]);
+      }
+    });
+    if (changed) saveAlerts();
+    list.sort(function (x, y) {
+      var s = (SEVERITY[y.alert.severity] || 0) - (SEVERITY[x.alert.severity] || 0);
+      return s || y.alert.id - x.alert.id;
+    });
+    return list;
+  }
+
+  var shownAlertKey = "";
+
+  function renderAlerts() {
+    var list = mode === "playing" ? activeAlerts() : [];
+    var box = $("alert");
+    if (!list.length) {
+      box.hidden = true;
+      shownAlertKey = "";
+      $("stage").dataset.alert = "";
+      return;
+    }
+    var top = SEVERITY[list[0].alert.severity] || 0;
+    var peers = list.filter(function (h) { return (SEVERITY[h.alert.severity] || 0) === top; });
+    var held = peers[Math.floor(Date.now() / ALERT_ROTATE_MS) % peers.length];
+    var a = held.alert;
+    var key = a.id + ":" + a.version;
+    box.hidden = false;
+    $("stage").dataset.alert = String(a.id);
+    if (key !== shownAlertKey) {
+      shownAlertKey = key;
+      var img = alertImage(a);
+      var imageEl = $("alert-image");
+      $("alert-headline").textContent = a.headline || T.emergency;
+      $("alert-body").textContent = a.body || "";
+      if (img) {
+        imageEl.hidden = false;
+        $("alert-text").hidden = true;
+        imageEl.onerror = function () { imageEl.hidden = true; $("alert-text").hidden = false; };
+        imageEl.src = img.url;
+      } else {
+        imageEl.hidden = true;
+        imageEl.removeAttribute("src");
+        $("alert-text").hidden = false;
+      }
+    }
+    if (!held.shown) {
+      held.shown = true;
+      saveAlerts();
+      receipt(a, "displayed");
+    }
+  }
+
+  // ---- boot --------------------------------------------------------------------------------
+
+  function registerServiceWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(CONFIG.sw, { scope: CONFIG.scope }).catch(function (e) {
+      console.warn("service worker not registered:", e);
+    });
+  }
+
+  window.addEventListener("pagehide", function () {
+    // Keep what was on screen until now: the record survives the reload in localStorage.
+    if (mode === "playing" && showing && showing.entry) {
+      recordPlay(showing.entry, showing.since, Date.now());
+      showing = null;
+    }
+  });
+
+  window.addEventListener("storage", function (e) {
+    // Another tab of the same kiosk profile unpaired us.
+    if (e.key === KEY.token && !e.newValue && mode === "playing") startPairing(T.not_paired);
+  });
+
+  registerServiceWorker();
+  setInterval(function () {
+    if (mode === "playing") { cutBatch(); sendBatches(); }
+  }, POP_FLUSH_MS);
+  if (load(KEY.token)) startPlaying();
+  else startPairing("");
+})();

@@ -1,0 +1,493 @@
+"""The browser player in headless Chromium against the real server process.
+
+Pair, play, change the programme, commands, the alert overlay (alert events injected into the
+player's real websocket), server down + reload (service worker), restart + resync, revoke.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "e2e-demo-password-1"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BOARD = "E2E-LCD-1"
+WAIT = 60_000  # ms: generous, the machine is shared
+RECONNECT_WAIT = 180_000  # backoff with full jitter may wait up to 60 s per attempt
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`signage serve` on a fixed port and its own SQLite file; stoppable and restartable."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.signage = str(Path(sys.executable).parent / "signage")
+        self.env = {
+            **os.environ,
+            "SIGNAGE_INSTANCE_DIR": str(tmp / "instance"),
+            "SIGNAGE_MEDIA_DIR": str(tmp / "media"),
+            "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'signage.db'}",
+            "SIGNAGE_DEMO_PASSWORD": PASSWORD,
+            "SIGNAGE_NEW_PASSWORD": PASSWORD,
+            "SIGNAGE_MESSAGE_QUEUE": "",
+            "SIGNAGE_RATELIMIT_STORAGE": "memory://",
+        }
+        self.log_path = tmp / "server.log"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(  # noqa: S603 - our own console script
+            [self.signage, *args], env=self.env, capture_output=True, text=True, timeout=300
+        )
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(done.stdout + done.stderr)
+        if done.returncode != 0:
+            pytest.fail(f"signage {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def start(self) -> None:
+        log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - owned by the process
+        self.proc = subprocess.Popen(  # noqa: S603
+            [self.signage, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/player", timeout=2) as resp:  # noqa: S310
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"server did not answer on {self.url}:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+        self.proc = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
+
+
+class Api:
+    """A small JSON client of /api/v1 with a bearer token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+
+    def __call__(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(  # noqa: S310
+            self.url + "/api/v1" + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        assert status == expect, f"{method} {path}: {status} {raw[:500]!r}"
+        return json.loads(raw) if raw else None
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[Server]:
+    srv = Server(tmp_path)
+    srv.run("db", "upgrade")
+    srv.run("seed-demo")
+    srv.run("users", "create", "e2e-approver", "--role", "approver", "--area", "31")
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _approved_item(admin: Api, approver: Api, headline: str) -> int:
+    item = admin(
+        "POST",
+        "/content",
+        {"area": "31", "category": "health_epidemic", "headline": headline, "body": "E2E"},
+        expect=201,
+    )
+    admin("POST", f"/content/{item['id']}/submit")
+    approver("POST", f"/content/{item['id']}/approve", {"comment": ""})
+    return item["id"]
+
+
+def _non_black_share(path: Path) -> float:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        grey = image.convert("L")
+        dark = sum(grey.histogram()[:16])
+        return 1 - dark / (grey.width * grey.height)
+
+
+def _until(page: Any, script: str, timeout_s: float = WAIT / 1000) -> None:
+    """Poll a JS expression until truthy (wait_for_function evaluates strings: the CSP forbids it)."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if page.evaluate(script):
+                return
+        except Error as exc:  # the page is navigating (reload command): ask again
+            if "context was destroyed" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s:.0f} s: {script}")
+        page.wait_for_timeout(250)
+
+
+def _frames(sent: list[str], event: str) -> list[Any]:
+    """Payloads of Socket.IO events the page sent (`42/player,["event", payload]`)."""
+    found = []
+    for frame in sent:
+        if frame.startswith("42/player,"):
+            name, *args = json.loads(frame[len("42/player,") :].lstrip("0123456789"))
+            if name == event:
+                found.append(args[0] if args else None)
+    return found
+
+
+def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT)
+
+    admin = Api(server.url, server.run("tokens", "create", "--user", "admin").strip())
+    approver = Api(server.url, server.run("tokens", "create", "--user", "e2e-approver").strip())
+    admin(
+        "POST",
+        "/boards",
+        {"code": BOARD, "name": "Màn hình chợ E2E", "area": "31", "profile": "lcd-1920x1080"},
+        expect=201,
+    )
+    first = _approved_item(admin, approver, "Lịch tiêm chủng tháng Mười Một")
+    playlist = admin(
+        "POST", "/playlists", {"name": "E2E", "area": "31", "items": [{"item": first}]}, expect=201
+    )
+    admin(
+        "POST",
+        "/schedules",
+        {
+            "target_kind": "board",
+            "target": BOARD,
+            "playlist": playlist["id"],
+            "windows": ["00:00-12:00", "12:00-24:00"],
+        },
+        expect=201,
+    )
+
+    console: list[str] = []  # the page's console, printed on failure
+    sent: list[str] = []  # websocket frames the page sent
+    received: list[str] = []  # and those the server sent it
+    sockets: list[Any] = []  # the page's side of each websocket
+
+    def through(ws: Any) -> None:
+        upstream = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            sent.append(message if isinstance(message, str) else message.decode())
+            upstream.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            received.append(message if isinstance(message, str) else message.decode())
+            ws.send(message)
+
+        ws.on_message(from_page)
+        upstream.on_message(from_server)
+        sockets.append(ws)
+
+    def inject(event: str, payload: dict) -> None:
+        sockets[-1].send("42/player," + json.dumps([event, payload]))
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(
+                    viewport={"width": 960, "height": 540}, locale="vi-VN"
+                )
+                page = context.new_page()
+                page.set_default_timeout(WAIT)
+                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+                page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+                page.route_web_socket(re.compile(r".*/socket\.io/.*"), through)
+
+                # Unpaired: a big pairing code and Vietnamese instructions.
+                page.goto(server.url + "/player")
+                expect(page.locator("html")).to_have_attribute("lang", "vi")
+                expect(page.locator("#pairing")).to_be_visible()
+                expect(page.locator("#pairing")).to_contain_text("Mã ghép nối")
+                code_el = page.locator("#pairing-code")
+                expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
+                code = code_el.get_attribute("data-code")
+                assert code is not None
+                page.screenshot(path=str(tmp_path / "pairing.png"))
+                assert _non_black_share(tmp_path / "pairing.png") > 0.5
+
+                # The operator pairs it; the programme plays full screen.
+                admin("POST", f"/boards/{BOARD}/pair", {"pairing_code": code})
+                stage = page.locator("#stage")
+                expect(page.locator("#pairing")).to_be_hidden()
+                expect(stage).to_have_attribute("data-connected", "yes")
+                expect(stage).to_have_attribute("data-kind", "programme")
+                expect(stage).to_have_attribute("data-item", str(first))
+                frame = page.locator("#frame")
+                expect(frame).to_be_visible()
+                _until(
+                    page,
+                    "document.getElementById('frame').complete"
+                    " && document.getElementById('frame').naturalWidth > 0",
+                )
+                first_src = frame.get_attribute("src")
+                assert first_src and re.fullmatch(r"/media/[0-9a-f]{64}\.png", first_src)
+                page.screenshot(path=str(tmp_path / "first.png"))
+                assert _non_black_share(tmp_path / "first.png") > 0.3
+                status = admin("GET", f"/boards/{BOARD}/status")
+                assert status["online"] and status["paired"]
+                assert status["player_version"].startswith("signage-webplayer")
+
+                # A new programme: the player switches to the new image.
+                second = _approved_item(admin, approver, "Thông báo chi trả lương hưu")
+                admin(
+                    "PUT",
+                    f"/playlists/{playlist['id']}",
+                    {"name": "E2E", "items": [{"item": second}]},
+                )
+                expect(stage).to_have_attribute("data-item", str(second))
+                _until(
+                    page,
+                    "document.getElementById('frame').complete"
+                    " && document.getElementById('frame').naturalWidth > 0",
+                )
+                second_src = frame.get_attribute("src")
+                assert second_src and second_src != first_src
+                page.screenshot(path=str(tmp_path / "second.png"))
+                assert _non_black_share(tmp_path / "second.png") > 0.3
+                assert (tmp_path / "first.png").read_bytes() != (
+                    tmp_path / "second.png"
+                ).read_bytes()
+
+                # Commands from the console: identify, screenshot.
+                admin("POST", f"/boards/{BOARD}/commands", {"name": "identify"}, expect=202)
+                expect(page.locator("#identify")).to_be_visible()
+                expect(page.locator("#identify-code")).to_have_text(BOARD)
+                expect(page.locator("#identify-name")).to_have_text("Màn hình chợ E2E")
+                shot = admin("POST", f"/boards/{BOARD}/commands", {"name": "screenshot"}, 202)
+                deadline = time.monotonic() + 60
+                status = admin("GET", f"/boards/{BOARD}/status")
+                while time.monotonic() < deadline and not (
+                    status["last_command"] and status["last_command"].get("id") == shot["id"]
+                ):
+                    page.wait_for_timeout(500)  # not time.sleep: lets Playwright relay frames
+                    status = admin("GET", f"/boards/{BOARD}/status")
+                assert status["last_command"]["id"] == shot["id"], status["last_command"]
+                assert status["last_command"]["ok"], status["last_command"]
+                assert status["screenshot_url"]
+                with urllib.request.urlopen(server.url + status["screenshot_url"]) as resp:  # noqa: S310
+                    assert resp.read()[:8] == b"\x89PNG\r\n\x1a\n"
+
+                # Alerts (server side built elsewhere): injected into the live websocket.
+                inject(
+                    "alert",
+                    {
+                        "id": 7,
+                        "version": 1,
+                        "category": "storm",
+                        "severity": "severe",
+                        "headline": "Bão số 9 đổ bộ",
+                        "body": "Người dân ở trong nhà, tránh xa bờ biển.",
+                        "expires_at": None,
+                        "images": {},
+                    },
+                )
+                overlay = page.locator("#alert")
+                expect(overlay).to_be_visible()
+                expect(page.locator("#alert-text")).to_contain_text("Bão số 9 đổ bộ")
+                inject(
+                    "alert",
+                    {
+                        "id": 8,
+                        "version": 1,
+                        "category": "fire",
+                        "severity": "extreme",
+                        "headline": "Cháy lớn",
+                        "body": "",
+                        "expires_at": "2099-01-01T00:00:00Z",
+                        "images": {"lcd-1920x1080": {"url": first_src, "sha256": "x"}},
+                    },
+                )
+                expect(stage).to_have_attribute("data-alert", "8")
+                expect(page.locator("#alert-image")).to_have_attribute("src", first_src)
+                expect(page.locator("#alert-image")).to_be_visible()
+                inject("alert_cancel", {"id": 8, "version": 2})
+                expect(stage).to_have_attribute("data-alert", "7")
+                expect(page.locator("#alert-text")).to_be_visible()
+                inject("alert_cancel", {"id": 7, "version": 2})
+                expect(overlay).to_be_hidden()
+                _until(page, "(localStorage.getItem('signage.alerts') || '') === '{}'")
+                receipts = _frames(sent, "alert_receipt")
+                assert {"id": 7, "version": 1, "status": "displayed"} in receipts
+                assert {"id": 8, "version": 1, "status": "displayed"} in receipts
+                assert {"id": 8, "version": 2, "status": "cleared"} in receipts
+                assert {"id": 7, "version": 2, "status": "cleared"} in receipts
+                assert _frames(sent, "heartbeat"), "no heartbeat sent"
+
+                # An alert active when the server goes away stays up across a reload.
+                inject(
+                    "alert",
+                    {
+                        "id": 9,
+                        "version": 1,
+                        "category": "flood",
+                        "severity": "moderate",
+                        "headline": "Nước sông dâng cao",
+                        "body": "",
+                        "expires_at": None,
+                        "images": {},
+                    },
+                )
+                expect(stage).to_have_attribute("data-alert", "9")
+
+                # Server down: a reload still plays the programme from the caches.
+                server.stop()
+                page.reload()
+                expect(stage).to_have_attribute("data-connected", "no")
+                expect(stage).to_have_attribute("data-kind", "programme")
+                expect(stage).to_have_attribute("data-item", str(second))
+                expect(page.locator("#alert-text")).to_contain_text("Nước sông dâng cao")
+                _until(
+                    page,
+                    "document.getElementById('frame').complete"
+                    " && document.getElementById('frame').naturalWidth > 0",
+                )
+                assert frame.get_attribute("src") == second_src
+                # The image under the alert came from the cache and has content.
+                lit = page.evaluate(
+                    """() => {
+                      const img = document.getElementById('frame');
+                      const c = document.createElement('canvas');
+                      c.width = 480; c.height = 270;
+                      const ctx = c.getContext('2d');
+                      ctx.drawImage(img, 0, 0, c.width, c.height);
+                      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+                      let n = 0;
+                      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 48) n++;
+                      return n / (c.width * c.height);
+                    }"""
+                )
+                assert lit > 0.3, lit
+                page.screenshot(path=str(tmp_path / "offline.png"))
+                assert _non_black_share(tmp_path / "offline.png") > 0.3
+
+                # Server back: the player reconnects by itself and the board is online again.
+                restarted = datetime.now().astimezone()
+                server.start()
+                expect(stage).to_have_attribute("data-connected", "yes", timeout=RECONNECT_WAIT)
+                status = admin("GET", f"/boards/{BOARD}/status")
+                assert status["online"]
+                assert datetime.fromisoformat(status["connected_at"]) >= restarted
+                # The server's list of active alerts (empty) replaces what the player kept.
+                expect(overlay).to_be_hidden()
+                expect(stage).to_have_attribute("data-item", str(second))
+                page.screenshot(path=str(tmp_path / "resynced.png"))
+                assert _non_black_share(tmp_path / "resynced.png") > 0.3
+                # Proof of play kept through the outage is sent on reconnect and acknowledged.
+                _until(
+                    page,
+                    "(localStorage.getItem('signage.pop.batches') || '{}') === '{}'"
+                    " && JSON.parse(localStorage.getItem('signage.pop.pending') || '[]').length === 0",
+                )
+                batches = _frames(sent, "proof_of_play")
+                played = {r["item_id"] for b in batches for r in b["records"]}
+                assert {first, second} <= played, batches
+
+                # Revoked: the player drops the board and shows pairing again.
+                admin("POST", f"/boards/{BOARD}/revoke")
+                expect(page.locator("#pairing")).to_be_visible()
+                expect(page.locator("#pairing-not-paired")).to_contain_text("thu hồi")
+                expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
+                assert page.evaluate("localStorage.getItem('signage.token')") is None
+                assert not admin("GET", f"/boards/{BOARD}/status")["paired"]
+
+                # Paired again, now with an LED board and nothing scheduled: the fallback (unit
+                # name, clock, date), never a blank screen; LED images scale without smoothing.
+                led = admin("GET", "/boards/HP-001")
+                code = code_el.get_attribute("data-code")
+                admin("POST", "/boards/HP-001/pair", {"pairing_code": code})
+                expect(page.locator("#pairing")).to_be_hidden()
+                expect(stage).to_have_attribute("data-kind", "fallback")
+                expect(page.locator("#fallback")).to_be_visible()
+                expect(page.locator("#fallback-name")).to_have_text(led["area_name"])
+                expect(page.locator("#fallback-clock")).to_have_text(re.compile(r"^\d{2}:\d{2}$"))
+                expect(page.locator("body")).to_have_class(re.compile(r"\bled\b"))
+                rendering = page.evaluate(
+                    "getComputedStyle(document.getElementById('frame')).imageRendering"
+                )
+                assert rendering == "pixelated"
+                page.screenshot(path=str(tmp_path / "fallback.png"))
+                assert _non_black_share(tmp_path / "fallback.png") > 0.5
+
+                # `reload` reloads the page, which comes back paired and playing.
+                page.evaluate("window.beforeReload = true")
+                admin("POST", "/boards/HP-001/commands", {"name": "reload"}, expect=202)
+                _until(page, "window.beforeReload === undefined")
+                expect(stage).to_have_attribute("data-connected", "yes")
+                expect(stage).to_have_attribute("data-kind", "fallback")
+            finally:
+                browser.close()
+    except BaseException:
+        print("--- browser console ---\n" + "\n".join(console))
+        print("--- websocket, page -> server ---\n" + "\n".join(m[:300] for m in sent[-30:]))
+        print("--- websocket, server -> page ---\n" + "\n".join(m[:300] for m in received[-30:]))
+        print(f"--- server log ({server.log_path}) ---\n{server.log()}")
+        raise
