@@ -336,6 +336,24 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 with urllib.request.urlopen(server.url + status["screenshot_url"]) as resp:  # noqa: S310
                     assert resp.read()[:8] == b"\x89PNG\r\n\x1a\n"
 
+                # A real alert through the API: on screen at once, receipt counted, cancelled.
+                sent_alert = admin(
+                    "POST", "/alerts", {"template": "storm", "boards": [BOARD]}, expect=201
+                )
+                expect(stage).to_have_attribute("data-alert", str(sent_alert["id"]))
+                expect(page.locator("#alert-image")).to_have_attribute(
+                    "src", sent_alert["images"]["lcd-1920x1080"]["url"]
+                )
+                expect(page.locator("#alert-image")).to_be_visible()
+                for _ in range(120):
+                    progress = admin("GET", f"/alerts/{sent_alert['id']}")["receipts"]
+                    if progress["displayed"] == 1:
+                        break
+                    page.wait_for_timeout(500)
+                assert progress == {"targeted": 1, "delivered": 1, "displayed": 1, "offline": 0}
+                admin("POST", f"/alerts/{sent_alert['id']}/cancel")
+                expect(page.locator("#alert")).to_be_hidden()
+
                 # Alerts (server side built elsewhere): injected into the live websocket.
                 inject(
                     "alert",
