@@ -97,6 +97,49 @@ def target_areas(user: Any) -> list[tuple[Area, list[Area]]]:
     return out
 
 
+MAP_WIDTH = 1000
+MAP_LIMIT = 5000
+
+
+def map_points(user: Any) -> dict[str, Any] | None:
+    """Located boards the user may alert, projected into an SVG box (None if there are none).
+
+    An equirectangular projection scaled by cos(latitude) is exact enough at commune and
+    province scale; no tiles are needed, so the map works on a closed network.
+    """
+    from signage.accounts.permissions import scope_filter
+    from signage.boards.models import Board
+
+    rows = db.session.execute(
+        select(Board.code, Board.name, Board.lat, Board.lon)
+        .join(Area, Board.area_id == Area.id)
+        .where(scope_filter(user, "alert.send", Area.path))
+        .where(Board.lat.is_not(None), Board.lon.is_not(None))
+        .order_by(Board.code)
+        .limit(MAP_LIMIT)
+    ).all()
+    if not rows:
+        return None
+    import math
+
+    lats, lons = [r.lat for r in rows], [r.lon for r in rows]
+    scale = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_x = max((max(lons) - min(lons)) * scale, 1e-3)
+    span_y = max(max(lats) - min(lats), 1e-3)
+    k = (MAP_WIDTH - 40) / max(span_x, span_y)
+    height = int(span_y * k) + 40
+    points = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "x": round(20 + (r.lon - min(lons)) * scale * k, 1),
+            "y": round(20 + (max(lats) - r.lat) * k, 1),
+        }
+        for r in rows
+    ]
+    return {"width": MAP_WIDTH, "height": max(height, 200), "points": points}
+
+
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
@@ -200,6 +243,7 @@ def new() -> ResponseReturnValue:
             template=template,
             areas=areas,
             chosen=set(chosen),
+            board_map=map_points(me),
             error=error,
         ),
         422 if error else 200,

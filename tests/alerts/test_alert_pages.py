@@ -121,3 +121,24 @@ def test_update_and_cancel_from_the_detail_page(client, session, hk_operator, bo
     assert 'id="cancel-button"' not in page
     again = client.post(f"{detail}/cancel", data={"csrf_token": csrf_token(client, detail)})
     assert again.status_code == 409
+
+
+def test_board_map_shows_located_boards_in_scope(client, session, tree, hk_operator, boards):
+    from tests.schedules.conftest import make_board
+
+    make_board(session, "HK-MAP", tree["hk"], lat=21.0285, lon=105.8542)
+    make_board(session, "HK-MAP2", tree["village"], lat=21.0300, lon=105.8500)
+    make_board(session, "HP-MAP", tree["hp_commune"], lat=20.86, lon=106.68)  # not theirs
+    login(client, "hk-operator")
+    html = text(client.get("/alerts/new?template=storm"))
+    dots = re.findall(
+        r'<circle cx="([\d.]+)" cy="([\d.]+)" r="9" class="board-dot" data-code="([^"]+)"', html
+    )
+    assert sorted(code for _x, _y, code in dots) == ["HK-MAP", "HK-MAP2"]
+    east = {code: float(x) for x, _y, code in dots}
+    assert east["HK-MAP"] > east["HK-MAP2"]  # 105.8542 is east of 105.8500
+    assert "/static/console/alert-map.js" in html
+    for path in ("alert-map.js", "alerts.js"):
+        resp = client.get(f"/static/console/{path}")
+        resp.close()
+        assert resp.status_code == 200
