@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 SIGNAGE = Path(sys.executable).parent / "signage"
@@ -21,17 +23,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def scratch_database(root: Path) -> tuple[str, Callable[[], None]]:
+    """A database of its own for one installation, and how to drop it.
+
+    SQLite by default; when the suite runs on PostgreSQL (SIGNAGE_TEST_DATABASE_URL), a fresh
+    PostgreSQL database next to the test database, so the servers run on the real thing.
+    """
+    url = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return f"sqlite:///{root / 'instance' / 'signage.db'}", lambda: None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_e2e_{secrets.token_hex(4)}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def execute(sql: str) -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql)
+
+    execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False), lambda: execute(
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    )
+
+
 class Instance:
-    """An installation in a temp directory: SQLite database, media, logs, extra environment."""
+    """An installation in a temp directory: its own database, media, logs, extra environment."""
 
     def __init__(self, root: Path, **env: str) -> None:
         self.root = root
         self.log_path = root / "signage.log"
+        database_url, self.drop_database = scratch_database(root)
         self.env = {
             **os.environ,
             "SIGNAGE_INSTANCE_DIR": str(root / "instance"),
             "SIGNAGE_MEDIA_DIR": str(root / "media"),
-            "SIGNAGE_DATABASE_URL": f"sqlite:///{root / 'instance' / 'signage.db'}",
+            "SIGNAGE_DATABASE_URL": database_url,
             "SIGNAGE_MESSAGE_QUEUE": "",
             "SIGNAGE_RATELIMIT_STORAGE": "memory://",
             **env,
@@ -81,6 +110,11 @@ class Instance:
                 proc.wait(timeout=15)
             proc.log.close()  # type: ignore[attr-defined]
         self.procs.clear()
+
+    def close(self) -> None:
+        """Stop the servers and drop the scratch database."""
+        self.stop()
+        self.drop_database()
 
 
 def wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:

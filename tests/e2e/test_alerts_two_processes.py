@@ -21,19 +21,24 @@ BOARD = "HN-HK-001"
 
 @pytest.fixture()
 def two_servers(tmp_path: Path):
-    """Two `signage serve` processes on one database, joined by the Redis message queue."""
+    """Two `signage serve` processes on one database (PostgreSQL in CI's second pass), joined by
+    the Redis message queue."""
     instance = Instance(tmp_path, SIGNAGE_MESSAGE_QUEUE=REDIS, SIGNAGE_DEMO_PASSWORD="e2e-pass-1")
+    try:
+        yield from _serve_two(instance, tmp_path)
+    finally:
+        instance.close()
+
+
+def _serve_two(instance: Instance, tmp_path: Path):  # noqa: ANN202 - a fixture body
     instance.run("db", "upgrade")
     instance.run("seed-demo")
     instance.run("boards", "issue-tokens", "--out", str(tmp_path / "tokens.csv"))
     token = instance.run("tokens", "create", "--user", "operator").strip()
     with open(tmp_path / "tokens.csv", encoding="utf-8") as fh:
         board_tokens = dict(csv.reader(fh))
-    try:
-        first, second = instance.serve(), instance.serve()
-        yield first, second, token, board_tokens[BOARD]
-    finally:
-        instance.stop()
+    first, second = instance.serve(), instance.serve()
+    yield first, second, token, board_tokens[BOARD]
 
 
 def player(url: str, board_token: str) -> tuple[socketio.Client, queue.Queue]:
