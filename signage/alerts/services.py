@@ -142,6 +142,10 @@ class Targets:
         return bool(self.areas or self.groups or self.boards)
 
 
+def _by_code(session: Session, model: Any, code: str) -> Any:
+    return session.scalar(select(model).where(model.code == code))
+
+
 def resolve_targets(
     session: Session,
     user: Any,
@@ -154,30 +158,23 @@ def resolve_targets(
     """Look up target codes; every unknown code and every area outside the grant is named."""
     problems: list[dict[str, Any]] = []
     found = Targets()
-    for code in dict.fromkeys(areas):
-        area = find_by_code(session, code)
-        if area is None:
-            problems.append(
-                {"field": "areas", "message": _l("Unknown area code: %(code)s", code=code)}
-            )
-        else:
-            found.areas.append(area)
-    for code in dict.fromkeys(groups):
-        group = session.scalar(select(BoardGroup).where(BoardGroup.code == code))
-        if group is None:
-            problems.append(
-                {"field": "groups", "message": _l("Unknown group: %(code)s", code=code)}
-            )
-        else:
-            found.groups.append(group)
-    for code in dict.fromkeys(boards):
-        board = session.scalar(select(Board).where(Board.code == code))
-        if board is None:
-            problems.append(
-                {"field": "boards", "message": _l("Unknown board: %(code)s", code=code)}
-            )
-        else:
-            found.boards.append(board)
+    lookups = (
+        ("areas", areas, lambda c: find_by_code(session, c), _l("Unknown area code: %(code)s")),
+        (
+            "groups",
+            groups,
+            lambda c: _by_code(session, BoardGroup, c),
+            _l("Unknown group: %(code)s"),
+        ),
+        ("boards", boards, lambda c: _by_code(session, Board, c), _l("Unknown board: %(code)s")),
+    )
+    for field_name, codes, lookup, unknown in lookups:
+        for code in dict.fromkeys(codes):
+            row = lookup(code)
+            if row is None:
+                problems.append({"field": field_name, "message": unknown % {"code": code}})
+            else:
+                getattr(found, field_name).append(row)
     if problems:
         raise ValidationFailed(details=problems)
     if not found:

@@ -14,6 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 SIGNAGE = Path(sys.executable).parent / "signage"
+# Debian's Chromium, never a downloaded browser (scripts/ensure-chromium.sh installs it).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:

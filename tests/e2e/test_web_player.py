@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,27 +21,14 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, free_port
+
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "e2e-demo-password-1"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BOARD = "E2E-LCD-1"
 WAIT = 60_000  # ms: generous, the machine is shared
 RECONNECT_WAIT = 180_000  # backoff with full jitter may wait up to 60 s per attempt
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -61,7 +47,7 @@ class Server:
             "SIGNAGE_RATELIMIT_STORAGE": "memory://",
         }
         self.log_path = tmp / "server.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
