@@ -92,7 +92,8 @@ def parse(doc: Any) -> Alert:
     except mf.ManifestError as exc:
         raise AlertError(str(exc)) from None
     images: dict[str, Image] = {}
-    raw_images = doc.get("images") or {}
+    raw_images = doc.get("images")
+    raw_images = {} if raw_images is None else raw_images
     if not isinstance(raw_images, dict):
         raise AlertError("images: expected an object keyed by profile")
     for profile, img in list(raw_images.items())[:50]:

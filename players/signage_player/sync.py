@@ -12,6 +12,7 @@ import logging
 import queue
 import random
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +37,7 @@ class Sync:
         self.queued: set[str] = set()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
-        self.retry_timer: threading.Timer | None = None
+        self.retry_at = 0.0  # monotonic time of the next manifest retry (0: none)
         self.current_image: Callable[[], Image.Image | None] | None = None  # set by the app
 
     def start(self) -> None:
@@ -69,6 +70,9 @@ class Sync:
             try:
                 job, arg = self.jobs.get(timeout=0.5)
             except queue.Empty:
+                if self.retry_at and time.monotonic() >= self.retry_at:
+                    self.retry_at = 0.0
+                    self.want_manifest()
                 continue
             with self.lock:
                 self.queued.discard(job)
@@ -78,11 +82,7 @@ class Sync:
                 log.exception("sync job %s failed", job)
 
     def _retry_later(self) -> None:
-        delay = random.uniform(*RETRY_S)  # noqa: S311 - jitter, not secrecy
-        timer = threading.Timer(delay, self.want_manifest)
-        timer.daemon = True
-        timer.start()
-        self.retry_timer = timer
+        self.retry_at = time.monotonic() + random.uniform(*RETRY_S)  # noqa: S311 - jitter
 
     def _manifest(self, force: bool) -> None:
         board = self.player.board.get("code")
