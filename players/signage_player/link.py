@@ -51,6 +51,7 @@ class Link:
         self.revoked = False
         self.inflight: set[str] = set()
         player.send = self.emit
+        player.want_files = self.sync.want_repair
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> None:

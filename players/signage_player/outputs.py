@@ -69,7 +69,7 @@ class WindowOutput:
     """A borderless (or fullscreen) pygame-ce window at the board's exact position and size."""
 
     def __init__(self, cfg: OutputConfig, size: tuple[int, int]) -> None:
-        os.environ.setdefault("SDL_VIDEO_WINDOW_POS", f"{cfg.x},{cfg.y}")
+        os.environ["SDL_VIDEO_WINDOW_POS"] = f"{cfg.x},{cfg.y}"
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
         try:
             import pygame

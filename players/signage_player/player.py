@@ -29,6 +29,7 @@ from signage_player.journal import Journal, Outbox
 log = logging.getLogger(__name__)
 IDENTIFY_S = 30.0
 MIN_PLAY_S = 0.5
+REPAIR_S = 30.0
 _GEOMETRY = re.compile(r"(\d{2,5})x(\d{2,5})")
 
 
@@ -78,6 +79,9 @@ class Player:
         self.send: Callable[[str, dict[str, Any]], bool] | None = None  # set by the link
         self.status_path = config.status_file or config.cache_dir / "status.json"
         self._status: dict[str, Any] = {}
+        self.want_files: Callable[[], None] | None = None  # set by the link: re-fetch files
+        self.repair_asked = -REPAIR_S
+        self.failed_at = 0.0
 
     # --- persistence ---------------------------------------------------------------------
     def _load_json(self, name: str) -> dict[str, Any]:
@@ -216,12 +220,11 @@ class Player:
             return ("off", size), lambda: render.black(size)
         if airing.kind == "programme" and airing.entry is not None:
             entry = airing.entry
-            data = self.cache.read(entry.sha256)
-            if data is not None:
+            if self.cache.has(entry.sha256):  # a stat only: the file is read when drawn
                 return ("entry", entry.sha256, size), lambda: render.picture(
-                    data, size, crop=entry.scrolls
+                    self._verified(entry.sha256), size, crop=entry.scrolls
                 )
-            log.warning("rendition %s missing from the cache; fallback shown", entry.sha256[:12])
+            self._missing(entry.sha256)
         name = (manifest.fallback if manifest else "") or str(board.get("name", ""))
         local = now.astimezone(manifest.zone if manifest else mf.zone(mf.DEFAULT_TZ))
         return (
@@ -233,14 +236,30 @@ class Player:
 
     def _alert_picture(self, alert: al.Alert, size: tuple[int, int]) -> tuple[object, Callable]:
         image = alert.images.get(self.profile)
-        data = self.cache.read(image.sha256) if image else None
-        if data is not None:
+        if image is not None and self.cache.has(image.sha256):
+            sha = image.sha256
             return ("alert", alert.id, alert.version, "image", size), lambda: render.picture(
-                data, size
+                self._verified(sha), size
             )
         return ("alert", alert.id, alert.version, "text", size), lambda: render.alert_text_screen(
             size, alert.headline, alert.body
         )
+
+    def _verified(self, sha: str) -> bytes:
+        data = self.cache.read(sha)  # hashes the file; a corrupt one is deleted
+        if data is None:
+            self._missing(sha)
+            raise ValueError(f"cached file {sha[:12]} is missing or corrupt")
+        return data
+
+    def _missing(self, sha: str) -> None:
+        """Ask for the active manifest's files again (at most every REPAIR_S seconds)."""
+        now = time.monotonic()
+        if now - self.repair_asked >= REPAIR_S:
+            self.repair_asked = now
+            log.warning("file %s missing from the cache; fallback shown, fetching it", sha[:12])
+            if self.want_files is not None:
+                self.want_files()
 
     def frame(self, show: Callable[[object, Image.Image], None]) -> None:
         """One display tick: expire alerts, compose, draw on change, account proof of play."""
@@ -249,13 +268,15 @@ class Player:
             for gone in self.alerts.prune(now):
                 log.info("alert %s expired", gone.id)
         key, draw = self.compose(now)
-        if key != self.picture_key:
+        retry = self.shown_key == ("error", key) and time.monotonic() - self.failed_at >= REPAIR_S
+        if key != self.picture_key or retry:
             shown: object = key
             try:
                 image = draw()
             except Exception as exc:  # noqa: BLE001 - a bad file must never blank the board
                 log.error("cannot draw %r: %s", key, exc)
                 size, shown = self.size(), ("error", key)
+                self.failed_at = time.monotonic()  # tried again after REPAIR_S, not every frame
                 image = render.fallback_screen(
                     size, str(self.board.get("name", "")), now.astimezone(mf.zone(mf.DEFAULT_TZ))
                 )

@@ -57,6 +57,10 @@ class Sync:
         """Fetch the manifest (unconditionally when forced)."""
         self._put("manifest", force)
 
+    def want_repair(self) -> None:
+        """Fetch the active manifest's files that went missing (disk trouble, eviction)."""
+        self._put("repair")
+
     def want_alert_images(self) -> None:
         """Fetch the pictures of held alerts for this board's profile."""
         self._put("alert_images")
@@ -140,6 +144,12 @@ class Sync:
                 log.warning("file %s: %s", sha[:12], exc)
                 ok = False
         return ok
+
+    def _repair(self, _arg: Any) -> None:
+        manifest = self.player.manifest
+        if manifest is not None and not self._download(manifest.files(), keep=self._keep()):
+            log.warning("some files of the active manifest could not be fetched again")
+        self._alert_images(None)
 
     def _alert_images(self, _arg: Any) -> None:
         profile = self.player.profile

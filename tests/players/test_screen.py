@@ -94,10 +94,21 @@ def test_a_scrolling_entry_shows_its_first_frame_statically(config) -> None:
 def test_a_missing_or_corrupt_rendition_falls_back_instead_of_blanking(config) -> None:
     seg = segment(T0, T0 + timedelta(hours=1), "programme", [entry(1, RED, 10)])
     player, _ = rig(config, [seg])
+    asked: list[bool] = []
+    player.want_files = lambda: asked.append(True)
     player.cache.path(sha(RED)).write_bytes(b"\x89PNG garbage")
     shown: list[Any] = []
     player.frame(lambda key, image: shown.append((key, image)))
-    assert shown[-1][0][0] == "fallback" and lit(shown[-1][1])
+    assert shown[-1][0][0] == "error" and lit(shown[-1][1])  # the fallback screen, drawn
+    assert asked == [True]  # and the file is fetched again
+    player.frame(lambda key, image: shown.append((key, image)))
+    assert shown[-1][0][0] == "fallback"  # the corrupt file was deleted
+    player.cache.path(sha(RED)).unlink(missing_ok=True)
+    player.frame(lambda key, image: shown.append((key, image)))
+    assert len(shown) == 2 and asked == [True]  # no redraw, no second request within 30 s
+    player.cache.put(sha(RED), RED)  # what the sync worker does
+    player.frame(lambda key, image: shown.append((key, image)))
+    assert shown[-1][0][0] == "entry"
 
 
 def test_identify_shows_code_and_name_over_the_programme(config) -> None:
