@@ -282,6 +282,16 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
     version = player.status()["manifest_version"]
     assert version == server.api(admin, "GET", f"/boards/{BOARD}/manifest")["version"]
 
+    # Commands from the console: identify shows the board's code; a screenshot is uploaded.
+    server.api(admin, "POST", f"/boards/{BOARD}/commands", {"name": "identify"})
+    wait_for("identify on screen", lambda: "identify" in player.status()["picture"], logs=logs)
+    server.api(admin, "POST", f"/boards/{BOARD}/commands", {"name": "screenshot"})
+    wait_for(
+        "a screenshot",
+        lambda: server.api(admin, "GET", f"/boards/{BOARD}/status")["screenshot_url"],
+        logs=logs,
+    )
+
     # Proof of play reaches the server (batches are acknowledged and leave the journal).
     def plays_stored() -> int:
         with closing(sqlite3.connect(server.tmp / "instance" / "signage.db")) as db:
