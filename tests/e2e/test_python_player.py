@@ -242,10 +242,12 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
 
     # Pairing: the code is on screen (and in the status file); an operator enters it.
     player.start()
-    code = wait_for(
-        "a pairing code", lambda: player.status().get("pairing_code"), logs=logs
-    )  # fmt: skip
-    assert "pair" in player.status()["picture"]
+
+    def code_on_screen() -> str | None:
+        status = player.status()
+        return status["pairing_code"] if "pair" in status["picture"] else None
+
+    code = wait_for("a pairing code on screen", code_on_screen, logs=logs)
     assert not_blank(player.frames / "current.png")
     assert server.api(admin, "POST", f"/boards/{BOARD}/pair", {"pairing_code": code})["paired"]
 
@@ -269,13 +271,13 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
         logs=logs,
     )
 
-    # A programme change reaches the screen.
+    # A programme change reaches the screen (two items still, so frames keep changing).
     third = _item(server, editor, admin, "Tin mới thay đổi")
     server.api(
         editor,
         "PUT",
         f"/playlists/{playlist['id']}",
-        {"name": "E2E", "items": [{"item": third, "duration_s": 3}]},
+        {"name": "E2E", "items": [{"item": i, "duration_s": 3} for i in (third, first[0])]},
     )
     new_sha = _sha_of(server, admin, third)
     wait_for("the new item on screen", lambda: new_sha in player.status()["picture"], logs=logs)
