@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -19,9 +20,9 @@ from typing import Any
 
 from PIL import Image
 
+from signage_player import __version__, render
 from signage_player import alerts as al
 from signage_player import manifest as mf
-from signage_player import render
 from signage_player.cache import Cache, atomic_write
 from signage_player.config import Config
 from signage_player.journal import Journal, Outbox
@@ -173,10 +174,6 @@ class Player:
 
     def heartbeat(self) -> dict[str, Any]:
         """The `heartbeat` payload."""
-        import shutil
-
-        from signage_player import __version__
-
         try:
             free = shutil.disk_usage(self.config.cache_dir).free
         except OSError:
