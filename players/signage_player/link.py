@@ -98,11 +98,17 @@ class Link:
         self.token = self.api.token = None
         self.player.set_mode("not_paired")
         if delete:
-            try:
-                if self.config.token_path.read_text(encoding="utf-8").strip().endswith(token):
-                    self.config.token_path.unlink()
-            except OSError:
-                pass
+            self._delete_token_file(token)
+
+    def _delete_token_file(self, token: str | None) -> None:
+        """Remove the token file when it holds this (revoked) token."""
+        if not token:
+            return
+        try:
+            if self.config.token_path.read_text(encoding="utf-8").strip().endswith(token):
+                self.config.token_path.unlink()
+        except OSError:
+            pass
 
     def pair(self) -> None:
         """Ask for a pairing code, show it, poll until an operator enters it; store the token."""
@@ -332,6 +338,7 @@ class Link:
         """The token was revoked: stop, delete it, pair again (the loop does the rest)."""
         log.warning("the server revoked this board's token")
         self.revoked = True
+        self._delete_token_file(self.token)  # before "not paired" shows: never a stale token
         self.player.set_mode("not_paired")
 
     def on_error(self, data: Any) -> None:

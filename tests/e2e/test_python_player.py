@@ -331,5 +331,5 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
         ),
         logs=logs,
     )
-    assert not (player.tmp / "cache" / "token").exists()
+    wait_for("the token deleted", lambda: not (player.tmp / "cache" / "token").exists())
     assert not_blank(player.frames / "current.png")

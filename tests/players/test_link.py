@@ -179,10 +179,13 @@ def test_unsupported_protocol_retries_hourly(config) -> None:
     assert link.player.mode == "update"
 
 
-def test_a_revoked_event_stops_the_session(config) -> None:
+def test_a_revoked_event_stops_the_session_and_deletes_the_token(config) -> None:
     player, link = rig(config)
+    config.token_path.write_text("sgb_gone\n", encoding="utf-8")
+    link.token = "sgb_gone"
     link.on_revoked({"code": "revoked"})
     assert link.revoked and player.mode == "not_paired"
+    assert not config.token_path.exists()
     shown: list[Any] = []
     player.frame(lambda key, image: shown.append(key))
     assert shown[-1][0] == "pair"
