@@ -8,11 +8,11 @@ HOST   ?= 127.0.0.1
 
 .PHONY: run test test-only lint bench translations vendor clean-instance
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml players/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e 'players[window]'
 	@touch $(STAMP)
 
 ## Set up, migrate SQLite under instance/, seed demo data, serve on http://127.0.0.1:8080
@@ -28,12 +28,12 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-only
 
 test-only:
-	$(BIN)/ruff check signage tests bench
+	$(BIN)/ruff check signage tests bench players
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check signage tests bench
-	$(BIN)/ruff format --check signage tests bench
+	$(BIN)/ruff check signage tests bench players
+	$(BIN)/ruff format --check signage tests bench players
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

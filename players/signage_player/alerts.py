@@ -1,0 +1,208 @@
+"""Emergency alerts held by the player: which one is on screen, expiry, cancel, persistence.
+
+The most severe alert wins; among equally severe ones the newest (highest id) comes first and
+they take turns every ROTATE_S seconds. The set is saved in the cache, so an alert keeps
+preempting the programme across a player restart until it expires or is cancelled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from signage_player import manifest as mf
+from signage_player.cache import atomic_write
+
+log = logging.getLogger(__name__)
+SEVERITY = {"extreme": 4, "severe": 3, "moderate": 2, "minor": 1}
+ROTATE_S = 10.0
+MAX_ALERTS = 1000
+MAX_TEXT = 5000
+
+
+class AlertError(ValueError):
+    """An alert message that does not follow the protocol."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """An alert's pre-rendered picture for one display profile."""
+
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One active alert, as the server sent it."""
+
+    id: int
+    version: int
+    severity: str
+    headline: str
+    body: str = ""
+    category: str = ""
+    expires_at: datetime | None = None
+    images: dict[str, Image] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def rank(self) -> tuple[int, int]:
+        """Sort key: most severe first, then newest."""
+        return (-SEVERITY[self.severity], -self.id)
+
+    def expired(self, now: datetime) -> bool:
+        """True once expires_at has passed."""
+        return self.expires_at is not None and now >= self.expires_at
+
+
+def _int(doc: dict, key: str) -> int:
+    value = doc.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise AlertError(f"{key}: expected a positive integer")
+    return value
+
+
+def parse_ref(doc: Any) -> tuple[int, int]:
+    """(id, version) of an `alert_cancel` message."""
+    if not isinstance(doc, dict):
+        raise AlertError("expected an object")
+    return _int(doc, "id"), _int(doc, "version")
+
+
+def parse(doc: Any) -> Alert:
+    """An `alert` message (or an element of `state.alerts`) as an Alert; AlertError if bad."""
+    if not isinstance(doc, dict):
+        raise AlertError("expected an object")
+    severity = doc.get("severity")
+    if severity not in SEVERITY:
+        raise AlertError(f"severity: one of {sorted(SEVERITY)}")
+    texts = {}
+    for key in ("headline", "body", "category"):
+        value = doc.get(key) or ""
+        if not isinstance(value, str):
+            raise AlertError(f"{key}: expected a string")
+        texts[key] = value[:MAX_TEXT]
+    expires = doc.get("expires_at")
+    try:
+        expires_at = mf.parse_time(expires, "expires_at") if expires is not None else None
+    except mf.ManifestError as exc:
+        raise AlertError(str(exc)) from None
+    images: dict[str, Image] = {}
+    raw_images = doc.get("images")
+    raw_images = {} if raw_images is None else raw_images
+    if not isinstance(raw_images, dict):
+        raise AlertError("images: expected an object keyed by profile")
+    for profile, img in list(raw_images.items())[:50]:
+        # A bad picture for one profile must not cost the alert: the text still shows.
+        if (
+            isinstance(profile, str)
+            and isinstance(img, dict)
+            and isinstance(img.get("url"), str)
+            and img["url"].startswith("/")
+            and not img["url"].startswith("//")
+            and len(img["url"]) <= 500
+            and isinstance(img.get("sha256"), str)
+            and mf.SHA256.match(img["sha256"])
+        ):
+            images[profile] = Image(img["url"], img["sha256"])
+        else:
+            log.warning("alert %s: ignoring a malformed image for %r", doc.get("id"), profile)
+    return Alert(
+        id=_int(doc, "id"),
+        version=_int(doc, "version"),
+        severity=severity,
+        headline=texts["headline"],
+        body=texts["body"],
+        category=texts["category"],
+        expires_at=expires_at,
+        images=images,
+        raw=doc,
+    )
+
+
+class AlertSet:
+    """The alerts this player holds, saved to `path` on every change."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.alerts: dict[int, Alert] = {}
+        if path is not None:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            docs = json.loads(self.path.read_text(encoding="utf-8"))  # type: ignore[union-attr]
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            log.warning("saved alerts unreadable (%s); starting without them", exc)
+            return
+        for doc in docs if isinstance(docs, list) else []:
+            try:
+                alert = parse(doc)
+            except AlertError:
+                continue
+            self.alerts[alert.id] = alert
+
+    def _save(self) -> None:
+        if self.path is not None:
+            docs = [a.raw for a in self.alerts.values()]
+            atomic_write(self.path, json.dumps(docs, ensure_ascii=False).encode())
+
+    def upsert(self, alert: Alert) -> bool:
+        """Add or update an alert; False when we already hold this version or a newer one."""
+        held = self.alerts.get(alert.id)
+        if held is not None and held.version >= alert.version:
+            return False
+        if held is None and len(self.alerts) >= MAX_ALERTS:
+            log.warning("holding %d alerts already; alert %s ignored", MAX_ALERTS, alert.id)
+            return False
+        self.alerts[alert.id] = alert
+        self._save()
+        return True
+
+    def cancel(self, alert_id: int, version: int) -> Alert | None:
+        """Stop an alert (unless we hold a newer version than the cancel); the removed alert."""
+        held = self.alerts.get(alert_id)
+        if held is None or held.version > version:
+            return None
+        del self.alerts[alert_id]
+        self._save()
+        return held
+
+    def replace(self, alerts: list[Alert]) -> list[Alert]:
+        """Hold exactly these alerts (the complete list from `state`); the ones dropped."""
+        new = {a.id: a for a in alerts[:MAX_ALERTS]}
+        dropped = [a for i, a in self.alerts.items() if i not in new]
+        self.alerts = new
+        self._save()
+        return dropped
+
+    def prune(self, now: datetime) -> list[Alert]:
+        """Drop expired alerts; the ones dropped."""
+        gone = [a for a in self.alerts.values() if a.expired(now)]
+        for a in gone:
+            del self.alerts[a.id]
+        if gone:
+            self._save()
+        return gone
+
+    def active(self, now: datetime) -> list[Alert]:
+        """Unexpired alerts in display order."""
+        return sorted((a for a in self.alerts.values() if not a.expired(now)), key=Alert.rank)
+
+    def showing(self, now: datetime, elapsed_s: float) -> Alert | None:
+        """The alert on screen: the most severe; equals take turns every ROTATE_S seconds."""
+        ranked = self.active(now)
+        if not ranked:
+            return None
+        top = [a for a in ranked if a.severity == ranked[0].severity]
+        return top[int(max(elapsed_s, 0.0) // ROTATE_S) % len(top)]
+
+    def held(self) -> list[dict[str, int]]:
+        """[{id, version}] for the connection's `auth`."""
+        return [{"id": a.id, "version": a.version} for a in self.alerts.values()]

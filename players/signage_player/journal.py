@@ -1,0 +1,170 @@
+"""Proof of play on disk: records appended to a journal, sealed into batches, deleted on `ack`.
+
+    journal/open.jsonl                 records not yet in a batch (one JSON object a line)
+    journal/batches/<batch_id>.jsonl   sealed batches waiting for their ack
+
+Sealing is one rename of open.jsonl, so a record is in exactly one place at every instant: a
+crash loses nothing and never duplicates a record. A torn last line (crash mid-append) is
+skipped when read. Batch ids sort by creation time, so "oldest first" is a sort by name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from signage_player.cache import atomic_write, fsync_dir
+
+log = logging.getLogger(__name__)
+MAX_RECORDS = 400  # the server takes 500 and 64 KB a message; 400 records stay well under both
+BATCH_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A sealed batch as sent: its id and its records."""
+
+    batch_id: str
+    records: list[dict[str, Any]]
+
+    def payload(self) -> dict[str, Any]:
+        """The `proof_of_play` message."""
+        return {"batch_id": self.batch_id, "records": self.records}
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a torn line from a crash mid-append
+        if isinstance(record, dict):
+            out.append(record)
+    return out
+
+
+class Journal:
+    """Proof-of-play records and batches under `root`."""
+
+    def __init__(self, root: Path, clock: Callable[[], datetime] | None = None) -> None:
+        self.root = Path(root)
+        self.batches = self.root / "batches"
+        self.batches.mkdir(parents=True, exist_ok=True)
+        self.open_path = self.root / "open.jsonl"
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.counter = 0
+        self.open_count = len(_lines(self.open_path))
+
+    def append(self, item: int, revision: int, start: datetime, duration_s: float) -> None:
+        """Add one record durably; seal a batch when it is full."""
+        record = {
+            "item_id": item,
+            "revision_id": revision,
+            "start": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "duration_s": round(min(max(duration_s, 0.0), 86_400.0), 3),
+        }
+        with open(self.open_path, "a", encoding="utf-8") as f:
+            if f.tell() and not self._ends_with_newline():
+                f.write("\n")  # a torn line must not swallow the next record
+            f.write(json.dumps(record, separators=(",", ":")) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.open_count += 1
+        if self.open_count >= MAX_RECORDS:
+            self.seal()
+
+    def _ends_with_newline(self) -> bool:
+        with open(self.open_path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+
+    def new_batch_id(self) -> str:
+        """A time stamp plus a counter: unique, and sorts by creation."""
+        self.counter = (self.counter + 1) % 10_000
+        stamp = self.clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        return f"{stamp}-{self.counter:04d}"
+
+    def seal(self) -> str | None:
+        """Move the open records into a new batch; its id (None when there was nothing)."""
+        if not _lines(self.open_path):
+            self.open_path.unlink(missing_ok=True)
+            self.open_count = 0
+            return None
+        batch_id = self.new_batch_id()
+        while (self.batches / f"{batch_id}.jsonl").exists():
+            batch_id = self.new_batch_id()
+        os.replace(self.open_path, self.batches / f"{batch_id}.jsonl")
+        fsync_dir(self.batches)
+        fsync_dir(self.root)
+        self.open_count = 0
+        return batch_id
+
+    def pending(self) -> list[Batch]:
+        """Sealed batches not yet acknowledged, oldest first (records beyond the limit split)."""
+        out = []
+        for path in sorted(self.batches.glob("*.jsonl")):
+            if not BATCH_ID.match(path.stem):
+                continue
+            records = _lines(path)
+            if not records:
+                path.unlink(missing_ok=True)
+                continue
+            out.append(Batch(path.stem, records[:500]))
+        return out
+
+    def ack(self, batch_id: Any) -> bool:
+        """Forget an acknowledged batch; False for an unknown or replayed ack (harmless)."""
+        if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
+            return False
+        path = self.batches / f"{batch_id}.jsonl"
+        if not path.exists():
+            return False
+        path.unlink(missing_ok=True)
+        fsync_dir(self.batches)
+        return True
+
+    def drop(self, batch_id: str, reason: str) -> None:
+        """Give up a batch the server refused (it would fail again)."""
+        log.error("proof-of-play batch %s refused by the server (%s); dropped", batch_id, reason)
+        self.ack(batch_id)
+
+
+class Outbox:
+    """Messages to send once connected (alert receipts), kept on disk until sent."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.items: list[list[Any]] = [
+                m for m in data if isinstance(m, list) and len(m) == 2 and isinstance(m[0], str)
+            ]
+        except (OSError, ValueError, TypeError):
+            self.items = []
+
+    def add(self, event: str, payload: dict[str, Any]) -> None:
+        """Queue a message durably."""
+        self.items.append([event, payload])
+        self._save()
+
+    def take(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every queued message, oldest first; the queue is emptied."""
+        items, self.items = self.items, []
+        if items:
+            self._save()
+        return [(e, p) for e, p in items]
+
+    def _save(self) -> None:
+        atomic_write(self.path, json.dumps(self.items).encode())

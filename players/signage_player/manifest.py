@@ -1,0 +1,248 @@
+"""The manifest document (docs/protocol.md, "Manifest"), validated, and what airs at an instant.
+
+Everything here is pure: the network hands us untrusted JSON; `parse` either returns a clean
+`Manifest` or raises `ManifestError` naming the first problem, and the caller keeps playing
+whatever it had.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+KINDS = ("programme", "fallback", "off")
+MAX_SEGMENTS = 10_000
+MAX_ENTRIES = 1_000
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
+class ManifestError(ValueError):
+    """The document does not follow the manifest format."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One playlist entry as it airs: a rendition shown for duration_s seconds."""
+
+    item: int
+    revision: int
+    duration_s: int
+    url: str
+    sha256: str
+    scrolls: bool = False
+    priority: str = "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """[start, end) in UTC: a programme, the fallback screen, or screen off."""
+
+    start: datetime
+    end: datetime
+    kind: str
+    entries: tuple[Entry, ...] = ()
+
+    def cycle_s(self) -> int:
+        """Length of one pass over the entries."""
+        return sum(e.duration_s for e in self.entries)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A board's validated manifest."""
+
+    version: str
+    board: str
+    profile: str
+    tz: str
+    fallback: str
+    to: datetime | None
+    segments: tuple[Segment, ...]
+
+    def files(self) -> dict[str, str]:
+        """sha256 -> url of every rendition the manifest needs."""
+        return {e.sha256: e.url for s in self.segments for e in s.entries}
+
+    def segment_at(self, when: datetime) -> Segment | None:
+        """The segment covering `when`, or None before the first / after the last."""
+        i = bisect_right(self.segments, when, key=_start) - 1
+        if i < 0 or when >= self.segments[i].end:
+            return None
+        return self.segments[i]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The board's time zone (Asia/Ho_Chi_Minh when the name is unknown)."""
+        return zone(self.tz)
+
+
+def zone(name: str) -> ZoneInfo:
+    """A ZoneInfo, falling back to Viet Nam's zone for unknown names."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def _start(segment: Segment) -> datetime:
+    return segment.start
+
+
+def parse_time(value: Any, where: str) -> datetime:
+    """An ISO 8601 instant with an offset, as UTC."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ManifestError(f"{where}: expected an ISO 8601 time string")
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ManifestError(f"{where}: not an ISO 8601 time: {value[:40]!r}") from None
+    if t.tzinfo is None:
+        raise ManifestError(f"{where}: the time has no UTC offset")
+    return t.astimezone(UTC)
+
+
+def _str(doc: dict, key: str, where: str, *, limit: int = 200, default: str | None = None) -> str:
+    value = doc.get(key, default)
+    if not isinstance(value, str) or len(value) > limit:
+        raise ManifestError(f"{where}{key}: expected a string of at most {limit} characters")
+    return value
+
+
+def _int(doc: dict, key: str, where: str, lo: int, hi: int) -> int:
+    value = doc.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ManifestError(f"{where}{key}: expected an integer in [{lo}, {hi}]")
+    return value
+
+
+def _entry(doc: Any, where: str) -> Entry:
+    if not isinstance(doc, dict):
+        raise ManifestError(f"{where}: expected an object")
+    sha = _str(doc, "sha256", where, limit=64)
+    if not SHA256.match(sha):
+        raise ManifestError(f"{where}sha256: expected 64 lowercase hex digits")
+    url = _str(doc, "url", where, limit=500)
+    if not url.startswith("/") or url.startswith("//"):
+        raise ManifestError(f"{where}url: expected a path on the server, e.g. /media/<sha>.png")
+    scrolls = doc.get("scrolls", False)
+    if not isinstance(scrolls, bool):
+        raise ManifestError(f"{where}scrolls: expected true or false")
+    return Entry(
+        item=_int(doc, "item", where, 1, 2**31 - 1),
+        revision=_int(doc, "revision", where, 1, 2**31 - 1),
+        duration_s=_int(doc, "duration_s", where, 1, 86_400),
+        url=url,
+        sha256=sha,
+        scrolls=scrolls,
+        priority=_str(doc, "priority", where, limit=20, default="normal"),
+    )
+
+
+def _segment(doc: Any, where: str) -> Segment:
+    if not isinstance(doc, dict):
+        raise ManifestError(f"{where}: expected an object")
+    start, end = (
+        parse_time(doc.get("start"), where + "start"),
+        parse_time(doc.get("end"), where + "end"),
+    )
+    if end <= start:
+        raise ManifestError(f"{where}end: must be after start")
+    kind = doc.get("kind")
+    if kind not in KINDS:
+        raise ManifestError(f"{where}kind: one of {KINDS}")
+    raw = doc.get("entries", [])
+    if not isinstance(raw, list) or len(raw) > MAX_ENTRIES:
+        raise ManifestError(f"{where}entries: expected a list of at most {MAX_ENTRIES}")
+    entries = tuple(_entry(e, f"{where}entries.{i}.") for i, e in enumerate(raw))
+    if kind == "programme" and not entries:
+        kind = "fallback"  # an empty programme is, in effect, the fallback
+    return Segment(start, end, kind, entries if kind == "programme" else ())
+
+
+def parse(body: Any, version: str | None = None) -> Manifest:
+    """A manifest from `{"version", "manifest"}` (the HTTP answer) or the bare document."""
+    if isinstance(body, dict) and "manifest" in body:
+        version = body.get("version") if version is None else version
+        body = body["manifest"]
+    if not isinstance(body, dict):
+        raise ManifestError("manifest: expected a JSON object")
+    if not isinstance(version, str) or not 1 <= len(version) <= 64:
+        raise ManifestError("version: expected a string of 1-64 characters")
+    raw = body.get("segments")
+    if not isinstance(raw, list) or len(raw) > MAX_SEGMENTS:
+        raise ManifestError(f"segments: expected a list of at most {MAX_SEGMENTS}")
+    segments = sorted((_segment(s, f"segments.{i}.") for i, s in enumerate(raw)), key=_start)
+    for a, b in zip(segments, segments[1:], strict=False):
+        if b.start < a.end:
+            raise ManifestError(f"segments: {a.start.isoformat()} overlaps the next segment")
+    to = body.get("to")
+    return Manifest(
+        version=version,
+        board=_str(body, "board", "", limit=64, default=""),
+        profile=_str(body, "profile", "", limit=64, default=""),
+        tz=_str(body, "tz", "", limit=64, default=DEFAULT_TZ),
+        fallback=_str(body, "fallback", "", limit=200, default=""),
+        to=parse_time(to, "to") if to is not None else None,
+        segments=tuple(segments),
+    )
+
+
+@dataclass(frozen=True)
+class Airing:
+    """What the programme shows at an instant: an entry (with when it started), or not."""
+
+    kind: str  # programme, fallback, off
+    entry: Entry | None = None
+    started: datetime | None = None
+    until: datetime | None = None
+
+
+def airing_at(manifest: Manifest | None, when: datetime) -> Airing:
+    """The entry airing at `when`: entries loop from the segment's start, so every board
+    showing the same segment shows the same entry at the same time (and after a restart)."""
+    seg = manifest.segment_at(when) if manifest else None
+    if seg is None:
+        return Airing("fallback")
+    if seg.kind != "programme":
+        return Airing(seg.kind, until=seg.end)
+    cycle = seg.cycle_s()
+    offset = (when - seg.start).total_seconds() % cycle
+    loop_start = when - timedelta(seconds=offset)
+    at = 0.0
+    for entry in seg.entries:
+        if offset < at + entry.duration_s:
+            started = max(seg.start, loop_start + timedelta(seconds=at))
+            until = min(seg.end, loop_start + timedelta(seconds=at + entry.duration_s))
+            return Airing("programme", entry, started, until)
+        at += entry.duration_s
+    return Airing("programme", seg.entries[-1], when, seg.end)  # float rounding at the very end
+
+
+class Clock:
+    """UTC now from a monotonic clock, anchored on the wall clock and corrected by server time."""
+
+    def __init__(
+        self,
+        mono: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.mono, self.wall = mono, wall
+        self.base_wall, self.base_mono = wall(), mono()
+        self.skew = 0.0  # server minus local wall clock, seconds (for the logs and status)
+
+    def now(self) -> datetime:
+        """The current instant in UTC."""
+        return datetime.fromtimestamp(self.base_wall + self.mono() - self.base_mono, UTC)
+
+    def sync(self, server_time: datetime) -> float:
+        """Re-anchor on the server's clock; the skew against the local wall clock."""
+        self.base_wall, self.base_mono = server_time.timestamp(), self.mono()
+        self.skew = self.base_wall - self.wall()
+        return self.skew
