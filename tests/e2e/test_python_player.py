@@ -294,6 +294,23 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
         logs=logs,
     )
 
+    # A real alert from the API takes the screen as its rendered picture, is counted as
+    # displayed, and a cancel gives the screen back to the programme.
+    alert = server.api(admin, "POST", "/alerts", {"template": "storm", "boards": [BOARD]})
+    shown = f"('alert', {alert['id']}, 1, 'image'"
+    wait_for("the alert picture on screen", lambda: shown in player.status()["picture"], logs=logs)
+    wait_for(
+        "the displayed receipt counted",
+        lambda: server.api(admin, "GET", f"/alerts/{alert['id']}")["receipts"]["displayed"] == 1,
+        logs=logs,
+    )
+    server.api(admin, "POST", f"/alerts/{alert['id']}/cancel")
+    wait_for(
+        "the programme back after the cancel",
+        lambda: "alert" not in player.status()["picture"],
+        logs=logs,
+    )
+
     # Proof of play reaches the server (batches are acknowledged and leave the journal).
     def plays_stored() -> int:
         with closing(sqlite3.connect(server.tmp / "instance" / "signage.db")) as db:
