@@ -28,6 +28,21 @@ class ManifestError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Ticker:
+    """Scrolling text: a strip scrolled right to left through the board's width at row y."""
+
+    url: str
+    sha256: str
+    y: int
+    speed_px_s: int
+    strip_width: int
+
+    def offset(self, seconds: float) -> int:
+        """The strip column at the window's left edge, `seconds` after the entry started."""
+        return int(seconds * self.speed_px_s) % self.strip_width
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One playlist entry as it airs: a rendition shown for duration_s seconds."""
 
@@ -38,6 +53,7 @@ class Entry:
     sha256: str
     scrolls: bool = False
     priority: str = "normal"
+    ticker: Ticker | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +84,13 @@ class Manifest:
 
     def files(self) -> dict[str, str]:
         """sha256 -> url of every rendition the manifest needs."""
-        return {e.sha256: e.url for s in self.segments for e in s.entries}
+        files = {}
+        for segment in self.segments:
+            for e in segment.entries:
+                files[e.sha256] = e.url
+                if e.ticker is not None:
+                    files[e.ticker.sha256] = e.ticker.url
+        return files
 
     def segment_at(self, when: datetime) -> Segment | None:
         """The segment covering `when`, or None before the first / after the last."""
@@ -122,15 +144,35 @@ def _int(doc: dict, key: str, where: str, lo: int, hi: int) -> int:
     return value
 
 
-def _entry(doc: Any, where: str) -> Entry:
-    if not isinstance(doc, dict):
-        raise ManifestError(f"{where}: expected an object")
+def _path_and_sha(doc: dict, where: str) -> tuple[str, str]:
     sha = _str(doc, "sha256", where, limit=64)
     if not SHA256.match(sha):
         raise ManifestError(f"{where}sha256: expected 64 lowercase hex digits")
     url = _str(doc, "url", where, limit=500)
     if not url.startswith("/") or url.startswith("//"):
         raise ManifestError(f"{where}url: expected a path on the server, e.g. /media/<sha>.png")
+    return url, sha
+
+
+def _ticker(doc: Any, where: str) -> Ticker | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise ManifestError(f"{where}: expected an object")
+    url, sha = _path_and_sha(doc, where)
+    return Ticker(
+        url=url,
+        sha256=sha,
+        y=_int(doc, "y", where, 0, 10_000),
+        speed_px_s=_int(doc, "speed_px_s", where, 1, 10_000),
+        strip_width=_int(doc, "strip_width", where, 1, 1_000_000),
+    )
+
+
+def _entry(doc: Any, where: str) -> Entry:
+    if not isinstance(doc, dict):
+        raise ManifestError(f"{where}: expected an object")
+    url, sha = _path_and_sha(doc, where)
     scrolls = doc.get("scrolls", False)
     if not isinstance(scrolls, bool):
         raise ManifestError(f"{where}scrolls: expected true or false")
@@ -142,6 +184,7 @@ def _entry(doc: Any, where: str) -> Entry:
         sha256=sha,
         scrolls=scrolls,
         priority=_str(doc, "priority", where, limit=20, default="normal"),
+        ticker=_ticker(doc.get("ticker"), f"{where}ticker."),
     )
 
 

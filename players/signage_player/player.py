@@ -216,7 +216,21 @@ class Player:
         if airing.kind == "off":
             return ("off", size), lambda: render.black(size)
         if airing.kind == "programme" and airing.entry is not None:
-            entry = airing.entry
+            entry, ticker = airing.entry, airing.entry.ticker
+            if (
+                ticker is not None
+                and self.cache.has(entry.sha256)
+                and self.cache.has(ticker.sha256)
+            ):
+                started = airing.started or now
+                offset = ticker.offset((now - started).total_seconds())
+                return ("entry", entry.sha256, "ticker", offset, size), lambda: render.ticker_frame(
+                    self._verified(entry.sha256),
+                    self._verified(ticker.sha256),
+                    ticker,
+                    offset,
+                    size,
+                )
             if self.cache.has(entry.sha256):  # a stat only: the file is read when drawn
                 return ("entry", entry.sha256, size), lambda: render.picture(
                     self._verified(entry.sha256), size, crop=entry.scrolls

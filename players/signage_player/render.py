@@ -160,6 +160,30 @@ def picture(data: bytes, size: Size, *, crop: bool = False) -> Image.Image:
     return out
 
 
+def ticker_frame(still: bytes, strip: bytes, y: int, offset: int, size: Size) -> Image.Image:
+    """Scrolling text: the still picture with the strip's window at `offset` pasted at row y.
+
+    The same composition as the server's renderer, so frame 0 equals the still image.
+    """
+    base = picture(still, size, crop=True)
+    band = picture_raw(strip)
+    window = Image.new("RGB", (size[0], band.height), BLACK)
+    x = -offset
+    while x < size[0]:
+        window.paste(band, (x, 0))
+        x += band.width
+    base.paste(window, (0, y))
+    return base
+
+
+def picture_raw(data: bytes) -> Image.Image:
+    """A cached PNG as it is (bounded in pixels)."""
+    with Image.open(io.BytesIO(data)) as src:
+        if src.width * src.height > MAX_PIXELS:
+            raise ValueError(f"image too large: {src.width}x{src.height}")
+        return src.convert("RGB")
+
+
 def png(image: Image.Image) -> bytes:
     """PNG bytes of an image."""
     buf = io.BytesIO()

@@ -1,0 +1,86 @@
+"""Scrolling text on the Python player: the strip from the manifest, scrolled like the server."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+
+from signage.content.profiles import seed_profile
+from signage.content.render import render_text
+from signage_player import manifest as mf
+from signage_player import render
+from tests.players.conftest import T0, document, entry, segment, sha
+
+LONG = "Cảnh báo bão số 3: người dân không ra khơi, tàu thuyền về nơi tránh trú an toàn. " * 4
+
+
+def encoded(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def server_rendition():
+    rendition = render_text(seed_profile("led-192x96-mono"), "Tin khẩn cấp", LONG)
+    assert rendition.ticker is not None
+    return rendition
+
+
+def ticker_doc(strip: bytes, y: int, speed: int, width: int) -> dict:
+    return {"url": f"/media/{sha(strip)}.png", "sha256": sha(strip), "y": y,
+            "speed_px_s": speed, "strip_width": width}  # fmt: skip
+
+
+def test_the_player_draws_the_frames_the_server_rendered(server_rendition) -> None:
+    still, strip = encoded(server_rendition.image), encoded(server_rendition.ticker.strip)
+    t = server_rendition.ticker
+    doc = document(
+        [
+            segment(
+                T0,
+                T0 + timedelta(hours=1),
+                "programme",
+                [
+                    entry(
+                        7,
+                        still,
+                        scrolls=True,
+                        ticker=ticker_doc(strip, t.y, t.speed_px_s, t.strip.width),
+                    )
+                ],
+            )
+        ]  # fmt: skip
+    )
+    manifest = mf.parse(doc, "v1")
+    ticker = manifest.segments[0].entries[0].ticker
+    assert ticker is not None and manifest.files()[ticker.sha256] == ticker.url
+    for seconds in (0, 0.5, 3.25, 17, t.loop_seconds + 1):
+        offset = ticker.offset(seconds)
+        assert offset == t.offset(seconds)
+        drawn = render.ticker_frame(still, strip, ticker.y, offset, (192, 96))
+        assert drawn.tobytes() == server_rendition.frame(seconds).convert("RGB").tobytes(), seconds
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"sha256": "nothex"}, "sha256"),
+        ({"url": "https://elsewhere.example/x.png"}, "url"),
+        ({"y": -1}, "y"),
+        ({"speed_px_s": 0}, "speed_px_s"),
+        ({"strip_width": "wide"}, "strip_width"),
+    ],
+)
+def test_a_malformed_ticker_refuses_the_manifest(change, reason) -> None:
+    strip = b"strip"
+    bad = {**ticker_doc(strip, 40, 30, 900), **change}
+    doc = document([segment(T0, T0 + timedelta(hours=1), "programme",
+                            [entry(7, b"still", scrolls=True, ticker=bad)])])  # fmt: skip
+    with pytest.raises(mf.ManifestError, match=reason):
+        mf.parse(doc, "v1")
+    assert mf.parse(document([segment(T0, T0 + timedelta(hours=1), "programme",
+                                      [entry(7, b"still", ticker=None)])]), "v1")  # fmt: skip
