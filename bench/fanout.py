@@ -17,7 +17,7 @@ with its own board token; a player counts as connected when its `state` arrived.
 Per size and server: time to connect N players, RSS of the server process per player, then an
 alert to every board (areas VN) and one to Hà Nội only (areas 01): latency from just before the
 POST to each player's receipt of `alert` (p50/p99/max), and until the server counted N
-`displayed` receipts (GET /api/v1/alerts/<id>, polled every 0.2 s; receipts are flushed once a
+`displayed` receipts (GET /api/v1/alerts/<id>, polled every 0.5 s; receipts are flushed once a
 second). Prints a table and writes it to bench/results/fanout.md.
 """
 
@@ -90,7 +90,8 @@ class Players:
         self.dropped = 0
         self.closing = False
         self.alerts: dict[tuple[int, int], list[tuple[float, str]]] = collections.defaultdict(list)
-        self.sample: dict[str, Any] | None = None
+        self.samples: dict[tuple[int, int], dict[str, Any]] = {}
+        self.cpu: dict[tuple[int, int], list[float]] = collections.defaultdict(list)
 
     async def connect(self, n: int, concurrency: int, timeout: float) -> dict[str, Any]:
         """Connect the next n players (at most `concurrency` handshakes at once)."""
@@ -176,8 +177,8 @@ class Players:
                     if key not in seen:  # a resend only gets the receipt again
                         seen.add(key)
                         self.alerts[key].append((t, code))
-                        if self.sample is None:
-                            self.sample = alert
+                        self.cpu[key].append(time.process_time())
+                        self.samples.setdefault(key, alert)
                     receipt = {"id": key[0], "version": key[1], "status": "displayed"}
                     await ws.send(wire.event(NAMESPACE, "alert_receipt", receipt))
                 elif packet.event == "state" and not ready.done():
@@ -210,6 +211,9 @@ class Players:
             "p99": pct(lat, 99) if lat else None,
             "max": max(lat) if lat else None,
             "min": min(lat) if lat else None,
+            # CPU the players used between the first and the last receipt: near the span of
+            # the latencies means the load generator, not the server, set the pace.
+            "players_cpu_span_s": self.cpu[key][-1] - self.cpu[key][0] if lat else None,
             "dropped": self.dropped,
             "errors": dict(self.errors),
         }
@@ -232,19 +236,21 @@ async def players_main(url: str, tokens_file: str) -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := await reader.readline():
         cmd = json.loads(line)
+        cpu0 = time.process_time()
         if cmd["cmd"] == "connect":
             out = await players.connect(cmd["n"], cmd["concurrency"], cmd["timeout"])
         elif cmd["cmd"] == "wait_alert":
             key = (cmd["id"], cmd["version"])
             out = await players.wait_alert(key, cmd["expect"], cmd["t0"], cmd["timeout"])
         elif cmd["cmd"] == "sample":
-            out = {"sample": players.sample}
+            out = {"sample": players.samples.get((cmd["id"], cmd["version"]))}
         elif cmd["cmd"] == "close":
             await players.close()
             print(json.dumps({"closed": True}), flush=True)
             return
         else:
             out = {"error": f"unknown command {cmd['cmd']!r}"}
+        out["players_cpu_s"] = time.process_time() - cpu0
         print(json.dumps(out), flush=True)
 
 
@@ -319,6 +325,12 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -373,13 +385,18 @@ class Server:
             return kids[0]
         return self.proc.pid
 
-    def trigger(self, scope: str, seq: int) -> tuple[float, int, int]:
-        """Send an alert (all boards or Hà Nội); (t0, id, version) with t0 just before the POST."""
+    def trigger(self, scope: str, seq: int, board: str = "") -> tuple[float, int, int]:
+        """Send an alert to every board ("all"), Hà Nội ("hn") or one board ("warm").
+
+        Returns (t0, id, version), t0 taken just before the POST.
+        """
         if self.name == "ours":
-            if scope == "all":
-                body, token = {"template": "storm", "areas": ["VN"]}, self.admin_token
-            else:
+            body: dict[str, Any] = {"template": "storm", "areas": ["VN"]}
+            token = self.admin_token
+            if scope == "hn":
                 body, token = {"template": "flood", "areas": [HANOI]}, self.operator_token
+            elif scope == "warm":
+                body = {"template": "fire", "boards": [board]}
             t0 = time.monotonic()
             out = http_json("POST", f"{self.url}/api/v1/alerts", body, token)
             if out["state"] != "active":
@@ -387,7 +404,7 @@ class Server:
             self.notes.append(f"POST /alerts ({scope}) answered in {time.monotonic() - t0:.2f} s")
             return t0, out["id"], out["version"]
         alert = {**(self.alert_sample or CANNED_ALERT), "id": 1000 + seq, "version": 1}
-        room = None if scope == "all" else f"area:{HANOI}"
+        room = {"all": None, "hn": f"area:{HANOI}", "warm": f"board:{board}"}[scope]
         t0 = time.monotonic()
         http_json("POST", f"{self.url}/trigger", {"room": room, "alert": alert})
         return t0, alert["id"], 1
@@ -402,13 +419,18 @@ class Server:
         stop_process(self.proc)
 
 
+STEPS: dict[str, float] = {}
+
+
 def signage(env: dict[str, str], log: Path, *args: str) -> str:
+    t = time.monotonic()
     with open(log, "a", encoding="utf-8") as fh:
         done = subprocess.run(
             [str(BIN / "signage"), *args], env=env, stdout=subprocess.PIPE, stderr=fh, text=True
         )
     if done.returncode != 0:
         raise RuntimeError(f"signage {' '.join(args)} failed; see {log}")
+    STEPS[" ".join(args[:2])] = STEPS.get(" ".join(args[:2]), 0) + time.monotonic() - t
     return done.stdout
 
 
@@ -456,6 +478,7 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
         "SIGNAGE_ALERT_TWO_PERSON_PROVINCE": "false",
     }
     t = time.monotonic()
+    STEPS.clear()
     signage(env, log, "db", "upgrade")
     signage(env, log, "seed-demo")
     engine = create_engine(db_url)
@@ -507,7 +530,10 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
     with open(log, "a", encoding="utf-8") as fh:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
     server = Server("ours", url, proc, tokens, root, log, admin, operator)
-    server.notes.append(f"setup (migrate, seed, {n} boards, tokens, manifests) {setup:.0f} s")
+    steps = ", ".join(f"{k} {v:.0f} s" for k, v in STEPS.items() if k != "tokens create")
+    server.notes.append(
+        f"setup {setup:.0f} s ({steps}, manifests {setup - sum(STEPS.values()):.0f} s)"
+    )
     try:
         wait_http(url + "/login", proc, log)
     except Exception:
@@ -575,27 +601,35 @@ def poll_displayed(server: Server, alert_id: int, version: int, expect: int, t0:
         if n >= expect:
             out["seconds"] = time.monotonic() - t0
             return
-        time.sleep(0.2)
+        time.sleep(0.5)
 
 
 def measure(server: Server, n: int, expect_hn: int, concurrency: int) -> dict[str, Any]:
+    """Connect n players, then an alert to all and one to Hà Nội; the numbers."""
     res: dict[str, Any] = {"server": server.name, "n": n}
     gen = LoadGen(server.url, server.tokens, server.root / "players.log")
     try:
+        # One player first: the server's lazy imports and caches are warm when RSS is read,
+        # and a warm-up alert to that player's board renders and sends once before measuring.
         warm = gen.ask(cmd="connect", n=1, concurrency=1, timeout=60)
         if warm["connected"] != 1:
             raise RuntimeError(f"the first player could not connect: {warm}")
+        first = server.tokens.read_text(encoding="utf-8").split(",", 1)[0]
+        t0, alert_id, version = server.trigger("warm", 0, first)
+        gen.ask(cmd="wait_alert", id=alert_id, version=version, expect=1, t0=t0, timeout=60)
         time.sleep(1.0)
         pid = server.pid()
-        rss0 = rss_kib(pid)
+        rss0, cpu0 = rss_kib(pid), cpu_seconds(pid)
         res["connect"] = gen.ask(cmd="connect", n=n - 1, concurrency=concurrency, timeout=120)
+        res["connect"]["server_cpu_s"] = cpu_seconds(pid) - cpu0
         time.sleep(2.0)
         rss1 = rss_kib(pid)
         connected = res["connect"]["connected"] + 1
         res.update(rss0=rss0, rss1=rss1, per_conn_kib=(rss1 - rss0) / max(1, connected - 1))
         res["connected"] = connected
-        for seq, scope in enumerate(("all", "hn")):
+        for seq, scope in enumerate(("all", "hn"), start=1):
             expect = connected if scope == "all" else expect_hn
+            cpu0 = cpu_seconds(pid)
             t0, alert_id, version = server.trigger(scope, seq)
             shown: dict[str, Any] = {}
             poller = threading.Thread(
@@ -606,10 +640,11 @@ def measure(server: Server, n: int, expect_hn: int, concurrency: int) -> dict[st
                                  t0=t0, timeout=60)  # fmt: skip
             res[scope]["expect"] = expect
             poller.join()
+            res[scope]["server_cpu_s"] = cpu_seconds(pid) - cpu0
             res[scope]["displayed_s"] = shown.get("seconds")
             res[scope]["displayed_last"] = shown.get("last")
             if scope == "all" and server.name == "ours":
-                server.alert_sample = gen.ask(cmd="sample")["sample"]
+                server.alert_sample = gen.ask(cmd="sample", id=alert_id, version=version)["sample"]
             time.sleep(1.0)
         res["rss_end"] = rss_kib(pid)
     finally:
