@@ -52,7 +52,10 @@ import sio_wire as wire  # noqa: E402
 BIN = Path(sys.executable).parent
 NAMESPACE = "/player"
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_fanout"
-DEFAULT_QUEUE = "redis://127.0.0.1:6379/12"
+# No message queue by default: one process does not need it, and Redis pub/sub channels ignore
+# the database number, so with a queue the bench's alerts would also reach every other server
+# using the same Redis (python-socketio's channel is always "flask-socketio").
+DEFAULT_QUEUE = "none"
 PROFILES = ("led-192x96-mono", "led-256x128-3c", "lcd-1920x1080")
 HANOI, HAIPHONG = "01", "31"
 # A canned `alert` for a reference-only run; with --server both the payload our server sent is used.
@@ -714,6 +717,31 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, env: str) ->
             "|---|---|---|---|---|",
             *ratios,
         ]
+    cpu = []
+    for r in results:
+        if "error" in r:
+            continue
+        c, a, h = r["connect"], r["all"], r["hn"]
+        per = max(1, c["connected"])
+        cpu.append(
+            f"| {r['server']} | {r['n']} | {c['server_cpu_s'] / per * 1000:.2f}"
+            f" | {c['players_cpu_s'] / per * 1000:.2f}"
+            f" | {a['server_cpu_s']:.2f} / {ms(a['min'])} ms"
+            f" | {secs(a['players_cpu_span_s'])} / {(a['max'] - a['min']) / 1000:.2f} s"
+            f" | {h['server_cpu_s']:.2f} / {ms(h['min'])} ms |"
+        )
+    if cpu:
+        lines += [
+            "",
+            "Where the time goes: CPU per connect (ms); for the alerts, server CPU from the "
+            "trigger until the last receipt was counted and the first player's latency; players' "
+            "CPU between the first and last receipt against that span of wall time",
+            "",
+            "| server | N | server CPU / connect | players CPU / connect | all: server CPU (s) / "
+            "first player | all: players CPU / spread | Hà Nội: server CPU (s) / first player |",
+            "|---|---|---|---|---|---|---|",
+            *cpu,
+        ]
     notes = [f"- {r['server']} N={r['n']}: " + "; ".join(r.get("notes", [])) for r in results]
     extra = []
     for r in results:
@@ -732,7 +760,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,5000,10000")
     parser.add_argument("--server", choices=("ours", "node", "both"), default="both")
     parser.add_argument("--db", default=DEFAULT_DB, help="sqlite, or a SQLAlchemy URL")
-    parser.add_argument("--queue", default=DEFAULT_QUEUE, help="none, or a Redis URL")
+    parser.add_argument(
+        "--queue",
+        default=DEFAULT_QUEUE,
+        help="none, or a Redis URL (its pub/sub reaches every server on that Redis, any db)",
+    )
     parser.add_argument("--concurrency", type=int, default=200, help="handshakes in flight")
     parser.add_argument("--players", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -795,13 +827,19 @@ def main() -> None:
                         server.stop()
                 results.append(r)
                 print(json.dumps(r, default=str), flush=True)
+                save(results, args, env)  # a run stopped half way still leaves its table
     finally:
-        out = report(results, args, env)
-        print("\n" + out)
-        (HERE / "results").mkdir(exist_ok=True)
-        (HERE / "results" / "fanout.md").write_text(out, encoding="utf-8")
-        (HERE / "results" / "fanout.json").write_text(json.dumps(results, default=str, indent=1))
+        print("\n" + save(results, args, env))
         print(f"logs in {tmp}")
+
+
+def save(results: list[dict[str, Any]], args: argparse.Namespace, env: str) -> str:
+    """Write the table to bench/results/fanout.md (and the raw numbers next to it)."""
+    out = report(results, args, env)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "fanout.md").write_text(out, encoding="utf-8")
+    (HERE / "results" / "fanout.json").write_text(json.dumps(results, default=str, indent=1))
+    return out
 
 
 if __name__ == "__main__":
