@@ -742,7 +742,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, env: str) ->
             "|---|---|---|---|---|---|---|",
             *cpu,
         ]
-    notes = [f"- {r['server']} N={r['n']}: " + "; ".join(r.get("notes", [])) for r in results]
+    notes = [
+        f"- {r['server']} N={r['n']}: " + "; ".join(r["notes"]) for r in results if r.get("notes")
+    ]
     extra = []
     for r in results:
         if "error" in r:
