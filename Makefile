@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml players/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' -e 'players[window]'
+	$(BIN)/pip install --quiet -e '.[test,bench]' -e 'players[window]'
 	@touch $(STAMP)
 
 ## Set up, migrate SQLite under instance/, seed demo data, serve on http://127.0.0.1:8080

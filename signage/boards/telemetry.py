@@ -1,18 +1,20 @@
 """Player telemetry: heartbeats buffered in memory and flushed in batches; proof of play.
 
-Heartbeats never touch the database one by one: `StatusBuffer` keeps the latest report of
-each board and `flush` writes them all with one executemany UPDATE (SQLite blocks the gevent
-loop during queries, so per-heartbeat writes would stall every player).
+Heartbeats and connections never touch the database one by one: `StatusBuffer` keeps the
+latest report and the latest connection of each board, and `flush` writes them with a few batched
+statements (SQLite blocks the gevent loop during queries, so per-heartbeat writes would stall
+every player; a write per connection was most of a player's connect cost, which matters when
+thousands of players reconnect after a restart).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,12 +35,37 @@ class Heartbeat:
     uptime: int | None
 
 
+@dataclass(frozen=True)
+class Connection:
+    """A player (re)connected, with what it reported in its auth."""
+
+    at: datetime
+    manifest_version: str
+    player_version: str
+
+
+@dataclass
+class Pending:
+    """What one flush writes: the latest connection and heartbeat of each board."""
+
+    connections: dict[int, Connection]
+    heartbeats: dict[int, Heartbeat]
+
+    def __len__(self) -> int:
+        return len(self.connections.keys() | self.heartbeats.keys())
+
+
 class StatusBuffer:
-    """The latest heartbeat of each board in this process, until the next flush."""
+    """The latest heartbeat and connection of each board in this process, until the next flush.
+
+    Heartbeats are written every `interval` seconds; connections at every flush, which the
+    server's background loop runs each second (so "connected at" lags by about a second).
+    """
 
     def __init__(self, interval: float = 15.0) -> None:
         self.interval = interval
         self._latest: dict[int, Heartbeat] = {}
+        self._connected: dict[int, Connection] = {}
         self._lock = threading.Lock()
         self.last_flush: datetime | None = None
 
@@ -47,9 +74,27 @@ class StatusBuffer:
         with self._lock:
             self._latest[board_id] = beat
 
+    def connected(self, board_id: int, conn: Connection) -> None:
+        """Keep this connection; it is newer than a pending heartbeat of the board."""
+        with self._lock:
+            self._connected[board_id] = conn
+            beat = self._latest.get(board_id)
+            if beat is not None:  # written after the connection: must not undo what it says
+                self._latest[board_id] = replace(
+                    beat,
+                    at=conn.at,
+                    manifest_version=conn.manifest_version,
+                    player_version=conn.player_version,
+                )
+
     def pending(self) -> int:
         """How many boards wait to be flushed."""
-        return len(self._latest)
+        with self._lock:
+            return len(self._latest.keys() | self._connected.keys())
+
+    def pending_connections(self) -> int:
+        """How many connections wait to be flushed."""
+        return len(self._connected)
 
     def due(self, now: datetime) -> bool:
         """True when the last flush is at least `interval` seconds old (the clock starts now)."""
@@ -57,60 +102,112 @@ class StatusBuffer:
             self.last_flush = now
         return (now - self.last_flush).total_seconds() >= self.interval
 
-    def take(self) -> dict[int, Heartbeat]:
-        """Remove and return every pending report (give them back with `restore` on failure)."""
+    def take(self, *, heartbeats: bool = True) -> Pending:
+        """Remove and return what is pending (give it back with `restore` if the write fails)."""
         with self._lock:
-            batch, self._latest = self._latest, {}
-        return batch
+            connections, self._connected = self._connected, {}
+            batch: dict[int, Heartbeat] = {}
+            if heartbeats:
+                batch, self._latest = self._latest, {}
+        return Pending(connections, batch)
 
-    def restore(self, batch: dict[int, Heartbeat]) -> None:
-        """Put back reports whose write failed; a newer report of the same board wins."""
+    def restore(self, pending: Pending) -> None:
+        """Put back what a failed flush took; anything newer that arrived meanwhile wins."""
         with self._lock:
-            for board_id, beat in batch.items():
-                newer = self._latest.get(board_id)
-                if newer is None or newer.at < beat.at:
+            for board_id, conn in pending.connections.items():
+                newer = self._connected.get(board_id)
+                if newer is None or newer.at < conn.at:
+                    self._connected[board_id] = conn
+            for board_id, beat in pending.heartbeats.items():
+                newer_beat = self._latest.get(board_id)
+                if newer_beat is None or newer_beat.at < beat.at:
                     self._latest[board_id] = beat
 
-    def flush(self, session: Session, *, now: datetime) -> int:
-        """Write every pending report with one batched UPDATE; the number of boards written.
+    def write(self, session: Session, pending: Pending) -> int:
+        """Connections: one INSERT of the missing status rows per 500 boards, then one batched
+        UPDATE; heartbeats: one batched UPDATE. The number of boards written."""
+        if pending.connections:
+            _write_connections(session, pending.connections)
+        if pending.heartbeats:
+            _write_heartbeats(session, pending.heartbeats)
+        return len(pending.connections.keys() | pending.heartbeats.keys())
 
-        If the write (or the caller's commit) fails, the caller restores the batch.
-        """
-        batch = self.take()
-        self.last_flush = now
-        return self.write(session, batch)
+    def flush(self, session: Session, *, now: datetime, heartbeats: bool = True) -> int:
+        """Write pending connections, and heartbeats unless told not to; boards written."""
+        pending = self.take(heartbeats=heartbeats)
+        if heartbeats:
+            self.last_flush = now
+        return self.write(session, pending)
 
-    def write(self, session: Session, batch: dict[int, Heartbeat]) -> int:
-        """One executemany UPDATE for these reports."""
-        if not batch:
-            return 0
-        rows = [
-            {
-                "b_id": board_id,
-                "last_seen": beat.at,
-                "manifest_version": beat.manifest_version,
-                "player_version": beat.player_version,
-                "current_item": beat.current_item,
-                "free_disk": beat.free_disk,
-                "uptime": beat.uptime,
-            }
-            for board_id, beat in sorted(batch.items())
-        ]
-        table = BoardStatus.__table__
-        stmt = (
-            update(table)
-            .where(table.c.board_id == bindparam("b_id"))
-            .values(
-                last_seen=bindparam("last_seen"),
-                manifest_version=bindparam("manifest_version"),
-                player_version=bindparam("player_version"),
-                current_item=bindparam("current_item"),
-                free_disk=bindparam("free_disk"),
-                uptime=bindparam("uptime"),
-            )
+
+def _write_connections(session: Session, connections: dict[int, Connection]) -> None:
+    table = BoardStatus.__table__
+    ids = sorted(connections)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        # Only boards that still exist and have no row; another process may insert the same
+        # row at the same moment, hence ON CONFLICT.
+        missing = select(Board.id, literal(""), literal("")).where(
+            Board.id.in_(chunk), ~exists().where(table.c.board_id == Board.id)
         )
-        session.connection().execute(stmt, rows)
-        return len(rows)
+        stmt = insert(table).from_select(
+            ["board_id", "manifest_version", "player_version"], missing
+        )
+        session.connection().execute(stmt.on_conflict_do_nothing(index_elements=["board_id"]))
+    stmt = (
+        update(table)
+        .where(table.c.board_id == bindparam("b_id"))
+        .values(
+            connected_at=bindparam("at"),
+            last_seen=bindparam("at"),
+            manifest_version=bindparam("manifest_version"),
+            player_version=bindparam("player_version"),
+        )
+    )
+    rows = [
+        {
+            "b_id": board_id,
+            "at": c.at,
+            "manifest_version": c.manifest_version,
+            "player_version": c.player_version,
+        }
+        for board_id, c in sorted(connections.items())
+    ]
+    session.connection().execute(stmt, rows)
+
+
+def _write_heartbeats(session: Session, batch: dict[int, Heartbeat]) -> None:
+    rows = [
+        {
+            "b_id": board_id,
+            "last_seen": beat.at,
+            "manifest_version": beat.manifest_version,
+            "player_version": beat.player_version,
+            "current_item": beat.current_item,
+            "free_disk": beat.free_disk,
+            "uptime": beat.uptime,
+        }
+        for board_id, beat in sorted(batch.items())
+    ]
+    table = BoardStatus.__table__
+    stmt = (
+        update(table)
+        .where(table.c.board_id == bindparam("b_id"))
+        .values(
+            last_seen=bindparam("last_seen"),
+            manifest_version=bindparam("manifest_version"),
+            player_version=bindparam("player_version"),
+            current_item=bindparam("current_item"),
+            free_disk=bindparam("free_disk"),
+            uptime=bindparam("uptime"),
+        )
+    )
+    session.connection().execute(stmt, rows)
 
 
 def status_of(session: Session, board: Board) -> BoardStatus:
@@ -124,16 +221,6 @@ def status_of(session: Session, board: Board) -> BoardStatus:
         except IntegrityError:  # created concurrently by another connection of this board
             row = session.get(BoardStatus, board.id)
             assert row is not None
-    return row
-
-
-def mark_connected(
-    session: Session, board: Board, *, now: datetime, manifest_version: str, player_version: str
-) -> BoardStatus:
-    """Record a (re)connection: seen now, with what the player reported in its auth."""
-    row = status_of(session, board)
-    row.connected_at = row.last_seen = now
-    row.manifest_version, row.player_version = manifest_version, player_version
     return row
 
 

@@ -24,7 +24,7 @@ from signage.alerts.delivery import payload as alert_payload
 from signage.alerts.services import active_for_board
 from signage.boards import telemetry
 from signage.boards.models import Board, BoardGroupMember
-from signage.boards.telemetry import Heartbeat, StatusBuffer
+from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
 from signage.boards.tokens import BoardTokenRevoked, authenticate_board
 from signage.db import db, utcnow
 from signage.errors import AuthenticationRequired
@@ -36,6 +36,7 @@ PROTOCOL = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_PLAY_RECORDS = 500
 COMMANDS = ("reload", "screenshot", "identify")
+CONNECTIONS_FLUSH_SECONDS = 1.0
 Version = Field("", max_length=64)
 
 
@@ -109,20 +110,21 @@ def status_buffer(app: Any = None) -> StatusBuffer:
     return (app or current_app).extensions["signage_status"]
 
 
-def flush_status(app: Any = None) -> int:
-    """Write the buffered heartbeats now (one batched statement); boards written."""
+def flush_status(app: Any = None, *, heartbeats: bool = True) -> int:
+    """Write the buffered connections, and heartbeats unless told not to; boards written."""
     buffer = status_buffer(app)
-    if not buffer.pending():
-        buffer.last_flush = utcnow()
+    if not (buffer.pending() if heartbeats else buffer.pending_connections()):
+        if heartbeats:
+            buffer.last_flush = utcnow()
         return 0
-    return _flush(buffer)
+    return _flush(buffer, buffer.take(heartbeats=heartbeats), touch=heartbeats)
 
 
-def _flush(buffer: StatusBuffer | ReceiptBuffer) -> int:
-    """Write a buffer's batch in its own transaction; on any failure (a busy SQLite database,
-    a lost connection) the batch goes back into the buffer for the next flush."""
-    batch = buffer.take()
-    buffer.last_flush = utcnow()
+def _flush(buffer: StatusBuffer | ReceiptBuffer, batch: Any, *, touch: bool = True) -> int:
+    """Write a batch taken from a buffer in its own transaction; on any failure (a busy SQLite
+    database, a lost connection) the batch goes back into the buffer for the next flush."""
+    if touch:
+        buffer.last_flush = utcnow()
     try:
         with db.scope() as session:
             return buffer.write(session, batch)
@@ -142,7 +144,7 @@ def flush_receipts(app: Any = None) -> int:
     if not buffer.pending():
         buffer.last_flush = utcnow()
         return 0
-    return _flush(buffer)
+    return _flush(buffer, buffer.take())
 
 
 def send_command(code: str, name: str, command_id: str = "") -> str:
@@ -242,13 +244,6 @@ class PlayerNamespace(Namespace):
                 raise ConnectionRefusedError("revoked") from None
             except AuthenticationRequired:
                 raise ConnectionRefusedError("unauthorized") from None
-            telemetry.mark_connected(
-                session,
-                board,
-                now=now,
-                manifest_version=data.manifest_version,
-                player_version=data.player_version,
-            )
             rooms = [board_room(board.code)]
             rooms += [f"area:{a}" for a in board.area.path.strip("/").split("/") if a]
             rooms += [
@@ -265,9 +260,15 @@ class PlayerNamespace(Namespace):
                 "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
             }
             self.players[request.sid] = Connected(board.id, board.code, data.player_version)
+        # Recorded on the board's status by the next flush (within a second), not here: a write
+        # per connection was most of the cost of a connect.
+        connection = Connection(now, data.manifest_version, data.player_version)
+        status_buffer().connected(self.players[request.sid].board_id, connection)
         for room in rooms:
             join_room(room)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if app.config["SIGNAGE"].testing:
+            flush_status(heartbeats=False)  # no background loop under tests
         if app.config["SIGNAGE"].testing:
             emit("state", state)
         else:
@@ -390,18 +391,19 @@ _flushers: set[int] = set()
 
 
 def _start_flusher(app: Any) -> None:
-    """Flush heartbeats every interval in the background (not under tests: they flush)."""
+    """Flush connections, heartbeats and receipts in the background (not under tests)."""
     if app.config["SIGNAGE"].testing or id(app) in _flushers:
         return
     _flushers.add(id(app))
     from signage.realtime import socketio
 
     def loop() -> None:
+        # Connections every second, heartbeats when their interval has passed.
         while True:
-            socketio.sleep(status_buffer(app).interval)
+            socketio.sleep(CONNECTIONS_FLUSH_SECONDS)
             try:
                 with app.app_context():
-                    flush_status(app)
+                    flush_status(app, heartbeats=status_buffer(app).due(utcnow()))
             except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
                 log.exception("flushing player status failed")
 

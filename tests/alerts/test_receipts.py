@@ -126,8 +126,6 @@ def test_a_failed_flush_puts_the_receipts_back(
 ):
     from sqlalchemy.exc import OperationalError
 
-    from signage.realtime.player import _flush
-
     alert = send(client, factory, hn_operator, boards=["HK-1"])
     buffer = receipt_buffer()
     at = utcnow()
@@ -140,7 +138,7 @@ def test_a_failed_flush_puts_the_receipts_back(
     buffer.write = busy
     try:
         try:
-            _flush(buffer)
+            flush_receipts()
         except OperationalError:
             pass
         else:
@@ -150,7 +148,7 @@ def test_a_failed_flush_puts_the_receipts_back(
     finally:
         buffer.write = real_write
     assert buffer.pending() == 1
-    assert _flush(buffer) == 1
+    assert flush_receipts() == 1
     row = delivery(session, alert["id"], boards["hk"].id)
     assert row.received_at == at and row.displayed_at == at + timedelta(seconds=2)
 
@@ -168,5 +166,5 @@ def test_status_buffer_restore_keeps_the_newest_heartbeat():
     buffer.add(2, Heartbeat(at=old, manifest_version="c", player_version="p", current_item=None,
                             free_disk=None, uptime=3))  # fmt: skip
     buffer.restore(batch)
-    kept = buffer.take()
+    kept = buffer.take().heartbeats
     assert kept[1].manifest_version == "b" and kept[2].manifest_version == "c"

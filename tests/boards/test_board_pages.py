@@ -158,7 +158,11 @@ def test_edit_board_changes_it_and_pushes_its_manifest(app, client, factory, ses
     login(client, "root-admin")
     page = "/boards/HK-E/edit"
     html = client.get(page).get_data(as_text=True)
-    assert 'value="06:00-11:00, 13:00-22:00"' in html and 'value="00070"' in html and "readonly" in html
+    assert (
+        'value="06:00-11:00, 13:00-22:00"' in html
+        and 'value="00070"' in html
+        and "readonly" in html
+    )
     data = {
         "csrf_token": csrf_token(client, page),
         "code": "RENAMED",  # ignored: the code is fixed

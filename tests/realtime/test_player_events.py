@@ -141,3 +141,84 @@ def test_command_result_is_kept_on_the_status(player, session, board):
     session.expire_all()
     row = session.get(BoardStatus, board.id)
     assert row.last_command["id"] == "c1" and row.last_command["ok"] is True
+
+
+def test_connections_are_buffered_and_written_in_batches(session, tree, board):
+    """A connect is queued, not written by the handler; a flush writes many with few statements."""
+    from datetime import timedelta
+
+    from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
+    from signage.db import utcnow
+
+    others = [make_board(session, f"HK-{n}", tree["hk"]) for n in range(2, 6)]
+    session.add(BoardStatus(board_id=board.id, uptime=9, current_item=3))  # seen before
+    session.flush()
+    buffer, now = StatusBuffer(interval=3600), utcnow()
+    buffer.add(board.id, Heartbeat(now - timedelta(seconds=5), "old", "0.9", 3, None, 9))
+    for b in [board, *others]:
+        buffer.connected(b.id, Connection(now, "m-1", "2.0"))
+    assert buffer.pending() == 5 and buffer.pending_connections() == 5
+
+    statements = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        statements.append(statement.split()[0].upper())
+
+    target = session.connection().engine
+    event.listen(target, "before_cursor_execute", count)
+    try:
+        assert buffer.flush(session, now=now, heartbeats=False) == 5
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+    assert statements == ["INSERT", "UPDATE"]  # the four missing rows, then all five
+    session.expire_all()
+    for b in [board, *others]:
+        row = session.get(BoardStatus, b.id)
+        assert (row.connected_at, row.last_seen) == (now, now)
+        assert (row.manifest_version, row.player_version) == ("m-1", "2.0")
+    assert session.get(BoardStatus, board.id).uptime == 9  # what a heartbeat said stays
+    # The heartbeat still pending is older than the connection: it must not undo it.
+    assert buffer.pending() == 1 and buffer.pending_connections() == 0
+    assert buffer.flush(session, now=now) == 1
+    session.expire_all()
+    row = session.get(BoardStatus, board.id)
+    assert (row.last_seen, row.manifest_version, row.player_version) == (now, "m-1", "2.0")
+    assert row.uptime == 9 and row.current_item == 3
+
+
+def test_a_connection_of_a_board_deleted_before_the_flush_is_skipped(session, tree):
+    from signage.boards.models import Board
+    from signage.boards.telemetry import Connection, StatusBuffer
+    from signage.db import utcnow
+
+    gone, kept = make_board(session, "HK-8", tree["hk"]), make_board(session, "HK-9", tree["hk"])
+    buffer, now = StatusBuffer(), utcnow()
+    buffer.connected(gone.id, Connection(now, "", "1"))
+    buffer.connected(kept.id, Connection(now, "", "1"))
+    gone_id = gone.id
+    session.delete(session.get(Board, gone_id))
+    session.flush()
+    assert buffer.flush(session, now=now) == 2
+    session.expire_all()
+    assert session.get(BoardStatus, gone_id) is None
+    assert session.get(BoardStatus, kept.id).connected_at == now
+
+
+def test_connect_is_recorded_by_the_flush_not_the_handler(
+    connect, token, board, session, monkeypatch
+):
+    """Outside tests the background loop flushes each second; the handler only queues."""
+    from signage.realtime import player as player_module
+
+    calls = []
+    monkeypatch.setattr(player_module, "flush_status", lambda *a, **kw: calls.append(kw))
+    sio = connect(auth(token))
+    assert sio.is_connected("/player")
+    monkeypatch.undo()
+    assert calls == [{"heartbeats": False}]
+    assert session.get(BoardStatus, board.id) is None  # nothing written by the handler
+    assert status_buffer().pending_connections() == 1
+    assert flush_status(heartbeats=False) == 1
+    session.expire_all()
+    row = session.get(BoardStatus, board.id)
+    assert row.connected_at is not None and row.player_version == "test-1"
