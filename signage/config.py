@@ -64,6 +64,9 @@ class Settings:
     media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "media")
     secret_key: str = ""
     message_queue: str = ""
+    # Pub/sub channel on the message queue: Redis ignores the database number for pub/sub, so
+    # two installations sharing one Redis server need different channels.
+    message_queue_channel: str = "signage"
     timezone: str = "Asia/Ho_Chi_Minh"
     bind: str = "127.0.0.1:8080"
     default_locale: str = "vi"

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=settings.message_queue or None,
+        channel=settings.message_queue_channel,
         cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import queue
+import secrets
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,13 @@ BOARD = "HN-HK-001"
 def two_servers(tmp_path: Path):
     """Two `signage serve` processes on one database (PostgreSQL in CI's second pass), joined by
     the Redis message queue."""
-    instance = Instance(tmp_path, SIGNAGE_MESSAGE_QUEUE=REDIS, SIGNAGE_DEMO_PASSWORD="e2e-pass-1")
+    instance = Instance(
+        tmp_path,
+        SIGNAGE_MESSAGE_QUEUE=REDIS,
+        # Pub/sub ignores the Redis database number: a channel of its own keeps other runs out.
+        SIGNAGE_MESSAGE_QUEUE_CHANNEL=f"signage-e2e-{secrets.token_hex(4)}",
+        SIGNAGE_DEMO_PASSWORD="e2e-pass-1",
+    )
     try:
         yield from _serve_two(instance, tmp_path)
     finally:
