@@ -278,7 +278,12 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 assert first_src and re.fullmatch(r"/media/[0-9a-f]{64}\.png", first_src)
                 page.screenshot(path=str(tmp_path / "first.png"))
                 assert _non_black_share(tmp_path / "first.png") > 0.3
-                status = admin("GET", f"/boards/{BOARD}/status")
+                # Connections reach the board's status in the next batched write (about 1 s).
+                for _ in range(120):
+                    status = admin("GET", f"/boards/{BOARD}/status")
+                    if status["online"]:
+                        break
+                    page.wait_for_timeout(500)
                 assert status["online"] and status["paired"]
                 assert status["player_version"].startswith("signage-webplayer")
 
@@ -437,7 +442,12 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 restarted = datetime.now().astimezone()
                 server.start()
                 expect(stage).to_have_attribute("data-connected", "yes", timeout=RECONNECT_WAIT)
-                status = admin("GET", f"/boards/{BOARD}/status")
+                for _ in range(120):  # the connection is written in the next batch (about 1 s)
+                    status = admin("GET", f"/boards/{BOARD}/status")
+                    connected = status["connected_at"]
+                    if connected and datetime.fromisoformat(connected) >= restarted:
+                        break
+                    page.wait_for_timeout(500)
                 assert status["online"]
                 assert datetime.fromisoformat(status["connected_at"]) >= restarted
                 # The server's list of active alerts (empty) replaces what the player kept.
