@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 
 from signage.alerts import services
-from signage.alerts.delivery import payload
 from signage.alerts.models import Alert
 from signage.api.base import UtcDateTime, actor, json_body, operation, query_args
 from signage.boards.telemetry import is_online
@@ -86,7 +85,7 @@ def alert_out(alert: Alert, *, now: datetime, counts: bool = True) -> dict[str, 
         "urgency": alert.urgency,
         "severity": alert.severity,
         "certainty": alert.certainty,
-        "mode": payload(alert)["mode"],
+        "mode": services.display_mode(alert.urgency, alert.severity, alert.certainty),
         "headline": alert.headline,
         "description": alert.description,
         "instruction": alert.instruction,
@@ -111,12 +110,6 @@ def _text(body: TextFields, base: services.AlertText | None = None) -> services.
         return services.AlertText(**values)
     merged = {**vars(base), **values}
     return services.AlertText(**merged)
-
-
-def _text_of(alert: Alert) -> services.AlertText:
-    return services.AlertText(
-        **{name: getattr(alert, name) for name in services.AlertText.__dataclass_fields__}
-    )
 
 
 @operation("/alerts", "GET", summary="Alerts in my areas", tag="alerts", query=AlertQuery)
@@ -220,7 +213,7 @@ def update_alert(alert_id: int) -> ResponseReturnValue:
         session,
         actor(),
         alert,
-        _text(body, _text_of(alert)),
+        _text(body, services.AlertText.of(alert)),
         expires=body.expires,
         now=now,
         store=media_store(),

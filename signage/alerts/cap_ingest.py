@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import can
 from signage.alerts import cap, geo, services
 from signage.alerts.models import Alert, CapMessageRecord
 from signage.areas.services import find_by_code
@@ -193,19 +192,6 @@ def ingest(
     return outcome
 
 
-def _check_grants(actor: Actor, alert_or_targets: Any) -> None:
-    areas = (
-        [alert_or_targets.area]
-        if isinstance(alert_or_targets, Alert)
-        else alert_or_targets.owning_areas()
-    )
-    outside = sorted({a.name for a in areas if not can(actor.user, "alert.send", a)})
-    if outside:
-        raise PermissionDenied(
-            _l("You may not send alerts to: %(areas)s", areas=", ".join(outside))
-        )
-
-
 def _create(
     session: Session,
     actor: Actor,
@@ -225,7 +211,7 @@ def _create(
         )
     targets = resolve_cap_targets(session, info)
     if check_grants:
-        _check_grants(actor, targets)
+        services.require_send(actor.user, targets.owning_areas())
     expires = info.expires or now + DEFAULT_DURATION
     alert = services.create_alert(
         session,
@@ -263,7 +249,7 @@ def _update_or_cancel(
     last: Alert | None = None
     for alert in referenced:
         if check_grants:
-            _check_grants(actor, alert)
+            services.require_send(actor.user, [alert.area])
         if alert.state not in {"active", "pending_confirmation"}:
             last = alert
             continue

@@ -73,6 +73,11 @@ class AlertText:
     web: str = ""
     language: str = "vi-VN"
 
+    @classmethod
+    def of(cls, alert: Alert) -> AlertText:
+        """The text an alert carries now (the base for an update)."""
+        return cls(**{name: getattr(alert, name) for name in cls.__dataclass_fields__})
+
     def cleaned(self) -> AlertText:
         """NFC text without control characters and surrounding blanks."""
         from signage.content.layout import clean_text
@@ -184,12 +189,17 @@ def resolve_targets(
             ]
         )
     if check:
-        outside = [a.name for a in found.owning_areas() if not can(user, "alert.send", a)]
-        if outside:
-            raise PermissionDenied(
-                _l("You may not send alerts to: %(areas)s", areas=", ".join(sorted(set(outside))))
-            )
+        require_send(user, found.owning_areas())
     return found
+
+
+def require_send(user: Any, areas: list[Area]) -> None:
+    """PermissionDenied naming every area outside the user's `alert.send` grants."""
+    outside = sorted({a.name for a in areas if not can(user, "alert.send", a)})
+    if outside:
+        raise PermissionDenied(
+            _l("You may not send alerts to: %(areas)s", areas=", ".join(outside))
+        )
 
 
 def _common_area(session: Session, areas: list[Area]) -> Area:

@@ -335,9 +335,7 @@ def update(alert_id: int) -> ResponseReturnValue:
     form = UpdateForm()
     if not form.validate_on_submit():
         return _detail(alert, form, _("Check the fields marked in red."), 422)
-    text = services.AlertText(
-        **{n: getattr(alert, n) for n in services.AlertText.__dataclass_fields__}
-    )
+    text = services.AlertText.of(alert)
     text.headline = form.headline.data or ""
     text.description = form.description.data or ""
     text.instruction = form.instruction.data or ""
