@@ -155,7 +155,7 @@ class Players:
                 open_timeout=None,
                 close_timeout=2,
             )
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:
             self.errors[f"open: {type(exc).__name__}"] += 1
             ready.set_result(False)
             return
@@ -191,7 +191,7 @@ class Players:
                     ready.set_result(True)
                 elif packet.event == "error":
                     self.errors[f"error: {(packet.args or [{}])[0].get('code')}"] += 1
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:
             if not self.closing:
                 self.errors[f"socket: {type(exc).__name__}"] += 1
         if not ready.done():
@@ -264,7 +264,7 @@ class LoadGen:
     """The orchestrator's handle on the load generator process."""
 
     def __init__(self, url: str, tokens_file: Path, log: Path) -> None:
-        self.log = open(log, "a", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+        self.log = open(log, "a", encoding="utf-8")
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--players", "--url", url, "--tokens", str(tokens_file)],
             stdin=subprocess.PIPE,
@@ -287,7 +287,7 @@ class LoadGen:
             if self.proc.poll() is None:
                 self.ask(cmd="close")
                 self.proc.wait(timeout=30)
-        except Exception:  # noqa: BLE001 - then by force
+        except Exception:
             pass
         finally:
             stop_process(self.proc)
@@ -350,7 +350,7 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) 
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}; see {log}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -363,11 +363,11 @@ def http_json(
     method: str, url: str, body: Any = None, token: str = "", timeout: float = 120
 ) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)  # noqa: S310
+    req = urllib.request.Request(url, data=data, method=method)
     req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())
 
 
@@ -531,7 +531,7 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
     subprocess.run(
         [sys.executable, "-c", "from signage import create_app; from signage.jobs import "
          "refresh_manifests; print(refresh_manifests(create_app()))"],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=open(log, "a"),  # noqa: SIM115
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=open(log, "a"),
     )  # fmt: skip
     setup = time.monotonic() - t
     port = free_port()
@@ -833,7 +833,7 @@ def main() -> None:
                         server.alert_sample = sample
                     r = measure(server, n, args.concurrency)
                     sample = sample or server.alert_sample
-                except Exception as exc:  # noqa: BLE001 - reported in the table
+                except Exception as exc:
                     r = {"server": name, "n": n, "error": f"{type(exc).__name__}: {exc}"}
                 finally:
                     if server is not None:

@@ -94,7 +94,7 @@ def bench_player() -> None:
         'server = "http://127.0.0.1:9"\ncache_dir = "cache"\nlog_level = "WARNING"\n'
         '[output]\nkind = "frames"\ndir = "frames"\n'
     )
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [sys.executable, "-m", "signage_player", "--config", str(tmp / "player.toml")],
         cwd=tmp,
         stderr=subprocess.DEVNULL,
@@ -134,7 +134,8 @@ def bench_server() -> None:
     from signage.boards.importer import import_boards
     from signage.boards.models import Board
     from signage.boards.tokens import issue_token
-    from signage.db import db, utcnow
+    from signage.clock import system_clock
+    from signage.db import db
     from signage.migrations import upgrade
     from signage.realtime import socketio
     from signage.realtime.player import flush_status
@@ -155,13 +156,13 @@ def bench_server() -> None:
                 f"B-{i:04d},Bảng {i},{units[i % len(units)].code},led-192x96-mono,\n"
                 for i in range(BOARDS)
             )
-            import_boards(s, SYSTEM, csv.encode(), now=utcnow(), check_permission=False)
+            import_boards(s, SYSTEM, csv.encode(), now=system_clock(), check_permission=False)
         with db.scope() as s:
             boards = list(s.scalars(select(Board).order_by(Board.code)))
-            tokens = [issue_token(s, SYSTEM, b, now=utcnow()) for b in boards]
+            tokens = [issue_token(s, SYSTEM, b, now=system_clock()) for b in boards]
         with db.scope() as s:
             ManifestPublisher(app.extensions["signage_media"], lambda c, v: None).due(
-                s, now=utcnow()
+                s, now=system_clock()
             )
         flask_client = app.test_client()
         t0 = time.perf_counter()
@@ -182,7 +183,7 @@ def bench_server() -> None:
             f"{connect_s / BOARDS * 1000:.1f} ms each")  # fmt: skip
         writes = {"statements": 0, "rows": 0}
 
-        def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        def count(conn, cursor, statement, params, context, executemany):
             if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
                 writes["statements"] += 1
                 writes["rows"] += len(params) if executemany else 1

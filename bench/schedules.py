@@ -22,23 +22,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from signage import create_app  # noqa: E402
-from signage.accounts.models import Grant, User  # noqa: E402
-from signage.accounts.tokens import create_token  # noqa: E402
-from signage.areas.models import Area  # noqa: E402
-from signage.areas.services import import_official  # noqa: E402
-from signage.audit.services import SYSTEM, Actor  # noqa: E402
-from signage.boards.importer import import_boards  # noqa: E402
-from signage.boards.models import Board, BoardGroupMember  # noqa: E402
-from signage.content import services as content  # noqa: E402
-from signage.content import workflow  # noqa: E402
-from signage.db import db, utcnow  # noqa: E402
-from signage.migrations import upgrade  # noqa: E402
-from signage.schedules import manifests, playlists, services  # noqa: E402
-from signage.schedules.manifests import ManifestPublisher  # noqa: E402
-from signage.schedules.timeline import timeline  # noqa: E402
+from signage import create_app
+from signage.accounts.models import Grant, User
+from signage.accounts.tokens import create_token
+from signage.areas.models import Area
+from signage.areas.services import import_official
+from signage.audit.services import SYSTEM, Actor
+from signage.boards.importer import import_boards
+from signage.boards.models import Board, BoardGroupMember
+from signage.clock import system_clock
+from signage.content import services as content
+from signage.content import workflow
+from signage.db import db
+from signage.migrations import upgrade
+from signage.schedules import manifests, playlists, services
+from signage.schedules.manifests import ManifestPublisher
+from signage.schedules.timeline import timeline
 
 PROFILES = ("led-192x96-mono", "led-256x128-3c", "lcd-1920x1080")
 ROWS: list[tuple[str, str, str]] = []
@@ -50,14 +51,14 @@ def row(what: str, value: str, note: str = "") -> None:
     print(f"  {what:<58} {value:>14}  {note}", flush=True)
 
 
-def timed(fn):  # noqa: ANN001, ANN201
+def timed(fn):
     """(result, seconds) of fn()."""
     t0 = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - t0
 
 
-def user(session, name: str, role: str, area: Area) -> User:  # noqa: ANN001
+def user(session, name: str, role: str, area: Area) -> User:
     """A user with one grant (password unusable)."""
     u = User(username=name, password_hash="!", security_stamp=secrets.token_hex(8), locale="en")
     session.add(u)
@@ -91,7 +92,7 @@ def main() -> None:
         with db.scope() as s:
             vn = s.scalar(select(Area).where(Area.code == "VN"))
             admin, approver = user(s, "admin", "admin", vn), user(s, "approver", "approver", vn)
-            _row, token = create_token(s, SYSTEM, admin, name="bench", now=utcnow())
+            _row, token = create_token(s, SYSTEM, admin, name="bench", now=system_clock())
             items = []
             for i in range(3):
                 item = content.create_item(
@@ -103,10 +104,10 @@ def main() -> None:
                     priority="normal",
                     headline=f"Thông báo số {i + 1}",
                     body="Lịch tiêm chủng mở rộng vào sáng thứ Bảy.",
-                    now=utcnow(),
+                    now=system_clock(),
                 )
-                workflow.submit(s, Actor(admin), item, now=utcnow())
-                workflow.approve(s, Actor(approver), item, store=store, now=utcnow())
+                workflow.submit(s, Actor(admin), item, now=system_clock())
+                workflow.approve(s, Actor(approver), item, store=store, now=system_clock())
                 items.append(item.id)
             units = list(s.scalars(select(Area).where(Area.depth == 2).order_by(Area.code)))
             csv = "code,name,area_code,profile,groups\n" + "".join(
@@ -114,7 +115,9 @@ def main() -> None:
                 f"{'CHO' if i % 10 == 0 else ''}\n"
                 for i, a in enumerate(units)
             )
-            report, secs = timed(lambda: import_boards(s, Actor(admin), csv.encode(), now=utcnow()))
+            report, secs = timed(
+                lambda: import_boards(s, Actor(admin), csv.encode(), now=system_clock())
+            )
             row(
                 "import boards from CSV (all or nothing)",
                 f"{secs:.2f} s",
@@ -127,7 +130,7 @@ def main() -> None:
                 name="Tin chung",
                 area=vn,
                 entries=[(i, None) for i in items],
-                now=utcnow(),
+                now=system_clock(),
             )
             provinces = list(s.scalars(select(Area).where(Area.depth == 1)))
             rng = random.Random(1)
@@ -138,7 +141,7 @@ def main() -> None:
                     services.ScheduleInput(
                         "area", p.code, pl.id, ["06:00-07:30", "17:00-18:30"], [0, 1, 2, 3, 4]
                     ),
-                    now=utcnow(),
+                    now=system_clock(),
                 )
             for a in rng.sample(units, 300):  # some communes add their own
                 services.save_schedule(
@@ -147,10 +150,10 @@ def main() -> None:
                     services.ScheduleInput(
                         "area", a.code, pl.id, ["11:00-11:30"], [0, 2, 4], "priority"
                     ),
-                    now=utcnow(),
+                    now=system_clock(),
                 )
             pl_id = pl.id
-        now = utcnow()
+        now = system_clock()
         with db.scope() as s:
             boards = list(s.scalars(select(Board)))
             groups: dict[int, list[int]] = {}
@@ -194,7 +197,7 @@ def main() -> None:
                         services.ScheduleInput(
                             "area", code, pl_id, ["20:00-21:00"], [0, 1, 2, 3, 4, 5, 6], "priority"
                         ),
-                        now=utcnow(),
+                        now=system_clock(),
                         publisher=publisher,
                     )
 

@@ -7,11 +7,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 
-def create_app(overrides: dict[str, Any] | None = None):  # noqa: ANN201 - Flask imported lazily
+def create_app(overrides: dict[str, Any] | None = None):
     """Build the Flask app: settings, then each subsystem's init_app, then blueprints."""
     from flask import Flask
 
-    from signage import errors, i18n
+    from signage import clock, errors, i18n
     from signage.accounts import auth
     from signage.alerts import init_app as init_alerts
     from signage.api import init_app as init_api
@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None):  # noqa: ANN201 - Flask
 
     overrides = dict(overrides or {})
     flask_overrides = overrides.pop("flask", {})
+    app_clock = overrides.pop("clock", None)
     settings = Settings.from_env(**overrides)
     app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
     app.config.update(
@@ -46,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None):  # noqa: ANN201 - Flask
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
         )
+    clock.init_app(app, app_clock)
     db.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)

@@ -234,15 +234,15 @@ def tokens() -> None:
 @click.option("--expires-days", type=click.IntRange(1, 3650), default=None)
 def tokens_create(username: str, name: str, expires_days: int | None) -> None:
     """Create an API token for a user and print it once."""
+    from signage import clock
     from signage.accounts.services import find_user
     from signage.accounts.tokens import create_token
-    from signage.db import utcnow
 
     with _session() as (_, session):
         user = find_user(session, username)
         if user is None:
             raise click.ClickException(f"No user named {username!r}.")
-        now = utcnow()
+        now = clock.now()
         expires = now + timedelta(days=expires_days) if expires_days else None
         _token, secret = create_token(
             session, _cli_actor(), user, name=name, expires_at=expires, now=now
@@ -253,8 +253,8 @@ def tokens_create(username: str, name: str, expires_days: int | None) -> None:
 @cli.command("seed-demo")
 def seed_demo() -> None:
     """Load demo data (Hà Nội, Hải Phòng, demo users, boards, a programme); safe to run again."""
+    from signage import clock
     from signage.content import media_store
-    from signage.db import utcnow
     from signage.demo import seed
     from signage.demo_programme import seed_programme
     from signage.schedules import publisher
@@ -262,7 +262,9 @@ def seed_demo() -> None:
     with _session() as (app, session):
         credentials = seed(session, app.config["SIGNAGE"], echo=click.echo)
         session.flush()
-        seed_programme(session, media_store(), now=utcnow(), publisher=publisher(), echo=click.echo)
+        seed_programme(
+            session, media_store(), now=clock.now(), publisher=publisher(), echo=click.echo
+        )
     click.echo("Demo accounts:")
     for username, password, what in credentials:
         click.echo(f"  {username:<10} {password:<24} {what}")
@@ -298,14 +300,14 @@ def boards_group() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def boards_import(path: str) -> None:
     """Import boards from a CSV file (all rows or none)."""
+    from signage import clock
     from signage.boards.importer import import_boards
-    from signage.db import utcnow
 
     with open(path, "rb") as fh:
         data = fh.read()
     with _session() as (_app_, session):
         # The CLI runs with the machine owner's authority: no permission check.
-        report = import_boards(session, _cli_actor(), data, now=utcnow(), check_permission=False)
+        report = import_boards(session, _cli_actor(), data, now=clock.now(), check_permission=False)
     click.echo(f"Boards: {report.boards} imported; groups created: {len(report.groups_created)}.")
 
 
@@ -318,11 +320,11 @@ def boards_issue_tokens(area_code: str | None, out: str) -> None:
 
     from sqlalchemy import select
 
+    from signage import clock
     from signage.areas.models import Area
     from signage.areas.services import find_by_code
     from signage.boards.models import Board
     from signage.boards.tokens import issue_token
-    from signage.db import utcnow
     from signage.realtime.player import disconnect_board
 
     with _session() as (_app_, session):
@@ -332,7 +334,7 @@ def boards_issue_tokens(area_code: str | None, out: str) -> None:
             if area is None:
                 raise click.ClickException(f"No area has the code {area_code!r}.")
             stmt = stmt.where(Area.path.startswith(area.path, autoescape=True))
-        now, actor = utcnow(), _cli_actor()
+        now, actor = clock.now(), _cli_actor()
         rows = [
             (b.code, issue_token(session, actor, b, now=now, on_revoke=disconnect_board))
             for b in session.scalars(stmt)

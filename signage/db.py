@@ -54,11 +54,6 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
-
-
 def _fold_table() -> dict[int, str]:
     # Every precomposed Latin letter with marks (all Vietnamese vowels) -> its bare lower letter.
     table = {ord("đ"): "d", ord("Đ"): "d"}
@@ -81,7 +76,7 @@ def fold_text(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value).translate(_FOLD).lower()
 
 
-class fold(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
+class fold(FunctionElement):
     """SQL twin of fold_text(): the same folding on SQLite (Python function) and PostgreSQL."""
 
     type = String()
@@ -101,7 +96,7 @@ def _fold_default(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
     return f"lower(translate({arg}, '{_FOLD_FROM}', '{_FOLD_TO}'))"
 
 
-class bytewise(FunctionElement):  # noqa: N801
+class bytewise(FunctionElement):
     """A column compared byte by byte, so ORDER BY is the same on every backend and locale."""
 
     name = "bytewise"

@@ -94,7 +94,7 @@ def error_response(status: int, code: str, message: Any, details: list | None = 
             page = render_template(
                 "error.html", status=status, code=code, message=message, details=details or []
             )
-        except Exception:  # noqa: BLE001 - the error page itself must never fail
+        except Exception:
             log.exception("error page failed to render")
             page = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
         resp = Response(page)

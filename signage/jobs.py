@@ -19,45 +19,50 @@ ADVISORY_KEY = 0x5349474E41474531 & 0x7FFFFFFFFFFFFFFF
 
 def refresh_manifests(app: Flask) -> int:
     """Regenerate manifests whose window rolls or whose next boundary passed; push changes."""
-    from signage.db import db, utcnow
+    from signage import clock
+    from signage.db import db
     from signage.schedules import publisher
 
     with app.app_context(), db.scope() as session:
-        return len(publisher().due(session, now=utcnow()))
+        return len(publisher().due(session, now=clock.now()))
 
 
 def expire_schedules(app: Flask) -> int:
     """Mark schedules whose validity has ended as expired."""
-    from signage.db import db, utcnow
+    from signage import clock
+    from signage.db import db
     from signage.schedules.services import expire
 
     with app.app_context(), db.scope() as session:
-        return expire(session, now=utcnow())
+        return expire(session, now=clock.now())
 
 
 def expire_alerts(app: Flask) -> int:
     """End alerts whose expiry passed; boards are told to return to their programme."""
+    from signage import clock
     from signage.alerts.services import expire_alerts as expire
-    from signage.db import db, utcnow
+    from signage.db import db
 
     with app.app_context(), db.scope() as session:
-        return expire(session, now=utcnow())
+        return expire(session, now=clock.now())
 
 
 def resend_alerts(app: Flask) -> int:
     """Send active alerts again to online boards that have not displayed them yet."""
+    from signage import clock
     from signage.alerts.delivery import resend_unconfirmed
-    from signage.db import db, utcnow
+    from signage.db import db
 
     with app.app_context(), db.scope() as session:
-        return resend_unconfirmed(session, now=utcnow())
+        return resend_unconfirmed(session, now=clock.now())
 
 
 def poll_cap_feeds(app: Flask) -> int:
     """Fetch the configured upstream CAP sources; messages applied."""
+    from signage import clock
     from signage.alerts.cap_feeds import feed_urls, poll
     from signage.content import media_store
-    from signage.db import db, utcnow
+    from signage.db import db
 
     done = 0
     with app.app_context():
@@ -65,7 +70,7 @@ def poll_cap_feeds(app: Flask) -> int:
         for url in feed_urls(settings):
             with db.scope() as session:
                 done += len(
-                    poll(session, url, now=utcnow(), store=media_store(), settings=settings)
+                    poll(session, url, now=clock.now(), store=media_store(), settings=settings)
                 )
     return done
 
@@ -137,7 +142,7 @@ class SchedulerLock:
             engine.dispose()
             return False
         self.settings.instance_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.settings.instance_dir / "scheduler.lock", "w")  # noqa: SIM115
+        handle = open(self.settings.instance_dir / "scheduler.lock", "w")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -31,7 +31,7 @@ class IsolatedClient(FlaskClient):
     would share its `g` (the db session, a sticky rollback flag, the cached CSRF token).
     """
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def open(self, *args, **kwargs):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -149,7 +149,7 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD):  # noqa: ANN201
+def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD):
     """Sign in through the real form (with its CSRF token)."""
     token = csrf_token(client)
     return client.post(

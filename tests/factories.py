@@ -12,7 +12,7 @@ from signage.accounts.services import hash_password
 from signage.accounts.tokens import create_token
 from signage.areas.models import Area
 from signage.audit.services import SYSTEM
-from signage.db import utcnow
+from signage.clock import system_clock
 
 PASSWORD = "correct-horse-battery"
 
@@ -91,7 +91,7 @@ class Factory:
         return user
 
     def token(self, user: User, **kwargs) -> str:
-        _row, secret = create_token(self.session, SYSTEM, user, now=utcnow(), **kwargs)
+        _row, secret = create_token(self.session, SYSTEM, user, now=system_clock(), **kwargs)
         self.session.flush()
         return secret
 

@@ -19,7 +19,8 @@ from signage.accounts.services import LoginPolicy, authenticate
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 from signage.cli import cli
-from signage.db import db, make_engine, utcnow
+from signage.clock import system_clock
+from signage.db import db, make_engine
 
 PASSWORD = "cli-password-123"
 
@@ -127,7 +128,7 @@ def test_users_create_with_role_area_pairs(hanoi):
             ("grant.add", "cli:tester"),
         ]
         signed_in = authenticate(
-            s, "lan", PASSWORD, now=utcnow(), policy=LoginPolicy(), ip="127.0.0.1"
+            s, "lan", PASSWORD, now=system_clock(), policy=LoginPolicy(), ip="127.0.0.1"
         )
         assert signed_in.id == user.id
 
@@ -141,7 +142,7 @@ def test_users_create_prompts_for_the_password(hanoi):
     with hanoi.session() as s:
         user = s.scalar(select(User).where(User.username == "prompted"))
         assert authenticate(
-            s, "prompted", "typed-password-1", now=utcnow(), policy=LoginPolicy(), ip=""
+            s, "prompted", "typed-password-1", now=system_clock(), policy=LoginPolicy(), ip=""
         )
         assert user.grants == []
 
@@ -183,7 +184,7 @@ def test_users_set_password(hanoi):
     hanoi.ok("users", "set-password", "lan", SIGNAGE_NEW_PASSWORD="another-password-1")
     with hanoi.session() as s:
         assert authenticate(
-            s, "lan", "another-password-1", now=utcnow(), policy=LoginPolicy(), ip=""
+            s, "lan", "another-password-1", now=system_clock(), policy=LoginPolicy(), ip=""
         )
     missing = hanoi("users", "set-password", "nobody")
     assert missing.exit_code == 1 and "No user named 'nobody'" in missing.output
@@ -223,7 +224,9 @@ def test_seed_demo_twice(migrated):
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     with migrated.session() as s:
         for username, password, *_ in logins:
-            assert authenticate(s, username, password, now=utcnow(), policy=LoginPolicy(), ip="")
+            assert authenticate(
+                s, username, password, now=system_clock(), policy=LoginPolicy(), ip=""
+            )
 
 
 def test_seed_demo_creates_boards_with_a_programme_once(migrated):

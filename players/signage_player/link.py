@@ -199,7 +199,7 @@ class Link:
     def _close(sio: socketio.Client) -> None:
         try:
             sio.disconnect()
-        except Exception:  # noqa: BLE001 - closing a broken client must not kill the loop
+        except Exception:
             log.debug("disconnect failed", exc_info=True)
 
     # --- sending -------------------------------------------------------------------------
@@ -210,7 +210,7 @@ class Link:
             return False
         try:
             sio.emit(event, payload, namespace=NAMESPACE, callback=callback)
-        except Exception as exc:  # noqa: BLE001 - socket closing under us
+        except Exception as exc:
             log.info("could not send %s: %s", event, exc)
             return False
         return True
@@ -259,7 +259,7 @@ class Link:
         def run(*args: Any) -> None:
             try:
                 handler(args[0] if args else None)
-            except Exception:  # noqa: BLE001 - hostile input must never stop the player
+            except Exception:
                 log.exception("could not handle %r from the server", event)
 
         return run

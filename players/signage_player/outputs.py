@@ -122,5 +122,5 @@ def open_output(cfg: OutputConfig, size: tuple[int, int]) -> Output:
     """The output the config asks for."""
     if cfg.kind == "window":
         return WindowOutput(cfg, size)
-    assert cfg.dir is not None  # noqa: S101 - config validation guarantees it
+    assert cfg.dir is not None
     return FramesOutput(cfg.dir, size, cfg.max_files)

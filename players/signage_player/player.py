@@ -284,7 +284,7 @@ class Player:
             shown: object = key
             try:
                 image = draw()
-            except Exception as exc:  # noqa: BLE001 - a bad file must never blank the board
+            except Exception as exc:
                 log.error("cannot draw %r: %s", key, exc)
                 size, shown = self.size(), ("error", key)
                 self.failed_at = time.monotonic()  # tried again after REPAIR_S, not every frame

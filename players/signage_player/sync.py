@@ -82,11 +82,11 @@ class Sync:
                 self.queued.discard(job)
             try:
                 getattr(self, f"_{job}")(arg)
-            except Exception:  # noqa: BLE001 - the worker must outlive any bad answer
+            except Exception:
                 log.exception("sync job %s failed", job)
 
     def _retry_later(self) -> None:
-        self.retry_at = time.monotonic() + random.uniform(*RETRY_S)  # noqa: S311 - jitter
+        self.retry_at = time.monotonic() + random.uniform(*RETRY_S)
 
     def _manifest(self, force: bool) -> None:
         board = self.player.board.get("code")

@@ -10,12 +10,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 
+from signage import clock
 from signage.alerts import services
 from signage.alerts.models import Alert
 from signage.api.base import UtcDateTime, actor, json_body, operation, query_args
 from signage.boards.telemetry import is_online
+from signage.clock import iso_utc
 from signage.content import media_store
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import ValidationFailed
 
 Code = Field(max_length=64)
@@ -66,10 +68,6 @@ class TemplateIn(TextFields):
     expires_minutes: int = Field(360, ge=1, le=7 * 24 * 60)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def alert_out(alert: Alert, *, now: datetime, counts: bool = True) -> dict[str, Any]:
     """Serialise an alert, with receipt counts."""
     out = {
@@ -90,8 +88,8 @@ def alert_out(alert: Alert, *, now: datetime, counts: bool = True) -> dict[str, 
         "description": alert.description,
         "instruction": alert.instruction,
         "sender_name": alert.sender_name,
-        "sent": _iso(alert.sent),
-        "expires": _iso(alert.expires),
+        "sent": iso_utc(alert.sent),
+        "expires": iso_utc(alert.expires),
         "created_by": alert.created_by.username if alert.created_by else None,
         "confirmed_by": alert.confirmed_by.username if alert.confirmed_by else None,
         "targets": [{"kind": t.kind, "id": t.target_id} for t in alert.targets],
@@ -118,7 +116,7 @@ def list_alerts() -> ResponseReturnValue:
     stmt = services.visible_alerts(actor().user).limit(q.limit)
     if q.state:
         stmt = stmt.where(Alert.state == q.state)
-    now = utcnow()
+    now = clock.now()
     rows = db.session.scalars(stmt).unique()
     return jsonify({"alerts": [alert_out(a, now=now, counts=False) for a in rows]})
 
@@ -139,7 +137,7 @@ def create_alert() -> ResponseReturnValue:
     two-person rule is on; confirm with POST /alerts/{id}/confirm.
     """
     body: AlertIn = json_body(AlertIn)
-    session, who, now = db.session, actor(), utcnow()
+    session, who, now = db.session, actor(), clock.now()
     settings = current_app.config["SIGNAGE"]
     template = services.template_by_key(session, body.template) if body.template else None
     if template is not None:
@@ -179,14 +177,14 @@ def create_alert() -> ResponseReturnValue:
            errors=(404,))  # fmt: skip
 def get_alert(alert_id: int) -> ResponseReturnValue:
     alert = services.get_alert(db.session, actor().user, alert_id)
-    return jsonify(alert_out(alert, now=utcnow()))
+    return jsonify(alert_out(alert, now=clock.now()))
 
 
 @operation("/alerts/<int:alert_id>/boards", "GET", summary="Boards that have not displayed it",
            tag="alerts", errors=(404,))  # fmt: skip
 def alert_boards(alert_id: int) -> ResponseReturnValue:
     alert = services.get_alert(db.session, actor().user, alert_id)
-    now = utcnow()
+    now = clock.now()
     rows = services.not_displayed(db.session, alert)
     return jsonify(
         {
@@ -195,7 +193,7 @@ def alert_boards(alert_id: int) -> ResponseReturnValue:
                     "code": b.code,
                     "name": b.name,
                     "online": is_online(s, now),
-                    "last_seen": _iso(s.last_seen) if s else None,
+                    "last_seen": iso_utc(s.last_seen) if s else None,
                 }
                 for b, s in rows
             ]
@@ -207,7 +205,7 @@ def alert_boards(alert_id: int) -> ResponseReturnValue:
            tag="alerts", body=AlertPatch, errors=(404, 409))  # fmt: skip
 def update_alert(alert_id: int) -> ResponseReturnValue:
     body: AlertPatch = json_body(AlertPatch)
-    session, now = db.session, utcnow()
+    session, now = db.session, clock.now()
     alert = services.get_alert(session, actor().user, alert_id)
     services.update_alert(
         session,
@@ -224,7 +222,7 @@ def update_alert(alert_id: int) -> ResponseReturnValue:
 @operation("/alerts/<int:alert_id>/confirm", "POST", summary="Confirm a held alert (2nd person)",
            tag="alerts", errors=(404, 409))  # fmt: skip
 def confirm_alert(alert_id: int) -> ResponseReturnValue:
-    session, now = db.session, utcnow()
+    session, now = db.session, clock.now()
     alert = services.get_alert(session, actor().user, alert_id)
     services.confirm_alert(session, actor(), alert, now=now, store=media_store())
     return jsonify(alert_out(alert, now=now))
@@ -233,7 +231,7 @@ def confirm_alert(alert_id: int) -> ResponseReturnValue:
 @operation("/alerts/<int:alert_id>/cancel", "POST", summary="Cancel an alert", tag="alerts",
            errors=(404, 409))  # fmt: skip
 def cancel_alert(alert_id: int) -> ResponseReturnValue:
-    session, now = db.session, utcnow()
+    session, now = db.session, clock.now()
     alert = services.get_alert(session, actor().user, alert_id)
     services.cancel_alert(session, actor(), alert, now=now)
     return jsonify(alert_out(alert, now=now))
@@ -279,6 +277,6 @@ def put_template(key: str) -> ResponseReturnValue:
         text,
         name=body.name,
         expires_minutes=body.expires_minutes,
-        now=utcnow(),
+        now=clock.now(),
     )
     return jsonify(template_out(row))

@@ -7,12 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from signage import clock
 from signage.alerts import cap
 from signage.alerts.cap_ingest import ingest, to_message
 from signage.alerts.models import Alert
 from signage.api.base import PayloadTooLarge, UnsupportedMediaType, actor, operation
 from signage.content import media_store
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import NotFound, ValidationFailed
 
 CAP_TYPES = {"application/cap+xml", "application/xml", "text/xml"}
@@ -46,7 +47,7 @@ def receive_cap() -> ResponseReturnValue:
             db.session,
             actor(),
             data,
-            now=utcnow(),
+            now=clock.now(),
             store=media_store(),
             settings=current_app.config["SIGNAGE"],
         )
@@ -77,7 +78,7 @@ def cap_feed() -> ResponseReturnValue:
         feed_id=url_for("api.cap_feed", _external=True),
         title="Signage CAP alerts",
         self_url=url_for("api.cap_feed", _external=True),
-        updated=rows[0].updated_at if rows else utcnow(),
+        updated=rows[0].updated_at if rows else clock.now(),
     )
     return _xml(body, "application/atom+xml")
 

@@ -50,7 +50,7 @@ def cap_links(data: bytes, base: str) -> list[str] | None:
     """The CAP links of an Atom feed, or None if the document is a CAP message itself."""
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
-    except Exception as exc:  # noqa: BLE001 - defusedxml raises several kinds
+    except Exception as exc:
         raise ValueError(f"not XML: {exc}") from None
     if root.tag == f"{CAP_NS}alert":
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-import xml.etree.ElementTree as ET  # noqa: S405 - only for the ParseError type and Element
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from importlib import resources
 

@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from signage import clock
 from signage.alerts.models import Alert, AlertDelivery
 from signage.boards.models import Board, BoardStatus
 from signage.boards.telemetry import ONLINE_WITHIN
-from signage.db import run_after_commit, utcnow
+from signage.clock import iso_utc
+from signage.db import run_after_commit
 from signage.storage import MediaStore
 
 log = logging.getLogger(__name__)
@@ -46,10 +48,6 @@ def socket_emit(event: str, payload: dict[str, Any], room: str) -> None:
 # --- what the boards get -------------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def payload(alert: Alert) -> dict[str, Any]:
     """The `alert` event: everything a player needs to show it (docs/protocol.md)."""
     from signage.alerts.services import display_mode
@@ -69,8 +67,8 @@ def payload(alert: Alert) -> dict[str, Any]:
         "body": alert.description,
         "instruction": alert.instruction,
         "sender_name": alert.sender_name,
-        "sent": _iso(alert.sent),
-        "expires_at": _iso(alert.expires),
+        "sent": iso_utc(alert.sent),
+        "expires_at": iso_utc(alert.expires),
         "images": alert.images,
     }
 
@@ -235,7 +233,7 @@ class ReceiptBuffer:
         self.rejected = 0
         self._lock = threading.Lock()
         self._items: dict[tuple[int, int], Receipt] = {}
-        self.last_flush = utcnow()
+        self.last_flush = clock.now()
 
     def add(
         self,

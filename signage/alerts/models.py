@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from signage import clock
 from signage.accounts.models import User
 from signage.areas.models import Area
-from signage.db import Base, UTCDateTime, utcnow
+from signage.db import Base, UTCDateTime
 
 STATES = ("pending_confirmation", "active", "cancelled", "expired")
 STATUSES = ("Actual", "Exercise", "Test")  # CAP status values an alert can air with
@@ -80,8 +81,8 @@ class Alert(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -141,7 +142,7 @@ class CapMessageRecord(Base):
     sent: Mapped[datetime] = mapped_column(UTCDateTime())
     msg_type: Mapped[str] = mapped_column(String(16))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     source: Mapped[str] = mapped_column(String(500), default="")  # "api" or the feed URL
 
 
@@ -163,4 +164,4 @@ class AlertTemplate(Base):
     instruction: Mapped[str] = mapped_column(Text, default="")
     expires_minutes: Mapped[int] = mapped_column(default=360)
     is_active: Mapped[bool] = mapped_column(default=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.permissions import scope_paths
 from signage.alerts import services
 from signage.alerts.models import STATUSES, Alert
 from signage.areas.models import Area
 from signage.content import media_store
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import DomainError
 from signage.web.access import require_any
 from signage.web.forms import show_domain_error
@@ -156,7 +157,7 @@ def index() -> ResponseReturnValue:
         page_number(request.args.get("page")),
         25,
     )
-    now = utcnow()
+    now = clock.now()
     counts = {a.id: services.progress(db.session, a, now=now) for a in live}
     return render_template(
         "alerts/index.html",
@@ -197,7 +198,7 @@ def new() -> ResponseReturnValue:
     )
     error = None
     if form.validate_on_submit():
-        session, now = db.session, utcnow()
+        session, now = db.session, clock.now()
         try:
             text = (
                 services.text_from_template(template)
@@ -267,7 +268,7 @@ def detail(alert_id: int) -> ResponseReturnValue:
 
 
 def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200) -> Any:
-    now = utcnow()
+    now = clock.now()
     me = current_user()
     return (
         render_template(
@@ -310,7 +311,7 @@ def confirm(alert_id: int) -> ResponseReturnValue:
     return _act(
         alert_id,
         lambda a: services.confirm_alert(
-            db.session, current_actor(), a, now=utcnow(), store=media_store()
+            db.session, current_actor(), a, now=clock.now(), store=media_store()
         ),
         _("Confirmed: the alert is on air."),
     )
@@ -322,7 +323,7 @@ def cancel(alert_id: int) -> ResponseReturnValue:
     """End the alert now."""
     return _act(
         alert_id,
-        lambda a: services.cancel_alert(db.session, current_actor(), a, now=utcnow()),
+        lambda a: services.cancel_alert(db.session, current_actor(), a, now=clock.now()),
         _("The alert was cancelled; boards return to their programme."),
     )
 
@@ -346,7 +347,7 @@ def update(alert_id: int) -> ResponseReturnValue:
             alert,
             text,
             expires=None,
-            now=utcnow(),
+            now=clock.now(),
             store=media_store(),
         )
     except DomainError as exc:

@@ -16,11 +16,12 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from wtforms.validators import ValidationError as WTFValidationError
 
+from signage import clock
 from signage.accounts.tokens import authenticate_token
 from signage.api import bp
 from signage.audit.services import Actor
 from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, NotFound, ValidationFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,7 +88,7 @@ def _authenticate(players: bool = False) -> None:
             # A player's board token: endpoints marked `players` check g.board themselves.
             g.user, g.board = None, authenticate_board(db.session, secret.strip())
             return
-        g.user = authenticate_token(db.session, secret.strip(), now=utcnow())
+        g.user = authenticate_token(db.session, secret.strip(), now=clock.now())
         return
     if g.get("user") is None:
         raise AuthenticationRequired()

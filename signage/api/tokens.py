@@ -9,10 +9,11 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from signage import clock
 from signage.accounts import tokens as services
 from signage.accounts.models import ApiToken
 from signage.api.base import UtcDateTime, actor, json_body, operation
-from signage.db import db, utcnow
+from signage.db import db
 
 
 class TokenOut(BaseModel):
@@ -58,7 +59,7 @@ def token_out(token: ApiToken) -> dict:
         expires_at=token.expires_at,
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
-        active=services.is_active(token, now=utcnow()),
+        active=services.is_active(token, now=clock.now()),
     ).model_dump(mode="json")
 
 
@@ -89,7 +90,7 @@ def create_token() -> ResponseReturnValue:
     data = json_body(TokenCreate)
     me = actor()
     token, secret = services.create_token(
-        db.session, me, me.user, name=data.name, expires_at=data.expires_at, now=utcnow()
+        db.session, me, me.user, name=data.name, expires_at=data.expires_at, now=clock.now()
     )
     resp = jsonify({**token_out(token), "token": secret})
     resp.status_code = 201
@@ -107,5 +108,5 @@ def create_token() -> ResponseReturnValue:
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke a token; revoking it again changes nothing."""
     token = services.get_visible_token(db.session, actor(), token_id)
-    services.revoke_token(db.session, actor(), token, now=utcnow())
+    services.revoke_token(db.session, actor(), token, now=clock.now())
     return jsonify(token_out(token))

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from signage.db import Base, UTCDateTime, utcnow
+from signage import clock
+from signage.db import Base, UTCDateTime
 
 # Kinds of area; official ones come from vietnam-provinces, the rest are created by hand.
 AREA_KINDS = (
@@ -40,7 +41,7 @@ class Area(Base):
     path: Mapped[str] = mapped_column(String(400), default="")
     depth: Mapped[int] = mapped_column(default=0)
     official: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], lazy="joined")
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signage.db import Base, UTCDateTime, utcnow
+from signage import clock
+from signage.db import Base, UTCDateTime
 
 
 class AuditEntry(Base):
@@ -18,7 +19,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

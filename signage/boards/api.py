@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from signage import clock
 from signage.api.base import UtcDateTime, actor, board_client, json_body, operation, query_args
 from signage.areas.services import find_by_code
 from signage.boards import importer, services
 from signage.boards.models import Board, BoardGroup
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import PermissionDenied, ValidationFailed
 from signage.schedules import publisher
 from signage.schedules.models import BoardManifest
@@ -189,7 +190,7 @@ def create_board() -> ResponseReturnValue:
         actor(),
         area=_area(data.area),
         profile_key=data.profile,
-        now=utcnow(),
+        now=clock.now(),
         publisher=publisher(),
         is_test=data.is_test,
         code=data.code,
@@ -215,7 +216,7 @@ def create_board() -> ResponseReturnValue:
 def import_boards() -> ResponseReturnValue:
     if request.mimetype not in ("text/csv", "application/csv", "text/plain"):
         raise ValidationFailed(_l("Send the file as the body with 'Content-Type: text/csv'."))
-    report = importer.import_boards(db.session, actor(), request.get_data(), now=utcnow())
+    report = importer.import_boards(db.session, actor(), request.get_data(), now=clock.now())
     return jsonify({"boards": report.boards, "groups_created": report.groups_created}), 201
 
 
@@ -251,7 +252,7 @@ def patch_board(code: str) -> ResponseReturnValue:
         db.session,
         actor(),
         board,
-        now=utcnow(),
+        now=clock.now(),
         publisher=publisher(),
         area=_area(data.area) if data.area else None,
         profile_key=data.profile,
@@ -266,7 +267,7 @@ def patch_board(code: str) -> ResponseReturnValue:
 )
 def delete_board(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
-    services.delete_board(db.session, actor(), board, now=utcnow())
+    services.delete_board(db.session, actor(), board, now=clock.now())
     return "", 204
 
 
@@ -280,7 +281,7 @@ def delete_board(code: str) -> ResponseReturnValue:
 def timeline(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code)
     args = query_args(TimelineQuery)
-    start = args.from_ or utcnow()
+    start = args.from_ or clock.now()
     end = args.to or start + timedelta(hours=48)
     if end <= start or end - start > MAX_TIMELINE:
         raise ValidationFailed(
@@ -309,8 +310,8 @@ def timeline(code: str) -> ResponseReturnValue:
 def manifest(code: str) -> ResponseReturnValue:
     board = player_board(code) or services.get_board(db.session, actor().user, code)
     row = db.session.get(BoardManifest, board.id)
-    if row is None or row.valid_until <= utcnow():
-        publisher().boards(db.session, [board.id], now=utcnow())
+    if row is None or row.valid_until <= clock.now():
+        publisher().boards(db.session, [board.id], now=clock.now())
         row = db.session.get(BoardManifest, board.id)
     if request.if_none_match.contains(row.version):
         resp = Response(status=304)
@@ -351,7 +352,7 @@ def list_groups() -> ResponseReturnValue:
 def create_group() -> ResponseReturnValue:
     data = json_body(GroupIn)
     group = services.create_group(
-        db.session, actor(), code=data.code, name=data.name, area=_area(data.area), now=utcnow()
+        db.session, actor(), code=data.code, name=data.name, area=_area(data.area), now=clock.now()
     )
     return jsonify(group_out(group)), 201
 
@@ -378,7 +379,7 @@ def group_members(code: str) -> ResponseReturnValue:
         group,
         add=data.add,
         remove=data.remove,
-        now=utcnow(),
+        now=clock.now(),
         publisher=publisher(),
     )
     return jsonify(group_out(group))

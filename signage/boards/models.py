@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from signage import clock
 from signage.areas.models import Area
 from signage.content.models import ProfileRecord
-from signage.db import Base, UTCDateTime, utcnow
+from signage.db import Base, UTCDateTime
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
@@ -37,7 +38,7 @@ class Board(Base):
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TZ)
     hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_test: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     area: Mapped[Area] = relationship(lazy="joined")
     profile: Mapped[ProfileRecord] = relationship(lazy="joined")
@@ -55,7 +56,7 @@ class BoardGroup(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     area: Mapped[Area] = relationship(lazy="joined")
     boards: Mapped[list[Board]] = relationship(
@@ -85,7 +86,7 @@ class BoardToken(Base):
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     board: Mapped[Board] = relationship(lazy="joined")
@@ -103,7 +104,7 @@ class PairingRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), index=True)
     claim_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     paired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -142,7 +143,7 @@ class PlayBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     batch_id: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     records: Mapped[int] = mapped_column(default=0)
 
 

@@ -9,15 +9,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 
+from signage import clock
 from signage.accounts.ratelimit import limiter
 from signage.api.base import actor, json_body, operation
 from signage.boards import pairing, services, telemetry, tokens
 from signage.boards.api import player_board
 from signage.boards.models import Board, BoardStatus
+from signage.clock import iso_utc
 from signage.content import media_store
 from signage.content.errors import translate_rejection
 from signage.content.ingest import ContentRejected, ingest_image
-from signage.db import db, run_after_commit, utcnow
+from signage.db import db, run_after_commit
 from signage.errors import PermissionDenied, ValidationFailed
 
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
@@ -63,18 +65,14 @@ class StatusOut(BaseModel):
     paired: bool
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def status_out(board: Board, row: BoardStatus | None, *, paired: bool) -> dict[str, Any]:
     """Serialise what the board's player last reported."""
-    now = utcnow()
+    now = clock.now()
     return StatusOut(
         board=board.code,
         online=telemetry.is_online(row, now),
-        last_seen=_iso(row.last_seen) if row else None,
-        connected_at=_iso(row.connected_at) if row else None,
+        last_seen=iso_utc(row.last_seen) if row else None,
+        connected_at=iso_utc(row.connected_at) if row else None,
         manifest_version=row.manifest_version if row else "",
         player_version=row.player_version if row else "",
         current_item=row.current_item if row else None,
@@ -85,7 +83,7 @@ def status_out(board: Board, row: BoardStatus | None, *, paired: bool) -> dict[s
             if row and row.screenshot_sha
             else None
         ),
-        screenshot_at=_iso(row.screenshot_at) if row else None,
+        screenshot_at=iso_utc(row.screenshot_at) if row else None,
         last_command=row.last_command if row else None,
         paired=paired,
     ).model_dump()
@@ -110,7 +108,7 @@ def on_revoke(code: str) -> None:
 )
 @limiter.limit(lambda: current_app.config["SIGNAGE"].pairing_rate_limit)
 def start_pairing() -> ResponseReturnValue:
-    ticket = pairing.start(db.session, now=utcnow())
+    ticket = pairing.start(db.session, now=clock.now())
     body = PairingOut(
         pairing_code=ticket.code,
         claim_id=ticket.claim_id,
@@ -130,7 +128,7 @@ def start_pairing() -> ResponseReturnValue:
     errors=(409, 410),
 )
 def claim_pairing(claim_id: str) -> ResponseReturnValue:
-    result = pairing.claim(db.session, claim_id, now=utcnow())
+    result = pairing.claim(db.session, claim_id, now=clock.now())
     body = ClaimOut(
         status=result.status,  # type: ignore[arg-type]
         expires_at=result.expires_at.isoformat(),
@@ -153,7 +151,9 @@ def claim_pairing(claim_id: str) -> ResponseReturnValue:
 def pair_board(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
     data = json_body(PairIn)
-    pairing.pair(db.session, actor(), board, data.pairing_code, now=utcnow(), on_revoke=on_revoke)
+    pairing.pair(
+        db.session, actor(), board, data.pairing_code, now=clock.now(), on_revoke=on_revoke
+    )
     return jsonify({"board": board.code, "paired": True})
 
 
@@ -217,7 +217,7 @@ def queue_command(session: Any, actor: Any, board: Board, name: str) -> dict[str
 )
 def revoke_board(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
-    n = tokens.revoke_tokens(db.session, actor(), board, now=utcnow(), on_revoke=on_revoke)
+    n = tokens.revoke_tokens(db.session, actor(), board, now=clock.now(), on_revoke=on_revoke)
     return jsonify({"board": board.code, "revoked": n})
 
 
@@ -251,6 +251,6 @@ def upload_screenshot(code: str) -> ResponseReturnValue:
         raise ValidationFailed(_l("The screenshot must be a PNG image."))
     stored = media_store().put(image.data, "png")
     row = telemetry.status_of(db.session, board)
-    row.screenshot_sha, row.screenshot_at = stored.sha256, utcnow()
+    row.screenshot_sha, row.screenshot_at = stored.sha256, clock.now()
     url = url_for("media.file", sha256=stored.sha256, ext="png")
     return jsonify({"sha256": stored.sha256, "url": url}), 201

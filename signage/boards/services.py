@@ -241,7 +241,7 @@ def create_group(
     return group
 
 
-def get_group(session: Session, user: User | None, code: str, action: str = "board.view"):  # noqa: ANN201
+def get_group(session: Session, user: User | None, code: str, action: str = "board.view"):
     """The group with this code the user may see."""
     group = session.scalar(select(BoardGroup).where(BoardGroup.code == (code or "").strip()))
     if group is None:

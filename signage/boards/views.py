@@ -14,11 +14,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.areas.services import find_by_code
 from signage.boards import importer, services
 from signage.content.services import profile_records
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.schedules import publisher
 from signage.schedules.services import board_timeline
@@ -95,7 +96,7 @@ def new() -> ResponseReturnValue:
                 current_actor(),
                 area=_area(form.area.data),
                 profile_key=form.profile.data or "",
-                now=utcnow(),
+                now=clock.now(),
                 publisher=publisher(),
                 is_test=bool(form.is_test.data),
                 code=form.code.data or "",
@@ -154,7 +155,7 @@ def edit(code: str) -> ResponseReturnValue:
                 db.session,
                 current_actor(),
                 board,
-                now=utcnow(),
+                now=clock.now(),
                 publisher=publisher(),
                 area=_area(form.area.data),
                 profile_key=form.profile.data or "",
@@ -191,7 +192,7 @@ def board(code: str) -> ResponseReturnValue:
     from signage.boards.tokens import has_active_token
 
     item = services.get_board(db.session, current_user(), code)
-    now = utcnow()
+    now = clock.now()
     segments = board_timeline(db.session, item, now, now + timedelta(hours=48))
     status = status_out(
         item,
@@ -245,7 +246,7 @@ def revoke(code: str) -> ResponseReturnValue:
 
     item = services.get_board(db.session, current_user(), code, "board.manage")
     if FlaskForm().validate_on_submit():
-        revoke_tokens(db.session, current_actor(), item, now=utcnow(), on_revoke=on_revoke)
+        revoke_tokens(db.session, current_actor(), item, now=clock.now(), on_revoke=on_revoke)
         flash(_("The board token was revoked; pair the player again."), "success")
     else:
         flash(_("The form expired; try again."), "danger")
@@ -269,7 +270,7 @@ def pair(code: str) -> ResponseReturnValue:
             current_actor(),
             item,
             request.form.get("pairing_code", ""),
-            now=utcnow(),
+            now=clock.now(),
             on_revoke=on_revoke,
         )
     except DomainError as exc:  # raised before anything was written
@@ -306,7 +307,7 @@ def import_csv() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             report = importer.import_boards(
-                db.session, current_actor(), form.file.data.stream.read(), now=utcnow()
+                db.session, current_actor(), form.file.data.stream.read(), now=clock.now()
             )
         except DomainError as exc:
             error, problems, status = show_domain_error(None, exc), [], exc.status
@@ -337,7 +338,7 @@ def groups() -> ResponseReturnValue:
                 code=form.code.data or "",
                 name=form.name.data or "",
                 area=_area(form.area.data),
-                now=utcnow(),
+                now=clock.now(),
             )
         except DomainError as exc:
             error, status = show_domain_error(form, exc), exc.status
@@ -362,7 +363,7 @@ def group_members(code: str) -> ResponseReturnValue:
     change = {"remove" if request.form.get("remove") else "add": [board_code]}
     try:
         services.change_members(
-            db.session, current_actor(), group, now=utcnow(), publisher=publisher(), **change
+            db.session, current_actor(), group, now=clock.now(), publisher=publisher(), **change
         )
     except DomainError as exc:
         flash(str(show_domain_error(None, exc)), "danger")

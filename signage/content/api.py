@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import func, select
 
+from signage import clock
 from signage.accounts.permissions import scope_paths
 from signage.api.base import actor, board_client, json_body, operation, query_args
 from signage.areas.services import find_by_code
@@ -19,7 +20,7 @@ from signage.content.errors import MediaUnsupported, translate_rejection
 from signage.content.ingest import MediaRejected
 from signage.content.models import CATEGORIES, PRIORITIES, ContentItem, MediaAsset, Revision
 from signage.content.profiles import DisplayProfile
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
 
 # The API's enums are the model's tuples, so the two can never disagree.
@@ -329,7 +330,7 @@ def create_content() -> ResponseReturnValue:
         body=data.body,
         media=media,
         colours={k: v.model_dump(exclude_none=True) for k, v in data.colours.items()},
-        now=utcnow(),
+        now=clock.now(),
     )
     return jsonify(item_out(item)), 201
 
@@ -394,7 +395,7 @@ def patch_content(item_id: int) -> ResponseReturnValue:
         priority=data.priority,
         headline=data.headline,
         body=data.body,
-        now=utcnow(),
+        now=clock.now(),
         **changes,
     )
     return jsonify(item_out(item))
@@ -402,7 +403,7 @@ def patch_content(item_id: int) -> ResponseReturnValue:
 
 def _transition(item_id: int, name: str) -> ResponseReturnValue:
     item = services.get_item(db.session, actor().user, item_id)
-    me, now = actor(), utcnow()
+    me, now = actor(), clock.now()
     if name in ("approve", "reject"):
         comment = json_body(Decision).comment if request.content_length else ""
         if name == "approve":

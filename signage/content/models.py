@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from signage import clock
 from signage.accounts.models import User
 from signage.areas.models import Area
 from signage.content.profiles import DisplayProfile
-from signage.db import Base, UTCDateTime, utcnow
+from signage.db import Base, UTCDateTime
 
 KINDS = ("text", "image")
 # Decree 49/2024/ND-CP Art. 6 essential-information categories.
@@ -46,7 +47,7 @@ class ProfileRecord(Base):
     colour_mode: Mapped[str] = mapped_column(String(16))
     palette: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
     kind: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     def as_profile(self) -> DisplayProfile:
         """The pure value the renderer takes."""
@@ -76,7 +77,7 @@ class MediaAsset(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     @property
     def filename(self) -> str:
@@ -99,8 +100,8 @@ class ContentItem(Base):
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     headline: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     area: Mapped[Area] = relationship(lazy="joined")
@@ -136,7 +137,7 @@ class Revision(Base):
     colours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -164,4 +165,4 @@ class RenditionRecord(Base):
     # For scrolling text: {"sha256": strip PNG, "y", "width", "speed_px_s", "strip_width"}; the
     # still image above (`sha256`) is then the first frame.
     ticker: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

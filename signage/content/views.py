@@ -24,11 +24,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.areas.services import find_by_code
 from signage.content import media_store, services, workflow
 from signage.content.models import CATEGORIES, ContentItem
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.storage import InvalidMediaKey
 from signage.web.access import require_any
@@ -239,7 +240,7 @@ def new_text() -> ResponseReturnValue:
                 headline=form.headline.data or "",
                 body=form.body.data or "",
                 colours=colours_from_form(request.form),
-                now=utcnow(),
+                now=clock.now(),
             )
         except DomainError as exc:
             error, status = show_domain_error(form, exc), exc.status
@@ -287,7 +288,7 @@ def upload() -> ResponseReturnValue:
                 priority=form.priority.data or "",
                 headline=form.headline.data or "",
                 media=asset,
-                now=utcnow(),
+                now=clock.now(),
             )
         except DomainError as exc:
             error, status = show_domain_error(form, exc), exc.status
@@ -366,7 +367,7 @@ def edit(item_id: int) -> ResponseReturnValue:
                 headline=form.headline.data or "",
                 body=(form.body.data or "") if item.kind == "text" else None,
                 colours=colours_from_form(request.form) if item.kind == "text" else None,
-                now=utcnow(),
+                now=clock.now(),
             )
         except DomainError as exc:
             error, status = show_domain_error(form, exc), exc.status
@@ -403,7 +404,7 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    me, now = current_actor(), utcnow()
+    me, now = current_actor(), clock.now()
     try:
         if action == "approve":
             workflow.approve(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 
+from signage import clock
 from signage.alerts.delivery import ReceiptBuffer
 from signage.alerts.delivery import payload as alert_payload
 from signage.alerts.services import active_for_board
@@ -26,7 +27,8 @@ from signage.boards import telemetry
 from signage.boards.models import Board, BoardGroupMember
 from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
 from signage.boards.tokens import BoardTokenRevoked, authenticate_board
-from signage.db import db, utcnow
+from signage.clock import iso_utc
+from signage.db import db
 from signage.errors import AuthenticationRequired
 from signage.schedules.models import BoardManifest
 
@@ -115,7 +117,7 @@ def flush_status(app: Any = None, *, heartbeats: bool = True) -> int:
     buffer = status_buffer(app)
     if not (buffer.pending() if heartbeats else buffer.pending_connections()):
         if heartbeats:
-            buffer.last_flush = utcnow()
+            buffer.last_flush = clock.now()
         return 0
     return _flush(buffer, buffer.take(heartbeats=heartbeats), touch=heartbeats)
 
@@ -124,7 +126,7 @@ def _flush(buffer: StatusBuffer | ReceiptBuffer, batch: Any, *, touch: bool = Tr
     """Write a batch taken from a buffer in its own transaction; on any failure (a busy SQLite
     database, a lost connection) the batch goes back into the buffer for the next flush."""
     if touch:
-        buffer.last_flush = utcnow()
+        buffer.last_flush = clock.now()
     try:
         with db.scope() as session:
             return buffer.write(session, batch)
@@ -142,7 +144,7 @@ def flush_receipts(app: Any = None) -> int:
     """Write the buffered alert receipts now; deliveries updated."""
     buffer = receipt_buffer(app)
     if not buffer.pending():
-        buffer.last_flush = utcnow()
+        buffer.last_flush = clock.now()
         return 0
     return _flush(buffer, buffer.take())
 
@@ -236,7 +238,7 @@ class PlayerNamespace(Namespace):
             data = PlayerAuth.model_validate(auth)
         except PydanticValidationError:
             raise ConnectionRefusedError("invalid_auth") from None
-        now = utcnow()
+        now = clock.now()
         with db.scope() as session:
             try:
                 board = authenticate_board(session, data.token)
@@ -256,7 +258,7 @@ class PlayerNamespace(Namespace):
                 "board": {"code": board.code, "name": board.name},
                 "profile": board.profile.key,
                 "manifest_version": _manifest_version(session, board, now),
-                "server_time": now.isoformat().replace("+00:00", "Z"),
+                "server_time": iso_utc(now),
                 "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
             }
             self.players[request.sid] = Connected(board.id, board.code, data.player_version)
@@ -290,7 +292,7 @@ class PlayerNamespace(Namespace):
         beat = self._parse(HeartbeatIn, data) if player else None
         if player is None or beat is None:
             return
-        now = utcnow()
+        now = clock.now()
         buffer = status_buffer()
         buffer.add(
             player.board_id,
@@ -322,7 +324,7 @@ class PlayerNamespace(Namespace):
             if board is None:
                 _error("unauthorized", "The board no longer exists.")
                 return None
-            new = telemetry.record_plays(session, board, batch.batch_id, records, now=utcnow())
+            new = telemetry.record_plays(session, board, batch.batch_id, records, now=clock.now())
         ack = {"batch_id": batch.batch_id, "duplicate": not new}
         emit("ack", ack)
         return ack
@@ -339,7 +341,7 @@ class PlayerNamespace(Namespace):
             player.board_id,
             receipt.version,
             receipt.status,
-            at=utcnow(),
+            at=clock.now(),
             player_version=player.player_version,
         ):
             log.warning("receipt buffer full: dropped a receipt from %s", player.code)
@@ -356,7 +358,7 @@ class PlayerNamespace(Namespace):
             board = session.get(Board, player.board_id)
             if board is not None:
                 telemetry.store_command_result(
-                    session, board, result.command_id, result.ok, result.detail, now=utcnow()
+                    session, board, result.command_id, result.ok, result.detail, now=clock.now()
                 )
 
 
@@ -403,8 +405,8 @@ def _start_flusher(app: Any) -> None:
             socketio.sleep(CONNECTIONS_FLUSH_SECONDS)
             try:
                 with app.app_context():
-                    flush_status(app, heartbeats=status_buffer(app).due(utcnow()))
-            except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+                    flush_status(app, heartbeats=status_buffer(app).due(clock.now()))
+            except Exception:
                 log.exception("flushing player status failed")
 
     def receipts_loop() -> None:
@@ -413,7 +415,7 @@ def _start_flusher(app: Any) -> None:
             try:
                 with app.app_context():
                     flush_receipts(app)
-            except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+            except Exception:
                 log.exception("flushing alert receipts failed")
 
     socketio.start_background_task(loop)

@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
         workflow.ITEM_HOOKS.append(_on_item_change)
 
 
-def publisher():  # noqa: ANN201 - ManifestPublisher, imported lazily
+def publisher():
     """The current app's manifest publisher: media store + Socket.IO emit."""
     from signage.content import media_store
     from signage.schedules.manifests import ManifestPublisher
@@ -23,7 +23,7 @@ def publisher():  # noqa: ANN201 - ManifestPublisher, imported lazily
     return ManifestPublisher(media_store())
 
 
-def _on_item_change(session, item, now) -> None:  # noqa: ANN001
+def _on_item_change(session, item, now) -> None:
     """An item was approved or archived: regenerate the manifests of the boards that play it."""
     from signage.schedules.manifests import affected_by_items
 

@@ -8,9 +8,10 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
+from signage import clock
 from signage.api.base import UtcDateTime, actor, json_body, operation
 from signage.areas.services import get_by_code
-from signage.db import db, utcnow
+from signage.db import db
 from signage.schedules import playlists, publisher, services
 from signage.schedules.models import Playlist, Schedule
 from signage.schedules.timeline import Segment
@@ -133,7 +134,7 @@ def create_playlist() -> ResponseReturnValue:
         name=data.name,
         area=get_by_code(db.session, data.area),
         entries=_entries(data.items),
-        now=utcnow(),
+        now=clock.now(),
     )
     return jsonify(playlist_out(playlist)), 201
 
@@ -156,7 +157,7 @@ def put_playlist(playlist_id: int) -> ResponseReturnValue:
     data = json_body(PlaylistPut)
     playlists.rename_playlist(db.session, actor(), playlist, data.name)
     playlists.set_entries(
-        db.session, actor(), playlist, _entries(data.items), now=utcnow(), publisher=publisher()
+        db.session, actor(), playlist, _entries(data.items), now=clock.now(), publisher=publisher()
     )
     return jsonify(playlist_out(playlist))
 
@@ -171,7 +172,7 @@ def put_playlist(playlist_id: int) -> ResponseReturnValue:
 )
 def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
-    playlists.delete_playlist(db.session, actor(), playlist, now=utcnow())
+    playlists.delete_playlist(db.session, actor(), playlist, now=clock.now())
     return "", 204
 
 
@@ -206,7 +207,7 @@ def list_schedules() -> ResponseReturnValue:
 )
 def create_schedule() -> ResponseReturnValue:
     schedule = services.save_schedule(
-        db.session, actor(), _input(json_body(ScheduleIn)), now=utcnow(), publisher=publisher()
+        db.session, actor(), _input(json_body(ScheduleIn)), now=clock.now(), publisher=publisher()
     )
     return jsonify(schedule_out(schedule)), 201
 
@@ -230,7 +231,7 @@ def put_schedule(schedule_id: int) -> ResponseReturnValue:
         db.session,
         actor(),
         _input(json_body(ScheduleIn)),
-        now=utcnow(),
+        now=clock.now(),
         publisher=publisher(),
         schedule=schedule,
     )
@@ -246,5 +247,5 @@ def put_schedule(schedule_id: int) -> ResponseReturnValue:
 )
 def delete_schedule(schedule_id: int) -> ResponseReturnValue:
     schedule = services.get_schedule(db.session, actor().user, schedule_id)
-    services.delete_schedule(db.session, actor(), schedule, now=utcnow(), publisher=publisher())
+    services.delete_schedule(db.session, actor(), schedule, now=clock.now(), publisher=publisher())
     return "", 204

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from signage.areas.models import Area
 from signage.boards.models import Board, BoardGroupMember
+from signage.clock import iso_utc
 from signage.content.models import ContentItem, RenditionRecord, Revision
 from signage.content.profiles import DisplayProfile
 from signage.db import run_after_commit
@@ -144,10 +145,6 @@ def canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 class _Renditions:
     """Rendition URLs by (revision id, profile key), rendering what is missing."""
 
@@ -211,7 +208,12 @@ def _segments_json(
                 }
             )
         out.append(
-            {"start": _iso(seg.start), "end": _iso(seg.end), "kind": seg.kind, "entries": entries}
+            {
+                "start": iso_utc(seg.start),
+                "end": iso_utc(seg.end),
+                "kind": seg.kind,
+                "entries": entries,
+            }
         )
     return out
 
@@ -267,7 +269,7 @@ def regenerate(
                 "profile": profile.key,
                 "tz": board.timezone,
                 "fallback": board.area.name,
-                "to": _iso(hi),
+                "to": iso_utc(hi),
                 "segments": seg_json,
             }
             text = canonical(doc)

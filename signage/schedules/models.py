@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from signage import clock
 from signage.accounts.models import User
 from signage.areas.models import Area
 from signage.content.models import ContentItem
-from signage.db import Base, UTCDateTime, utcnow
+from signage.db import Base, UTCDateTime
 
 TARGET_KINDS = ("area", "group", "board")
 
@@ -24,8 +25,8 @@ class Playlist(Base):
     name: Mapped[str] = mapped_column(String(200))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     area: Mapped[Area] = relationship(lazy="joined")
     entries: Mapped[list[PlaylistEntry]] = relationship(
@@ -78,8 +79,8 @@ class Schedule(Base):
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     expired: Mapped[bool] = mapped_column(default=False, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     area: Mapped[Area] = relationship(lazy="joined")
     playlist: Mapped[Playlist] = relationship()
@@ -96,6 +97,6 @@ class BoardManifest(Base):
     )
     version: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(Text)
-    generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     # When the document changes by itself (a segment ends or the window rolls): refresh then.
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

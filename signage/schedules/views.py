@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.permissions import require
 from signage.areas.services import find_by_code
 from signage.content.services import profile_records, visible_items
 from signage.content.workflow import airing_revision
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.i18n import local_tz
 from signage.schedules import playlists as lists
@@ -54,7 +55,7 @@ def playlists() -> ResponseReturnValue:
                 current_actor(),
                 name=request.form.get("name", ""),
                 area=area,
-                now=utcnow(),
+                now=clock.now(),
             )
         except DomainError as exc:
             error, status = show_domain_error(None, exc), exc.status
@@ -92,7 +93,7 @@ def playlist(playlist_id: int) -> ResponseReturnValue:
                 pairs.append((new_id, None))
         try:
             lists.set_entries(
-                db.session, current_actor(), item, pairs, now=utcnow(), publisher=publisher()
+                db.session, current_actor(), item, pairs, now=clock.now(), publisher=publisher()
             )
         except DomainError as exc:
             error, status = show_domain_error(None, exc), exc.status
@@ -127,7 +128,7 @@ def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     item = lists.get_playlist(db.session, current_user(), playlist_id, "schedule.edit")
     if _csrf_ok():
         try:
-            lists.delete_playlist(db.session, current_actor(), item, now=utcnow())
+            lists.delete_playlist(db.session, current_actor(), item, now=clock.now())
         except DomainError as exc:
             flash(str(show_domain_error(None, exc)), "danger")
             return redirect(url_for("schedules.playlist", playlist_id=playlist_id))
@@ -223,7 +224,7 @@ def _schedule_form(item: Schedule | None, title: str) -> ResponseReturnValue:
                 db.session,
                 current_actor(),
                 data,
-                now=utcnow(),
+                now=clock.now(),
                 publisher=publisher(),
                 schedule=item,
             )
@@ -285,7 +286,7 @@ def delete_schedule(schedule_id: int) -> ResponseReturnValue:
     item = services.get_schedule(db.session, current_user(), schedule_id)
     if _csrf_ok():
         services.delete_schedule(
-            db.session, current_actor(), item, now=utcnow(), publisher=publisher()
+            db.session, current_actor(), item, now=clock.now(), publisher=publisher()
         )
         flash(_("The schedule was deleted."), "success")
     return redirect(url_for("schedules.schedules"))

@@ -8,10 +8,11 @@ from flask import flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from signage import clock
 from signage.accounts import tokens as token_service
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.models import ApiToken
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import DomainError, NotFound
 from signage.web import bp
 from signage.web.forms import TokenCreateForm, show_domain_error
@@ -24,7 +25,7 @@ def _page(form: TokenCreateForm, error: object = None) -> str:
         tokens=token_service.list_tokens(db.session, current_user()),
         form=form,
         error=error,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 
@@ -42,7 +43,7 @@ def token_create() -> ResponseReturnValue:
     form = TokenCreateForm()
     if not form.validate_on_submit():
         return _page(form, _("Check the highlighted fields.")), 422
-    now = utcnow()
+    now = clock.now()
     days = form.expires.data
     expires_at = now + timedelta(days=int(days)) if days and days.isdigit() else None
     try:
@@ -73,7 +74,7 @@ def token_revoke(token_id: int) -> ResponseReturnValue:
     if token is None or token.user_id != current_user().id:
         raise NotFound(_("No such API token."))
     try:
-        token_service.revoke_token(db.session, current_actor(), token, now=utcnow())
+        token_service.revoke_token(db.session, current_actor(), token, now=clock.now())
     except DomainError as exc:
         return _page(TokenCreateForm(formdata=None), show_domain_error(None, exc)), exc.status
     flash(_("The token %(name)s was revoked.", name=token.name or token.prefix), "success")

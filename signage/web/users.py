@@ -8,11 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from signage import clock
 from signage.accounts import services
 from signage.accounts.auth import current_actor, current_user, login_required, login_user
 from signage.accounts.models import Grant, User
 from signage.areas.services import get_by_code
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from signage.web import bp
 from signage.web.access import can_any, require_any
@@ -98,7 +99,7 @@ def _detail(user: User, **forms: Any) -> dict[str, Any]:
         "password_form": forms.get("password_form") or PasswordForm(formdata=None),
         "error": forms.get("error"),
         "is_me": user is me,
-        "now_utc": utcnow(),
+        "now_utc": clock.now(),
         "role_help": ROLE_HELP,
     }
 

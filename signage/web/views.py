@@ -9,10 +9,11 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from signage import clock
 from signage.accounts import services
 from signage.accounts.auth import current_user, login_required, login_user, logout_user
 from signage.accounts.ratelimit import limiter
-from signage.db import db, utcnow
+from signage.db import db
 from signage.errors import AccountLocked, InvalidCredentials
 from signage.i18n import LANGUAGES
 from signage.web import bp
@@ -48,7 +49,7 @@ def login() -> ResponseReturnValue:
                 db.session,
                 form.username.data or "",
                 form.password.data or "",
-                now=utcnow(),
+                now=clock.now(),
                 policy=policy,
                 ip=request.remote_addr or "",
             )

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from signage.alerts.models import Alert
 from signage.audit.services import SYSTEM
 from signage.boards.tokens import issue_token
-from signage.db import utcnow
+from signage.clock import system_clock
 from tests.realtime import conftest as realtime
 from tests.realtime.conftest import auth
 from tests.schedules.conftest import make_board
@@ -54,7 +54,7 @@ def boards(session, tree):
 
 @pytest.fixture()
 def tokens(session, boards) -> dict[str, str]:
-    out = {k: issue_token(session, SYSTEM, b, now=utcnow()) for k, b in boards.items()}
+    out = {k: issue_token(session, SYSTEM, b, now=system_clock()) for k, b in boards.items()}
     session.flush()
     return out
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from signage.alerts.models import Alert, AlertDelivery
 from signage.audit.models import AuditEntry
-from signage.db import utcnow
+from signage.clock import system_clock
 from tests.alerts.conftest import alert_count
 from tests.realtime.conftest import events
 
@@ -93,7 +93,7 @@ def test_targets_outside_the_grant_are_refused_and_nothing_is_created(
 
 
 def test_bad_input_is_named_and_nothing_is_created(client, factory, session, hn_operator, boards):
-    past = (utcnow() - timedelta(minutes=1)).isoformat()
+    past = (system_clock() - timedelta(minutes=1)).isoformat()
     cases = [
         ({"areas": ["00070"], "expires": past}, 422, "expires"),
         ({"areas": ["00070"], "expires": "2026-11-24T08:00:00"}, 422, "expires"),
@@ -107,7 +107,7 @@ def test_bad_input_is_named_and_nothing_is_created(client, factory, session, hn_
         ({"areas": ["00070"], "headline": "x" * 301}, 422, "headline"),
         ({"areas": ["00070"], "surprise": 1}, 422, "surprise"),
         (
-            {"areas": ["00070"], "expires": (utcnow() + timedelta(days=8)).isoformat()},
+            {"areas": ["00070"], "expires": (system_clock() + timedelta(days=8)).isoformat()},
             422,
             "expires",
         ),
@@ -201,13 +201,13 @@ def test_expiry_job_ends_alerts_and_tells_the_boards(
 
     alert = send(client, factory, hn_operator, boards=["HK-1"]).get_json()
     events(players["hk"], "alert")
-    assert expire_alerts(session, now=utcnow()) == 0
-    assert expire_alerts(session, now=utcnow() + timedelta(hours=13)) == 1
+    assert expire_alerts(session, now=system_clock()) == 0
+    assert expire_alerts(session, now=system_clock() + timedelta(hours=13)) == 1
     session.commit()
     row = session.get(Alert, alert["id"])
     assert row.state == "expired"
     assert events(players["hk"], "alert_cancel") == [{"id": alert["id"], "version": 2}]
-    assert expire_alerts(session, now=utcnow() + timedelta(hours=13)) == 0  # idempotent
+    assert expire_alerts(session, now=system_clock() + timedelta(hours=13)) == 0  # idempotent
 
 
 def test_templates_are_listed_and_only_admins_change_them(

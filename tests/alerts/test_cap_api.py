@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from signage.alerts import cap
 from signage.alerts.cap_feeds import poll
 from signage.alerts.models import Alert, CapMessageRecord
-from signage.db import utcnow
+from signage.clock import system_clock
 from tests.alerts.conftest import alert_count
 from tests.realtime.conftest import events
 from tests.schedules.conftest import make_board
@@ -21,7 +21,7 @@ HCM = timezone(timedelta(hours=7))
 
 def t(delta: timedelta = timedelta()) -> str:
     """A CAP time in Viet Nam's offset, relative to now."""
-    return (utcnow() + delta).replace(microsecond=0).astimezone(HCM).isoformat()
+    return (system_clock() + delta).replace(microsecond=0).astimezone(HCM).isoformat()
 
 
 def message(
@@ -137,7 +137,7 @@ def test_hostile_and_malformed_messages_are_refused_with_nothing_created(
     external = b"""<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&x;</alert>"""
     cap11 = message().replace(b"cap:1.2", b"cap:1.1")
-    zulu = message(expires=(utcnow() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    zulu = message(expires=(system_clock() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     cases = [
         (laughs, 422),
         (external, 422),
@@ -224,14 +224,14 @@ def test_polled_feed_applies_each_entry_once_and_skips_bad_ones(app, session, bo
             raise OSError(f"HTTP 404 for {url}")
         return docs[url]
 
-    outcomes = poll(session, base + "feed.atom", now=utcnow(), store=store, settings=settings,
+    outcomes = poll(session, base + "feed.atom", now=system_clock(), store=store, settings=settings,
                     get=get)  # fmt: skip
     assert [o.result for o in outcomes] == ["created"]
     session.commit()
     assert len(events(players["hk"], "alert")) == 1
-    again = poll(session, base + "feed.atom", now=utcnow(), store=store, settings=settings,
+    again = poll(session, base + "feed.atom", now=system_clock(), store=store, settings=settings,
                  get=get)  # fmt: skip
     assert [o.result for o in again] == ["duplicate"]
     assert alert_count(session) == 1
-    assert poll(session, base + "missing", now=utcnow(), store=store, settings=settings,
+    assert poll(session, base + "missing", now=system_clock(), store=store, settings=settings,
                 get=get) == []  # fmt: skip

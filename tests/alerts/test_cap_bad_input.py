@@ -20,7 +20,7 @@ def listener() -> Iterator[tuple[str, list[str]]]:
     requests: list[str] = []
 
     class Recorder(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             requests.append(self.path)
             self.send_response(200)
             self.end_headers()

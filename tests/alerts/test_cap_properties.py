@@ -229,7 +229,7 @@ def test_the_last_resort_handler_is_observable(monkeypatch: pytest.MonkeyPatch) 
     # Guard for the two properties above: a bug would be logged and still surface as CapError.
     from signage.alerts import cap
 
-    def broken(root):  # noqa: ANN001, ANN202
+    def broken(root):
         raise KeyError("bug")
 
     monkeypatch.setattr(cap, "_build", broken)

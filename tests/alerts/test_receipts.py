@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from signage.alerts.delivery import resend_unconfirmed
 from signage.alerts.models import AlertDelivery
-from signage.db import utcnow
+from signage.clock import system_clock
 from signage.realtime.player import flush_receipts, receipt_buffer
 from tests.realtime.conftest import events
 
@@ -109,8 +109,8 @@ def test_unconfirmed_online_boards_get_the_alert_again(
         events(p, "alert")
     receipt(players["hk"], alert["id"])  # HK-1 displayed it; HK-LCD and HK-TEST did not
     sent = []
-    later = utcnow() + timedelta(seconds=10)
-    assert resend_unconfirmed(session, now=utcnow(), emit=lambda *a: sent.append(a)) == 0
+    later = system_clock() + timedelta(seconds=10)
+    assert resend_unconfirmed(session, now=system_clock(), emit=lambda *a: sent.append(a)) == 0
     assert resend_unconfirmed(session, now=later, emit=lambda *a: sent.append(a)) == 2
     session.commit()
     assert sorted(room for _e, _m, room in sent) == ["board:HK-LCD", "board:HK-TEST"]
@@ -128,7 +128,7 @@ def test_a_failed_flush_puts_the_receipts_back(
 
     alert = send(client, factory, hn_operator, boards=["HK-1"])
     buffer = receipt_buffer()
-    at = utcnow()
+    at = system_clock()
     buffer.add(alert["id"], boards["hk"].id, 1, "received", at=at)
     real_write = buffer.write
 
@@ -157,7 +157,7 @@ def test_status_buffer_restore_keeps_the_newest_heartbeat():
     from signage.boards.telemetry import Heartbeat, StatusBuffer
 
     buffer = StatusBuffer(15)
-    old, new = utcnow(), utcnow() + timedelta(seconds=30)
+    old, new = system_clock(), system_clock() + timedelta(seconds=30)
     buffer.add(1, Heartbeat(at=old, manifest_version="a", player_version="p", current_item=None,
                             free_disk=None, uptime=1))  # fmt: skip
     batch = buffer.take()

@@ -11,7 +11,7 @@ from signage.accounts import services
 from signage.accounts.models import ApiToken
 from signage.accounts.tokens import revoke_token
 from signage.audit.services import SYSTEM, Actor
-from signage.db import utcnow
+from signage.clock import system_clock
 from tests.api.helpers import assert_error, snapshot
 from tests.conftest import csrf_token, login
 
@@ -58,7 +58,7 @@ def test_bearer_scheme_is_case_insensitive(client, factory, hn_editor):
 
 
 def test_expired_token(client, session, factory, hn_editor):
-    now = utcnow()
+    now = system_clock()
     row, secret = services_create(session, hn_editor, expires_at=now + timedelta(seconds=1))
     row.expires_at = now - timedelta(seconds=1)  # time has passed
     session.flush()
@@ -73,7 +73,7 @@ def test_expired_token(client, session, factory, hn_editor):
 
 def test_revoked_token(client, session, factory, hn_editor):
     row, secret = services_create(session, hn_editor)
-    revoke_token(session, SYSTEM, row, now=utcnow())
+    revoke_token(session, SYSTEM, row, now=system_clock())
     session.flush()
     before = snapshot(session)
     resp = client.post(
@@ -106,7 +106,7 @@ def test_token_of_a_deactivated_user(client, session, factory, tree, root_admin,
 def services_create(session, user, **kwargs):
     from signage.accounts.tokens import create_token
 
-    row, secret = create_token(session, SYSTEM, user, name="t", now=utcnow(), **kwargs)
+    row, secret = create_token(session, SYSTEM, user, name="t", now=system_clock(), **kwargs)
     session.flush()
     return row, secret
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from signage.accounts.models import ApiToken
 from signage.accounts.tokens import MAX_ACTIVE_TOKENS
 from signage.audit.models import AuditEntry
-from signage.db import utcnow
+from signage.clock import system_clock
 from tests.api.helpers import assert_error, audit_actions, fields, last_audit_id, snapshot
 
 IP = {"REMOTE_ADDR": "203.0.113.7"}
@@ -19,7 +19,7 @@ IP = {"REMOTE_ADDR": "203.0.113.7"}
 def test_create_returns_the_secret_once_and_it_works(client, session, factory, hn_editor):
     auth = factory.bearer(hn_editor)
     mark = last_audit_id(session)
-    expires = (utcnow() + timedelta(days=30)).astimezone(UTC).replace(microsecond=0)
+    expires = (system_clock() + timedelta(days=30)).astimezone(UTC).replace(microsecond=0)
     local = expires.astimezone(datetime.now().astimezone().tzinfo)
     resp = client.post(
         "/api/v1/tokens",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from signage.audit.services import Actor
 from signage.boards.importer import import_boards
 from signage.boards.models import Board, BoardGroup
-from signage.db import utcnow
+from signage.clock import system_clock
 from signage.errors import ValidationFailed
 
 HEADER = "code,name,area_code,profile,latitude,longitude,address,groups\n"
@@ -25,7 +25,7 @@ def count(session, model=Board) -> int:
 
 def test_utf8_with_bom_imports_everything(session, admin):
     data = b"\xef\xbb\xbf" + GOOD.encode()
-    report = import_boards(session, Actor(admin), data, now=utcnow())
+    report = import_boards(session, Actor(admin), data, now=system_clock())
     assert report.boards == 2 and sorted(report.groups_created) == ["CHO", "TRUNGTAM"]
     board = session.scalar(select(Board).where(Board.code == "HK-001"))
     assert board.name == "Bảng chợ Hàng Bè" and board.area.code == "00070"
@@ -38,7 +38,7 @@ def test_windows_1258_is_rejected_with_the_row(app, english, session, admin):
         "HK-003,Ba\u0309ng tin Hà,00070,led-192x96-mono,,,,\n".encode("cp1258")
     )
     with pytest.raises(ValidationFailed) as exc:
-        import_boards(session, Actor(admin), data, now=utcnow())
+        import_boards(session, Actor(admin), data, now=system_clock())
     assert exc.value.details[0]["field"] == "row 3"
     with app.test_request_context():
         assert "UTF-8" in str(exc.value.details[0]["message"])
@@ -60,7 +60,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(
         + "X-4,Sai hồ sơ,00070,no-such-profile,,,,\n"  # unknown profile
     )
     with pytest.raises(ValidationFailed) as exc:
-        import_boards(session, Actor(admin), data.encode(), now=utcnow())
+        import_boards(session, Actor(admin), data.encode(), now=system_clock())
     rows = [d["field"] for d in exc.value.details]
     assert rows == ["row 4", "row 5", "row 6", "row 7", "row 8", "row 9"]
     with app.test_request_context():
@@ -71,7 +71,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(
 
 def test_import_respects_grants(session, hk_admin):
     with pytest.raises(ValidationFailed) as exc:
-        import_boards(session, Actor(hk_admin), GOOD.encode(), now=utcnow())
+        import_boards(session, Actor(hk_admin), GOOD.encode(), now=system_clock())
     assert [d["field"] for d in exc.value.details] == ["row 3"]
     assert count(session) == 0
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from signage.audit.services import Actor
 from signage.boards.models import Board
+from signage.clock import system_clock
 from signage.content import services as content
 from signage.content import workflow
-from signage.db import utcnow
 from signage.schedules.models import Playlist, Schedule
 from tests.conftest import csrf_token, login
 
@@ -24,11 +24,11 @@ def approved(session, app, admin, approver, area):
         category="policy_law",
         priority="normal",
         headline="Tin",
-        now=utcnow(),
+        now=system_clock(),
     )
-    workflow.submit(session, Actor(admin), item, now=utcnow())
+    workflow.submit(session, Actor(admin), item, now=system_clock())
     workflow.approve(
-        session, Actor(approver), item, store=app.extensions["signage_media"], now=utcnow()
+        session, Actor(approver), item, store=app.extensions["signage_media"], now=system_clock()
     )
     return item
 

@@ -6,10 +6,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from signage.audit.services import Actor
+from signage.clock import system_clock
 from signage.content import services, workflow
 from signage.content.models import RenditionRecord
 from signage.content.render import Ticker
-from signage.db import utcnow
 from signage.schedules.manifests import _ticker_json
 
 LONG = "Cảnh báo bão số 3: người dân không ra khơi, tàu thuyền về nơi tránh trú an toàn. " * 4
@@ -18,10 +18,10 @@ LONG = "Cảnh báo bão số 3: người dân không ra khơi, tàu thuyền v�
 def approved(session, store, editor, approver, area, body):
     item = services.create_item(
         session, Actor(editor), kind="text", area=area, category="disaster",
-        priority="priority", headline="Tin khẩn cấp", body=body, now=utcnow(),
+        priority="priority", headline="Tin khẩn cấp", body=body, now=system_clock(),
     )  # fmt: skip
-    workflow.submit(session, Actor(editor), item, now=utcnow())
-    workflow.approve(session, Actor(approver), item, store=store, now=utcnow())
+    workflow.submit(session, Actor(editor), item, now=system_clock())
+    workflow.approve(session, Actor(approver), item, store=store, now=system_clock())
     return item
 
 

@@ -6,8 +6,8 @@ import io
 import re
 
 from signage.audit.services import Actor
+from signage.clock import system_clock
 from signage.content import services, workflow
-from signage.db import utcnow
 from tests.conftest import csrf_token, login
 from tests.content.helpers import counts, jpeg, media_files
 
@@ -22,7 +22,7 @@ def make_item(session, user, area, headline="Lịch tiêm chủng"):
         priority="normal",
         headline=headline,
         body="Thứ Bảy, 8 giờ",
-        now=utcnow(),
+        now=system_clock(),
     )
 
 
@@ -109,7 +109,7 @@ def test_submit_then_approve_from_the_console(client, session, tree, hk_editor, 
 
 def test_reject_without_comment_shows_the_error(client, session, tree, hk_editor, hn_approver):
     item = make_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     session.flush()
     login(client, "hn-approver")
     token = csrf_token(client, f"/content/{item.id}")
@@ -122,7 +122,7 @@ def test_queue_is_filtered_by_the_approvers_areas(
     client, session, tree, hk_editor, hp_approver, factory
 ):
     item = make_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     session.flush()
     login(client, "hp-approver")
     html = client.get("/content/queue").get_data(as_text=True)

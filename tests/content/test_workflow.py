@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from signage.audit.services import Actor
+from signage.clock import system_clock
 from signage.content import services, workflow
 from signage.content.errors import WrongState
 from signage.content.models import RenditionRecord
 from signage.content.profiles import seed_profile
 from signage.content.render import render_text
-from signage.db import utcnow
 from signage.errors import Conflict, PermissionDenied
 
 
@@ -25,23 +25,25 @@ def new_item(session, user, area, headline="Thông báo tiêm chủng", body="S�
         priority="normal",
         headline=headline,
         body=body,
-        now=utcnow(),
+        now=system_clock(),
     )
 
 
 def approved_item(session, store, editor, approver, area):
     item = new_item(session, editor, area)
-    workflow.submit(session, Actor(editor), item, now=utcnow())
-    workflow.approve(session, Actor(approver), item, store=store, now=utcnow())
+    workflow.submit(session, Actor(editor), item, now=system_clock())
+    workflow.approve(session, Actor(approver), item, store=store, now=system_clock())
     return item
 
 
 def test_draft_submit_approve(session, store, tree, hk_editor, hn_approver):
     item = new_item(session, hk_editor, tree["hk"])
     assert item.state == "draft" and workflow.airing_revision(item) is None
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     assert item.state == "pending" and item.latest.submitted_at is not None
-    workflow.approve(session, Actor(hn_approver), item, store=store, comment="OK", now=utcnow())
+    workflow.approve(
+        session, Actor(hn_approver), item, store=store, comment="OK", now=system_clock()
+    )
     assert item.state == "approved"
     assert workflow.airing_revision(item) is item.latest
     assert item.latest.decided_by_id == hn_approver.id
@@ -49,72 +51,72 @@ def test_draft_submit_approve(session, store, tree, hk_editor, hn_approver):
 
 def test_withdraw_returns_to_draft(session, tree, hk_editor):
     item = new_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
-    workflow.withdraw(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
+    workflow.withdraw(session, Actor(hk_editor), item, now=system_clock())
     assert item.state == "draft" and item.latest.submitted_at is None
     with pytest.raises(WrongState):
-        workflow.withdraw(session, Actor(hk_editor), item, now=utcnow())
+        workflow.withdraw(session, Actor(hk_editor), item, now=system_clock())
 
 
 def test_reject_needs_a_comment_and_keeps_it(session, tree, hk_editor, hn_approver):
     item = new_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     with pytest.raises(Exception) as caught:
-        workflow.reject(session, Actor(hn_approver), item, comment="   ", now=utcnow())
+        workflow.reject(session, Actor(hn_approver), item, comment="   ", now=system_clock())
     assert caught.value.status == 422
-    workflow.reject(session, Actor(hn_approver), item, comment="Sai ngày", now=utcnow())
+    workflow.reject(session, Actor(hn_approver), item, comment="Sai ngày", now=system_clock())
     assert item.state == "rejected" and item.latest.decision_comment == "Sai ngày"
 
 
 def test_author_cannot_approve_own_item(session, store, tree, editor_approver):
     item = new_item(session, editor_approver, tree["hk"])
-    workflow.submit(session, Actor(editor_approver), item, now=utcnow())
+    workflow.submit(session, Actor(editor_approver), item, now=system_clock())
     with pytest.raises(PermissionDenied):
-        workflow.approve(session, Actor(editor_approver), item, store=store, now=utcnow())
+        workflow.approve(session, Actor(editor_approver), item, store=store, now=system_clock())
     with pytest.raises(PermissionDenied):
-        workflow.reject(session, Actor(editor_approver), item, comment="x", now=utcnow())
+        workflow.reject(session, Actor(editor_approver), item, comment="x", now=system_clock())
     assert item.state == "pending"
 
 
 def test_approver_outside_the_area_is_refused(session, store, tree, hk_editor, hp_approver):
     item = new_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     with pytest.raises(PermissionDenied):
-        workflow.approve(session, Actor(hp_approver), item, store=store, now=utcnow())
+        workflow.approve(session, Actor(hp_approver), item, store=store, now=system_clock())
 
 
 def test_editor_cannot_approve(session, store, tree, hk_editor, factory):
     other = factory.user("other-editor", ("editor", tree["hn"]))
     item = new_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     with pytest.raises(PermissionDenied):
-        workflow.approve(session, Actor(other), item, store=store, now=utcnow())
+        workflow.approve(session, Actor(other), item, store=store, now=system_clock())
 
 
 def test_double_approve_is_a_conflict(session, store, tree, hk_editor, hn_approver):
     item = approved_item(session, store, hk_editor, hn_approver, tree["hk"])
     with pytest.raises(Conflict) as caught:
-        workflow.approve(session, Actor(hn_approver), item, store=store, now=utcnow())
+        workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
     assert caught.value.status == 409
 
 
 def test_approving_a_draft_is_a_conflict(session, store, tree, hk_editor, hn_approver):
     item = new_item(session, hk_editor, tree["hk"])
     with pytest.raises(WrongState):
-        workflow.approve(session, Actor(hn_approver), item, store=store, now=utcnow())
+        workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
 
 
 def test_archived_items_cannot_be_approved_or_edited(session, store, tree, hk_editor, hn_approver):
     item = new_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
-    workflow.archive(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
+    workflow.archive(session, Actor(hk_editor), item, now=system_clock())
     assert item.state == "archived"
     with pytest.raises(WrongState):
-        workflow.approve(session, Actor(hn_approver), item, store=store, now=utcnow())
+        workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
     with pytest.raises(WrongState):
-        services.revise(session, Actor(hk_editor), item, headline="Mới", now=utcnow())
+        services.revise(session, Actor(hk_editor), item, headline="Mới", now=system_clock())
     with pytest.raises(WrongState):
-        workflow.archive(session, Actor(hk_editor), item, now=utcnow())
+        workflow.archive(session, Actor(hk_editor), item, now=system_clock())
 
 
 def test_approved_revision_keeps_airing_while_new_one_is_pending(
@@ -123,18 +125,18 @@ def test_approved_revision_keeps_airing_while_new_one_is_pending(
     item = approved_item(session, store, hk_editor, hn_approver, tree["hk"])
     first = item.latest
     second = services.revise(
-        session, Actor(hk_editor), item, body="Đổi sang Chủ nhật.", now=utcnow()
+        session, Actor(hk_editor), item, body="Đổi sang Chủ nhật.", now=system_clock()
     )
     assert second.number == 2 and second.content_hash != first.content_hash
     assert workflow.airing_revision(item) is first
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     assert item.state == "pending" and workflow.airing_revision(item) is first
     assert workflow.schedulable_revision(item) is first
-    workflow.reject(session, Actor(hn_approver), item, comment="Chưa rõ", now=utcnow())
+    workflow.reject(session, Actor(hn_approver), item, comment="Chưa rõ", now=system_clock())
     assert workflow.airing_revision(item) is first
-    services.revise(session, Actor(hk_editor), item, body="Chủ nhật, 8 giờ.", now=utcnow())
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
-    workflow.approve(session, Actor(hn_approver), item, store=store, now=utcnow())
+    services.revise(session, Actor(hk_editor), item, body="Chủ nhật, 8 giờ.", now=system_clock())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
+    workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
     assert workflow.airing_revision(item) is item.latest
     assert first.state == "superseded"
 
@@ -147,18 +149,18 @@ def test_only_approved_content_is_schedulable(session, tree, hk_editor):
 
 def test_editing_a_pending_revision_is_a_conflict(session, tree, hk_editor):
     item = new_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     with pytest.raises(Conflict):
-        services.revise(session, Actor(hk_editor), item, headline="x", now=utcnow())
+        services.revise(session, Actor(hk_editor), item, headline="x", now=system_clock())
 
 
 def test_history_comes_from_the_audit_log(session, store, tree, hk_editor, hn_approver):
     item = new_item(session, hk_editor, tree["hk"])
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
-    workflow.reject(session, Actor(hn_approver), item, comment="Thiếu địa điểm", now=utcnow())
-    services.revise(session, Actor(hk_editor), item, body="Tại nhà văn hoá.", now=utcnow())
-    workflow.submit(session, Actor(hk_editor), item, now=utcnow())
-    workflow.approve(session, Actor(hn_approver), item, store=store, now=utcnow())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
+    workflow.reject(session, Actor(hn_approver), item, comment="Thiếu địa điểm", now=system_clock())
+    services.revise(session, Actor(hk_editor), item, body="Tại nhà văn hoá.", now=system_clock())
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
+    workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
     entries = services.history(session, item)
     assert [(e.action, e.actor) for e in entries] == [
         ("content.create", "hk-editor"),
@@ -195,10 +197,10 @@ def test_renditions_are_cached_by_content_and_profile(session, store, tree, hk_e
     second = services.rendition(session, store, item.latest, profile, render=counting)
     assert calls == ["led-192x96-mono"] and first.id == second.id
     # Same content in a new revision shares the rendition; new content renders again.
-    services.revise(session, Actor(hk_editor), item, priority="priority", now=utcnow())
+    services.revise(session, Actor(hk_editor), item, priority="priority", now=system_clock())
     services.rendition(session, store, item.latest, profile, render=counting)
     assert len(calls) == 1
-    services.revise(session, Actor(hk_editor), item, body="Nội dung mới", now=utcnow())
+    services.revise(session, Actor(hk_editor), item, body="Nội dung mới", now=system_clock())
     services.rendition(session, store, item.latest, profile, render=counting)
     assert len(calls) == 2
     assert session.scalar(select(func.count()).select_from(RenditionRecord)) == 2

@@ -80,7 +80,7 @@ class Instance:
     def run(self, *args: str, timeout: float = 300) -> str:
         """Run a `signage` command to completion; its stdout (fails loudly with the log)."""
         with open(self.log_path, "a", encoding="utf-8") as log:
-            done = subprocess.run(  # noqa: S603 - our own console script
+            done = subprocess.run(
                 [str(SIGNAGE), *args],
                 env=self.env,
                 stdout=subprocess.PIPE,
@@ -96,8 +96,8 @@ class Instance:
         """Start `signage serve` on a free port; its base URL once it answers."""
         port = port or free_port()
         url = f"http://127.0.0.1:{port}"
-        log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(  # noqa: S603
+        log = open(self.log_path, "a", encoding="utf-8")
+        proc = subprocess.Popen(
             [str(SIGNAGE), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env={**self.env, **env},
             stdout=log,
@@ -134,7 +134,7 @@ def wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: flo
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
         try:
-            with urllib.request.urlopen(url + "/login", timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(url + "/login", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -143,7 +143,7 @@ def wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: flo
     raise RuntimeError(f"server did not answer on {url} within {timeout}s:\n{log_path.read_text()}")
 
 
-def eventually(check, timeout: float = 30, interval: float = 0.2):  # noqa: ANN001, ANN201
+def eventually(check, timeout: float = 30, interval: float = 0.2):
     """Call check() until it returns something truthy; that value (or AssertionError)."""
     deadline = time.monotonic() + timeout
     last = None

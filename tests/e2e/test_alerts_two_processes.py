@@ -37,7 +37,7 @@ def two_servers(tmp_path: Path):
         instance.close()
 
 
-def _serve_two(instance: Instance, tmp_path: Path):  # noqa: ANN202 - a fixture body
+def _serve_two(instance: Instance, tmp_path: Path):
     instance.run("db", "upgrade")
     instance.run("seed-demo")
     instance.run("boards", "issue-tokens", "--out", str(tmp_path / "tokens.csv"))

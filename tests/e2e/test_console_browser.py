@@ -36,13 +36,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w", encoding="utf-8") as log:
         for command in (["db", "upgrade"], ["seed-demo"]):
-            done = subprocess.run(  # noqa: S603 - our own console script
+            done = subprocess.run(
                 [str(signage), *command], env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300
             )
             if done.returncode != 0:
                 log.flush()
                 pytest.fail(f"signage {' '.join(command)} failed:\n{log_path.read_text()}")
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [str(signage), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=log,

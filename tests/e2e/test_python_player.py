@@ -73,7 +73,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(  # noqa: S603 - our own console script
+        done = subprocess.run(
             [self.bin, *args], env=self.env, capture_output=True, text=True, timeout=300
         )
         assert done.returncode == 0, f"signage {args}: {done.stdout}\n{done.stderr}"
@@ -81,7 +81,7 @@ class Server:
 
     def start(self) -> None:
         with open(self.log, "a", encoding="utf-8") as log:
-            self.proc = subprocess.Popen(  # noqa: S603
+            self.proc = subprocess.Popen(
                 [self.bin, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 env=self.env,
                 stdout=log,
@@ -92,7 +92,7 @@ class Server:
     def _up(self) -> bool:
         assert self.proc is not None and self.proc.poll() is None, "server exited"
         try:
-            with urllib.request.urlopen(self.url + "/login", timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(self.url + "/login", timeout=2) as resp:
                 return resp.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
@@ -109,13 +109,13 @@ class Server:
 
     def api(self, token: str, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(  # noqa: S310
+        req = urllib.request.Request(
             f"{self.url}/api/v1{path}",
             data=data,
             method=method,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read() or b"null")
 
 
@@ -138,7 +138,7 @@ class PlayerProcess:
 
     def start(self) -> None:
         with open(self.log, "a", encoding="utf-8") as log:
-            self.proc = subprocess.Popen(  # noqa: S603
+            self.proc = subprocess.Popen(
                 [sys.executable, "-m", "signage_player", "--config", str(self.config)],
                 cwd=self.tmp,
                 env={**os.environ, "SDL_VIDEODRIVER": "dummy"},

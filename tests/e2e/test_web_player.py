@@ -52,7 +52,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def run(self, *args: str) -> str:
-        done = subprocess.run(  # noqa: S603 - our own console script
+        done = subprocess.run(
             [self.signage, *args], env=self.env, capture_output=True, text=True, timeout=300
         )
         with open(self.log_path, "a", encoding="utf-8") as log:
@@ -62,8 +62,8 @@ class Server:
         return done.stdout
 
     def start(self) -> None:
-        log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen(  # noqa: S603
+        log = open(self.log_path, "a", encoding="utf-8")
+        self.proc = subprocess.Popen(
             [self.signage, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             stdout=log,
@@ -75,7 +75,7 @@ class Server:
             if self.proc.poll() is not None:
                 pytest.fail(f"server exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                with urllib.request.urlopen(self.url + "/player", timeout=2) as resp:  # noqa: S310
+                with urllib.request.urlopen(self.url + "/player", timeout=2) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -106,14 +106,14 @@ class Api:
 
     def __call__(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(  # noqa: S310
+        req = urllib.request.Request(
             self.url + "/api/v1" + path,
             data=data,
             method=method,
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=60) as resp:
                 status, raw = resp.status, resp.read()
         except urllib.error.HTTPError as exc:
             status, raw = exc.code, exc.read()
@@ -324,7 +324,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 assert status["last_command"]["id"] == shot["id"], status["last_command"]
                 assert status["last_command"]["ok"], status["last_command"]
                 assert status["screenshot_url"]
-                with urllib.request.urlopen(server.url + status["screenshot_url"]) as resp:  # noqa: S310
+                with urllib.request.urlopen(server.url + status["screenshot_url"]) as resp:
                     assert resp.read()[:8] == b"\x89PNG\r\n\x1a\n"
 
                 # A real alert through the API: on screen at once, receipt counted, cancelled.

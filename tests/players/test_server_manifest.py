@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from signage.audit.services import Actor
-from signage.db import utcnow
+from signage.clock import system_clock
 from signage.schedules.manifests import regenerate
 from signage.schedules.models import BoardManifest
 from signage.schedules.playlists import create_playlist
@@ -30,7 +30,7 @@ def test_server_manifest_parses_and_plays(session, store, admin, approver, board
     items = [approved_item(session, store, admin, board.area, headline=f"Tin {i}") for i in (1, 2)]
     playlist = create_playlist(
         session, Actor(admin), name="P", area=board.area,
-        entries=[(i.id, 7) for i in items], now=utcnow(),
+        entries=[(i.id, 7) for i in items], now=system_clock(),
     )  # fmt: skip
     save_schedule(
         session,
@@ -39,10 +39,10 @@ def test_server_manifest_parses_and_plays(session, store, admin, approver, board
             target_kind="board", target=board.code, playlist_id=playlist.id,
             windows=["08:00-12:00"], weekdays=list(range(7)), name="Sáng",
         ),
-        now=utcnow(),
+        now=system_clock(),
         publisher=publisher,
     )  # fmt: skip
-    now = utcnow()
+    now = system_clock()
     regenerate(session, [board.id], now=now, store=store)
     row = session.get(BoardManifest, board.id)
     body = json.loads(f'{{"version":"{row.version}","manifest":{row.document}}}')

@@ -6,7 +6,7 @@ import pytest
 
 from signage.audit.services import SYSTEM
 from signage.boards.tokens import issue_token
-from signage.db import utcnow
+from signage.clock import system_clock
 from signage.realtime import socketio
 from tests.schedules.conftest import make_board
 
@@ -28,7 +28,7 @@ def board(session, tree):
 
 @pytest.fixture()
 def token(session, board) -> str:
-    secret = issue_token(session, SYSTEM, board, now=utcnow())
+    secret = issue_token(session, SYSTEM, board, now=system_clock())
     session.flush()
     return secret
 

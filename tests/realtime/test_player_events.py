@@ -25,10 +25,11 @@ def beat(**overrides) -> dict:
 def test_heartbeats_are_written_in_one_batched_statement(app, connect, session, tree, token, board):
     from signage.audit.services import SYSTEM
     from signage.boards.tokens import issue_token
-    from signage.db import db, utcnow
+    from signage.clock import system_clock
+    from signage.db import db
 
     other = make_board(session, "HK-2", tree["hk"])
-    other_token = issue_token(session, SYSTEM, other, now=utcnow())
+    other_token = issue_token(session, SYSTEM, other, now=system_clock())
     session.flush()
     status_buffer().interval = 3600
     one, two = connect(auth(token)), connect(auth(other_token))
@@ -41,7 +42,7 @@ def test_heartbeats_are_written_in_one_batched_statement(app, connect, session, 
 
     statements = []
 
-    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+    def count(conn, cursor, statement, params, context, executemany):
         if statement.lstrip().upper().startswith("UPDATE BOARD_STATUS"):
             statements.append(executemany)
 
@@ -148,12 +149,12 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
     from datetime import timedelta
 
     from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
-    from signage.db import utcnow
+    from signage.clock import system_clock
 
     others = [make_board(session, f"HK-{n}", tree["hk"]) for n in range(2, 6)]
     session.add(BoardStatus(board_id=board.id, uptime=9, current_item=3))  # seen before
     session.flush()
-    buffer, now = StatusBuffer(interval=3600), utcnow()
+    buffer, now = StatusBuffer(interval=3600), system_clock()
     buffer.add(board.id, Heartbeat(now - timedelta(seconds=5), "old", "0.9", 3, None, 9))
     for b in [board, *others]:
         buffer.connected(b.id, Connection(now, "m-1", "2.0"))
@@ -161,7 +162,7 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
 
     statements = []
 
-    def count(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+    def count(conn, cursor, statement, params, context, executemany):
         statements.append(statement.split()[0].upper())
 
     target = session.connection().engine
@@ -189,10 +190,10 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
 def test_a_connection_of_a_board_deleted_before_the_flush_is_skipped(session, tree):
     from signage.boards.models import Board
     from signage.boards.telemetry import Connection, StatusBuffer
-    from signage.db import utcnow
+    from signage.clock import system_clock
 
     gone, kept = make_board(session, "HK-8", tree["hk"]), make_board(session, "HK-9", tree["hk"])
-    buffer, now = StatusBuffer(), utcnow()
+    buffer, now = StatusBuffer(), system_clock()
     buffer.connected(gone.id, Connection(now, "", "1"))
     buffer.connected(kept.id, Connection(now, "", "1"))
     gone_id = gone.id

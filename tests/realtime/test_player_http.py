@@ -201,7 +201,7 @@ def test_issue_tokens_cli_writes_a_private_csv_of_working_tokens(tmp_path):
         with cli.session() as s:
             try:
                 authenticate_board(s, first["A-1"])
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 assert getattr(exc, "code", "") == "revoked"
             else:
                 raise AssertionError("an old token still authenticates")

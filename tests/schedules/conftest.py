@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from signage.audit.services import Actor
 from signage.boards.models import Board
+from signage.clock import system_clock
 from signage.content import services, workflow
 from signage.content.models import ProfileRecord
-from signage.db import utcnow
 from signage.schedules.manifests import ManifestPublisher
 
 PROFILE = "led-192x96-mono"
@@ -76,15 +76,15 @@ def approved_item(
         priority="normal",
         headline=headline,
         body="Sáng thứ Bảy.",
-        now=utcnow(),
+        now=system_clock(),
     )
     if submit:
-        workflow.submit(session, Actor(admin), item, now=utcnow())
+        workflow.submit(session, Actor(admin), item, now=system_clock())
     if approve:
         from signage.accounts.models import User
 
         approver = session.scalar(select(User).where(User.username == "vn-approver"))
-        workflow.approve(session, Actor(approver), item, store=store, now=utcnow())
+        workflow.approve(session, Actor(approver), item, store=store, now=system_clock())
     return item
 
 

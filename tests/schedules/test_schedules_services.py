@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from signage.audit.services import Actor
+from signage.clock import system_clock
 from signage.content import workflow
 from signage.content.errors import WrongState
-from signage.db import utcnow
 from signage.errors import Conflict, PermissionDenied, ValidationFailed
 from signage.schedules import playlists, services
 from signage.schedules.models import BoardManifest, Schedule
@@ -167,7 +167,7 @@ def test_approving_a_new_revision_pushes_to_boards_playing_it(
     content.revise(session, Actor(admin), item, headline="Tin mới", now=NOW)
     workflow.submit(session, Actor(admin), item, now=NOW)
     hk = session.get(BoardManifest, boards["hk"].id).version
-    workflow.approve(session, Actor(approver), item, store=store, now=utcnow())  # hook runs
+    workflow.approve(session, Actor(approver), item, store=store, now=system_clock())  # hook runs
     assert session.get(BoardManifest, boards["hk"].id).version != hk
     assert session.get(BoardManifest, boards["bd"].id) is None  # not affected: never generated
 

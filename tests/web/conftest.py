@@ -35,7 +35,7 @@ def hp_viewer(factory, tree):
     return factory.user("hp-viewer", ("viewer", tree["hp"]))
 
 
-def post_form(client: FlaskClient, page: str, action: str, data: dict, **kwargs):  # noqa: ANN201
+def post_form(client: FlaskClient, page: str, action: str, data: dict, **kwargs):
     """Post a form the way a browser does: with the CSRF token of the page it is on."""
     return client.post(action, data={**data, "csrf_token": csrf_token(client, page)}, **kwargs)
 
@@ -45,6 +45,6 @@ def audit_count(session: Session, action: str) -> int:
     return session.scalar(select(func.count()).where(AuditEntry.action == action)) or 0
 
 
-def text(resp) -> str:  # noqa: ANN001
+def text(resp) -> str:
     """The response body as text."""
     return resp.get_data(as_text=True)

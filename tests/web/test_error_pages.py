@@ -61,7 +61,7 @@ def test_json_clients_get_json_errors(client, admin):
 @pytest.fixture()
 def broken_app(app: Flask) -> Flask:
     @app.get("/__boom")
-    def boom():  # noqa: ANN202
+    def boom():
         raise RuntimeError("boom")
 
     return app

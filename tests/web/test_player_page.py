@@ -10,7 +10,7 @@ import pytest
 from signage.web.player import PLAYER_DIR
 
 
-def _get(client, path: str, **kwargs):  # noqa: ANN001, ANN202 - files stream: close them
+def _get(client, path: str, **kwargs):
     resp = client.get(path, **kwargs)
     resp.get_data()
     resp.close()

@@ -13,7 +13,7 @@ from tests.web.conftest import audit_count, post_form, text
 SECRET_RE = re.compile(r"sgn_[A-Za-z0-9_-]{20,}")
 
 
-def _create(client, name="tích hợp", expires="90"):  # noqa: ANN001, ANN202
+def _create(client, name="tích hợp", expires="90"):
     return post_form(client, "/tokens", "/tokens", {"name": name, "expires": expires})
 
 

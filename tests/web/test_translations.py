@@ -15,17 +15,17 @@ TRANSLATIONS = Path(signage.__file__).parent / "translations"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
-def _po(lang: str):  # noqa: ANN202
+def _po(lang: str):
     with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as fh:
         return read_po(fh, locale=lang)
 
 
-def _mo(lang: str):  # noqa: ANN202
+def _mo(lang: str):
     with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "rb") as fh:
         return read_mo(fh)
 
 
-def _strings(message) -> tuple[str, ...]:  # noqa: ANN001
+def _strings(message) -> tuple[str, ...]:
     return message.string if isinstance(message.string, tuple) else (message.string,)
 
 
@@ -57,7 +57,7 @@ def test_placeholders_survive_translation(lang):
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_compiled_catalog_matches_the_po(lang):
-    def norm(x):  # noqa: ANN001, ANN202 - plural ids/strings are tuples in .po, lists in .mo
+    def norm(x):
         return tuple(x) if isinstance(x, (list, tuple)) else x
 
     po = {norm(m.id): norm(m.string) for m in _po(lang) if m.id}

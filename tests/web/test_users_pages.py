@@ -14,7 +14,7 @@ from tests.web.conftest import audit_count, post_form, text
 NEW_PASSWORD = "a-long-new-password"
 
 
-def _create(client, **fields):  # noqa: ANN001, ANN202
+def _create(client, **fields):
     data = {
         "username": "nguyen.van.a",
         "display_name": "Nguyễn Văn A",
