@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,34 @@ from signage.migrations import upgrade
 from tests.factories import Factory
 
 TEST_PASSWORD = "correct-horse-battery"
+WALL_CLOCK_VARIABLE = "SIGNAGE_TEST_WALL_CLOCK"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With SIGNAGE_TEST_WALL_CLOCK (ISO time), the whole session runs from that wall-clock time.
+
+    CI runs one pass at an evening hour in UTC (where a test that read the wall clock used to
+    fail) to prove that no test depends on the time of day. The clock keeps ticking; monotonic
+    time is untouched; processes the tests start keep the real clock. libfaketime would shift
+    those too, but it breaks Python 3.11's timed sleeps and waits (EINVAL or a hang).
+    """
+    start = os.environ.get(WALL_CLOCK_VARIABLE)
+    if not start:
+        return
+    import time_machine
+
+    at = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise pytest.UsageError(f"{WALL_CLOCK_VARIABLE} needs a time zone, e.g. {start}Z")
+    traveller = time_machine.travel(at, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say when the session runs on a shifted wall clock."""
+    start = os.environ.get(WALL_CLOCK_VARIABLE)
+    return f"wall clock shifted to {start} ({WALL_CLOCK_VARIABLE})" if start else None
 
 
 class IsolatedClient(FlaskClient):

@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import os
 import stat
+from datetime import UTC, datetime
 
+import pytest
 from PIL import Image
 
 from signage.boards.models import BoardStatus
 from signage.boards.tokens import authenticate_board
+from signage.clock import set_clock
 from tests.realtime.conftest import auth, events
 from tests.schedules.conftest import approved_item
 
@@ -25,8 +28,14 @@ def png(color: str = "red") -> bytes:
     return out.getvalue()
 
 
+@pytest.fixture()
+def ten_in_the_morning(app) -> None:
+    """10:00 in Ha Noi, inside a 06:00-22:00 window whatever the real hour."""
+    set_clock(app, datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+
+
 def test_schedule_change_pushes_the_manifest_to_a_connected_player(
-    app, client, factory, session, admin, tree, player, token
+    app, ten_in_the_morning, client, factory, session, admin, tree, player, token
 ):
     store = app.extensions["signage_media"]
     factory.user("vn-approver", ("approver", tree["vn"]), locale="en")
