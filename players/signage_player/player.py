@@ -227,7 +227,7 @@ class Player:
                 return ("entry", entry.sha256, "ticker", offset, size), lambda: render.ticker_frame(
                     self._verified(entry.sha256),
                     self._verified(ticker.sha256),
-                    ticker,
+                    ticker.y,
                     offset,
                     size,
                 )
