@@ -59,7 +59,7 @@ class Alert:
         return self.expires_at is not None and now >= self.expires_at
 
 
-def _int(doc: dict, key: str) -> int:
+def _int(doc: dict[str, Any], key: str) -> int:
     value = doc.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise AlertError(f"{key}: expected a positive integer")
@@ -134,8 +134,10 @@ class AlertSet:
             self._load()
 
     def _load(self) -> None:
+        if self.path is None:
+            return
         try:
-            docs = json.loads(self.path.read_text(encoding="utf-8"))  # type: ignore[union-attr]
+            docs = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return
         except (OSError, ValueError) as exc:

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-import socketio
+import socketio  # type: ignore[import-untyped, unused-ignore]
 
 from signage_player import PLAYER_VERSION, PROTOCOL
 from signage_player import alerts as al
@@ -278,9 +278,15 @@ class Link:
             log.info("clock skew against the server: %+.2f s", skew)
         except mf.ManifestError as exc:
             log.warning("state: %s", exc)
-        board = data.get("board") if isinstance(data.get("board"), dict) else {}
+        board = data.get("board")
+        board = board if isinstance(board, dict) else {}
         code, name, profile = board.get("code"), board.get("name"), data.get("profile")
-        if all(isinstance(v, str) and len(v) <= 200 for v in (code, name, profile)):
+        if (
+            isinstance(code, str)
+            and isinstance(name, str)
+            and isinstance(profile, str)
+            and max(len(code), len(name), len(profile)) <= 200
+        ):
             self.player.remember_board(code, name, profile)
         else:
             log.warning("state: board or profile malformed; keeping %s", self.player.board)

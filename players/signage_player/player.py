@@ -47,7 +47,7 @@ def geometry(profile: str) -> tuple[int, int] | None:
 class Playing:
     """The programme entry on screen since `start` (for proof of play)."""
 
-    key: tuple
+    key: tuple[int, int, datetime | None]
     item: int
     revision: int
     start: datetime
@@ -245,7 +245,9 @@ class Player:
             size,
         ), lambda: render.fallback_screen(size, name, local)
 
-    def _alert_picture(self, alert: al.Alert, size: tuple[int, int]) -> tuple[object, Callable]:
+    def _alert_picture(
+        self, alert: al.Alert, size: tuple[int, int]
+    ) -> tuple[object, Callable[[], Image.Image]]:
         image = alert.images.get(self.profile)
         if image is not None and self.cache.has(image.sha256):
             sha = image.sha256
@@ -298,9 +300,9 @@ class Player:
 
     def _account(self, key: object, now: datetime) -> None:
         """Proof of play for programme entries; `displayed` receipts for alerts."""
-        kind = key[0] if isinstance(key, tuple) else None
-        if kind == "alert":
-            ident = (key[1], key[2])  # type: ignore[index]
+        kind = key[0] if isinstance(key, tuple) and key else None
+        if kind == "alert" and isinstance(key, tuple):
+            ident: tuple[int, int] = (key[1], key[2])
             if ident not in self.displayed_alerts:
                 self.displayed_alerts.add(ident)
                 self.receipt(ident[0], ident[1], "displayed")

@@ -11,10 +11,11 @@ import unicodedata
 from datetime import datetime
 from functools import lru_cache
 
-from fontpkg_be_vietnam_pro import ROOT
+from fontpkg_be_vietnam_pro import ROOT  # type: ignore[import-untyped, unused-ignore]
 from PIL import Image, ImageDraw, ImageFont
 
 Size = tuple[int, int]
+RGB = tuple[int, int, int]
 BLACK, WHITE, RED, AMBER = (0, 0, 0), (255, 255, 255), (200, 0, 0), (255, 190, 0)
 MAX_PIXELS = 40_000_000
 
@@ -79,7 +80,12 @@ def _fit(
 
 
 def text_screen(
-    size: Size, blocks: list[tuple[str, float]], *, bg=BLACK, fg=WHITE, accent=None
+    size: Size,
+    blocks: list[tuple[str, float]],
+    *,
+    bg: RGB = BLACK,
+    fg: RGB = WHITE,
+    accent: RGB | None = None,
 ) -> Image.Image:
     """Blocks of text (text, relative size), centred, as large as the screen allows."""
     image, draw = _canvas(size, bg)
