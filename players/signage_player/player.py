@@ -16,16 +16,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from signage_player import __version__, render
 from signage_player import alerts as al
+from signage_player import journal as jr
 from signage_player import manifest as mf
 from signage_player.cache import Cache, atomic_write
 from signage_player.config import Config
-from signage_player.journal import Journal, Outbox
+from signage_player.journal import Outbox
 
 log = logging.getLogger(__name__)
 IDENTIFY_S = 30.0
@@ -61,11 +63,14 @@ class Player:
         self.clock = clock or mf.Clock()
         self.lock = threading.RLock()
         self.cache = Cache(config.cache_dir, config.disk_budget)
-        self.journal = Journal(config.cache_dir / "journal", self.clock.now)
         self.receipts = Outbox(config.cache_dir / "receipts.json")
         self.alerts = al.AlertSet(config.cache_dir / "alerts.json")
         self.started = time.monotonic()
         self.board = self._load_json("board.json")
+        code = self.board.get("code")
+        self.journal = jr.for_board(
+            self.journal_root, code if isinstance(code, str) else "", self.clock.now
+        )
         self.profile: str = str(self.board.get("profile", ""))
         self.manifest: mf.Manifest | None = self.cache.load_active()
         self.mode = "starting"  # starting, pairing, not_paired, playing, update
@@ -92,15 +97,42 @@ class Player:
             return {}
         return data if isinstance(data, dict) else {}
 
+    @property
+    def journal_root(self) -> Path:
+        """Where proof of play is kept, one journal per board."""
+        return self.config.cache_dir / "journal"
+
     def remember_board(self, code: str, name: str, profile: str) -> None:
-        """Keep the board's identity (for the fallback screen and geometry after a restart)."""
+        """Keep the board's identity (for the fallback screen and geometry after a restart).
+
+        Another board (a re-pair) gets its own proof-of-play journal: the play on screen is
+        closed into the old board's journal, whose batches are never sent under the new board.
+        """
         with self.lock:
+            if code != self.journal.board:
+                self._switch_journal(code)
             self.board = {"code": code, "name": name, "profile": profile}
             self.profile = profile
         atomic_write(
             self.config.cache_dir / "board.json",
             json.dumps(self.board, ensure_ascii=False).encode(),
         )
+
+    def _switch_journal(self, code: str) -> None:
+        old = self.journal
+        self._end_play(self.clock.now())
+        if old.board:
+            old.seal()
+            held = len(old.pending())
+            if held:
+                log.info(
+                    "board changed from %s to %s: %d proof-of-play batches of %s kept apart "
+                    "(sent only if this player is paired with %s again)",
+                    old.board, code, held, old.board, old.board,
+                )  # fmt: skip
+        else:
+            jr.discard(old, f"played before the board was known; now board {code}")
+        self.journal = jr.for_board(self.journal_root, code, self.clock.now)
 
     def size(self) -> tuple[int, int]:
         """The board's geometry: config, else the profile, else the cached manifest's profile."""
