@@ -228,7 +228,7 @@ class Player:
         with self.lock:
             mode, code = self.mode, self.pairing_code
             board = dict(self.board)
-            alert = self.alerts.showing(now, time.monotonic()) if mode != "pairing" else None
+            alert = self.alerts.showing(now, self.clock.mono()) if mode != "pairing" else None
             identify = time.monotonic() < self.identify_until
             manifest = self.manifest
         if mode in ("pairing", "not_paired"):
