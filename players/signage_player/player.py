@@ -45,6 +45,14 @@ def geometry(profile: str) -> tuple[int, int] | None:
     return (w, h) if 8 <= w <= 16384 and 8 <= h <= 16384 else None
 
 
+def _still(key: object) -> object:
+    """A picture key without a ticker's scroll offset: status.json is not rewritten (and
+    fsynced) on every frame of scrolling text."""
+    if isinstance(key, tuple) and len(key) == 5 and key[0] == "entry" and key[2] == "ticker":
+        return key[:3] + key[4:]
+    return key
+
+
 @dataclass
 class Playing:
     """The programme entry on screen since `start` (for proof of play)."""
@@ -88,6 +96,10 @@ class Player:
         self.want_files: Callable[[], None] | None = None  # set by the link: re-fetch files
         self.repair_asked = -REPAIR_S
         self.failed_at = 0.0
+        # The scrolling entry's decoded pictures (display thread only): key, first frame, strip.
+        self._scrolling: (
+            tuple[tuple[str, str, tuple[int, int]], Image.Image, Image.Image] | None
+        ) = None
 
     # --- persistence ---------------------------------------------------------------------
     def _load_json(self, name: str) -> dict[str, Any]:
@@ -153,7 +165,7 @@ class Player:
                 "manifest_version": self.manifest.version if self.manifest else None,
                 "current_item": self.current_item,
                 "alerts": sorted(a.id for a in self.alerts.alerts.values()),
-                "picture": repr(self.picture_key)[:200],
+                "picture": repr(_still(self.picture_key))[:200],
                 "skew_s": round(self.clock.skew, 3),
                 **extra,
             }
@@ -256,12 +268,8 @@ class Player:
             ):
                 started = airing.started or now
                 offset = ticker.offset((now - started).total_seconds())
-                return ("entry", entry.sha256, "ticker", offset, size), lambda: render.ticker_frame(
-                    self._verified(entry.sha256),
-                    self._verified(ticker.sha256),
-                    ticker.y,
-                    offset,
-                    size,
+                return ("entry", entry.sha256, "ticker", offset, size), lambda: render.scrolled(
+                    *self._ticker_pictures(entry.sha256, ticker.sha256, size), ticker.y, offset
                 )
             if self.cache.has(entry.sha256):  # a stat only: the file is read when drawn
                 return ("entry", entry.sha256, size), lambda: render.picture(
@@ -289,6 +297,17 @@ class Player:
         return ("alert", alert.id, alert.version, "text", size), lambda: render.alert_text_screen(
             size, alert.headline, alert.body
         )
+
+    def _ticker_pictures(
+        self, still: str, strip: str, size: tuple[int, int]
+    ) -> tuple[Image.Image, Image.Image]:
+        """The first frame and the strip, decoded: read and verified once, not every frame."""
+        held = self._scrolling
+        if held is None or held[0] != (still, strip, size):
+            base = render.picture(self._verified(still), size, crop=True)
+            band = render.picture_raw(self._verified(strip))
+            held = self._scrolling = ((still, strip, size), base, band)
+        return held[1], held[2]
 
     def _verified(self, sha: str) -> bytes:
         data = self.cache.read(sha)  # hashes the file; a corrupt one is deleted

@@ -11,6 +11,7 @@ from PIL import Image
 from signage.content.profiles import seed_profile
 from signage.content.render import render_text
 from signage_player import manifest as mf
+from signage_player import player as player_module
 from signage_player import render
 from signage_player.outputs import FramesOutput
 from signage_player.player import Player
@@ -88,7 +89,9 @@ def test_a_malformed_ticker_refuses_the_manifest(change, reason) -> None:
                                       [entry(7, b"still", ticker=None)])]), "v1")  # fmt: skip
 
 
-def test_the_players_own_frame_loop_writes_the_servers_frames(server_rendition, config) -> None:
+def test_the_players_own_frame_loop_writes_the_servers_frames(
+    server_rendition, config, monkeypatch
+) -> None:
     """Drives Player.frame into the frames output, as the display loop does, over a ticker."""
     still, strip = encoded(server_rendition.image), encoded(server_rendition.ticker.strip)
     t = server_rendition.ticker
@@ -104,6 +107,13 @@ def test_the_players_own_frame_loop_writes_the_servers_frames(server_rendition, 
     player.cache.put(sha(strip), strip)
     player.activate(mf.parse(doc, "v1"))
     output = FramesOutput(config.output.dir, player.size())
+    reads: list[str] = []
+    read = player.cache.read
+    monkeypatch.setattr(player.cache, "read", lambda digest: reads.append(digest) or read(digest))
+    status_writes: list[bytes] = []
+    write = player_module.atomic_write
+    monkeypatch.setattr(player_module, "atomic_write",
+                        lambda path, data, **kw: status_writes.append(data) or write(path, data, **kw))  # fmt: skip
     checked: list[float] = []
     marks = [0.0, 0.5, 3.25, 17.0, t.loop_seconds + 1]
     elapsed = 0.0
@@ -120,4 +130,7 @@ def test_the_players_own_frame_loop_writes_the_servers_frames(server_rendition, 
         assert got == server_rendition.frame(seconds).convert("RGB").tobytes(), seconds
         checked.append(seconds)
     assert player.shown_key[0] == "entry" and player.current_item == 7
+    # Each file is read and verified once, and status.json is not rewritten every frame.
+    assert sorted(reads) == sorted([sha(still), sha(strip)])
+    assert len(status_writes) <= 1
     assert len({server_rendition.frame(s).tobytes() for s in checked}) == len(marks)  # it moved
