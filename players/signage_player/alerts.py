@@ -1,8 +1,11 @@
 """Emergency alerts held by the player: which one is on screen, expiry, cancel, persistence.
 
 The most severe alert wins; among equally severe ones the newest (highest id) comes first and
-they take turns every ROTATE_S seconds. The set is saved in the cache, so an alert keeps
-preempting the programme across a player restart until it expires or is cancelled.
+they take turns every ROTATE_S seconds. An alert that arrives (or changes version) while others
+of its severity take turns shows on the next frame for a whole turn, then the rotation goes on
+from it: turns are counted from when each alert went on screen, not on the absolute clock. A less
+severe alert still waits for the more severe ones to end. The set is saved in the cache, so an
+alert keeps preempting the programme across a player restart until it expires or is cancelled.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ class Alert:
         return self.expires_at is not None and now >= self.expires_at
 
 
-def _int(doc: dict, key: str) -> int:
+def _int(doc: dict[str, Any], key: str) -> int:
     value = doc.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise AlertError(f"{key}: expected a positive integer")
@@ -130,12 +133,17 @@ class AlertSet:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self.alerts: dict[int, Alert] = {}
+        self.fresh: set[int] = set()  # arrived or changed, not yet on screen
+        self.on_screen: int | None = None  # the alert shown by `showing`, since `on_since`
+        self.on_since = 0.0
         if path is not None:
             self._load()
 
     def _load(self) -> None:
+        if self.path is None:
+            return
         try:
-            docs = json.loads(self.path.read_text(encoding="utf-8"))  # type: ignore[union-attr]
+            docs = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return
         except (OSError, ValueError) as exc:
@@ -162,6 +170,7 @@ class AlertSet:
             log.warning("holding %d alerts already; alert %s ignored", MAX_ALERTS, alert.id)
             return False
         self.alerts[alert.id] = alert
+        self.fresh.add(alert.id)
         self._save()
         return True
 
@@ -178,6 +187,9 @@ class AlertSet:
         """Hold exactly these alerts (the complete list from `state`); the ones dropped."""
         new = {a.id: a for a in alerts[:MAX_ALERTS]}
         dropped = [a for i, a in self.alerts.items() if i not in new]
+        self.fresh |= {
+            i for i, a in new.items() if i not in self.alerts or self.alerts[i].version != a.version
+        }
         self.alerts = new
         self._save()
         return dropped
@@ -195,13 +207,30 @@ class AlertSet:
         """Unexpired alerts in display order."""
         return sorted((a for a in self.alerts.values() if not a.expired(now)), key=Alert.rank)
 
-    def showing(self, now: datetime, elapsed_s: float) -> Alert | None:
-        """The alert on screen: the most severe; equals take turns every ROTATE_S seconds."""
+    def showing(self, now: datetime, mono: float) -> Alert | None:
+        """The alert on screen at monotonic time `mono` (called once a frame).
+
+        The most severe; equals take turns every ROTATE_S seconds, counted from when each went
+        on screen. A fresh alert among them (new, or a new version) goes on screen at once.
+        """
         ranked = self.active(now)
         if not ranked:
+            self.on_screen, self.fresh = None, set()
             return None
         top = [a for a in ranked if a.severity == ranked[0].severity]
-        return top[int(max(elapsed_s, 0.0) // ROTATE_S) % len(top)]
+        ids = [a.id for a in top]
+        fresh = [a for a in top if a.id in self.fresh]
+        if fresh:
+            chosen = fresh[0]  # the best ranked of the alerts that arrived since the last frame
+        elif self.on_screen in ids and 0.0 <= mono - self.on_since < ROTATE_S:
+            return top[ids.index(self.on_screen)]
+        elif self.on_screen in ids:
+            chosen = top[(ids.index(self.on_screen) + 1) % len(top)]  # the next one's turn
+        else:
+            chosen = top[0]
+        self.fresh.clear()
+        self.on_screen, self.on_since = chosen.id, mono
+        return chosen
 
     def held(self) -> list[dict[str, int]]:
         """[{id, version}] for the connection's `auth`."""

@@ -30,7 +30,7 @@ class Backoff:
 
     def ceiling(self) -> float:
         """The upper bound of the next delay: min(cap, base * 2^attempt)."""
-        return min(self.cap, self.base * 2 ** min(self.attempt, 62))
+        return min(self.cap, self.base * 2.0 ** min(self.attempt, 62))
 
     def next_delay(self) -> float:
         """Draw the next delay uniformly in [0, ceiling] and count the attempt."""

@@ -69,7 +69,9 @@ class Config:
         return self.token_file or self.cache_dir / "token"
 
 
-def _get(data: dict[str, Any], key: str, kind: type | tuple, default: Any, where: str) -> Any:
+def _get(
+    data: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any, where: str
+) -> Any:
     if key not in data:
         return default
     value = data[key]

@@ -1,7 +1,13 @@
 """Proof of play on disk: records appended to a journal, sealed into batches, deleted on `ack`.
 
-    journal/open.jsonl                 records not yet in a batch (one JSON object a line)
-    journal/batches/<batch_id>.jsonl   sealed batches waiting for their ack
+    journal/boards/<board>/open.jsonl                 records not yet in a batch (JSON lines)
+    journal/boards/<board>/batches/<batch_id>.jsonl   sealed batches waiting for their ack
+
+Each board the player has been paired with keeps its own journal: after a re-pair to another
+board, the old board's batches stay apart and are sent only on a connection that the server
+confirmed (in `state`) as that board, never under the new board's token. A journal written
+before boards were kept apart (journal/open.jsonl, journal/batches/) belongs to the board the
+player remembers and moves there; without a remembered board it is dropped with a log line.
 
 Sealing is one rename of open.jsonl, so a record is in exactly one place at every instant: a
 crash loses nothing and never duplicates a record. A torn last line (crash mid-append) is
@@ -10,6 +16,7 @@ skipped when read. Batch ids sort by creation time, so "oldest first" is a sort 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -25,6 +32,7 @@ from signage_player.cache import atomic_write, fsync_dir
 log = logging.getLogger(__name__)
 MAX_RECORDS = 400  # the server takes 500 and 64 KB a message; 400 records stay well under both
 BATCH_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+BOARD_DIR = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,11 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 class Journal:
     """Proof-of-play records and batches under `root`."""
 
-    def __init__(self, root: Path, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, root: Path, clock: Callable[[], datetime] | None = None, *, board: str = ""
+    ) -> None:
         self.root = Path(root)
+        self.board = board  # the board whose plays these are ("" when not known)
         self.batches = self.root / "batches"
         self.batches.mkdir(parents=True, exist_ok=True)
         self.open_path = self.root / "open.jsonl"
@@ -139,6 +150,49 @@ class Journal:
         """Give up a batch the server refused (it would fail again)."""
         log.error("proof-of-play batch %s refused by the server (%s); dropped", batch_id, reason)
         self.ack(batch_id)
+
+
+def board_dir(code: str) -> str:
+    """A directory name for a board code: the code itself when it is a safe name, else a hash."""
+    if BOARD_DIR.match(code) and code not in (".", ".."):
+        return code
+    return "=" + hashlib.sha256(code.encode()).hexdigest()[:32]
+
+
+def for_board(root: Path, board: str, clock: Callable[[], datetime] | None = None) -> Journal:
+    """The journal of `board` under root/boards/; the unkeyed journal in `root` when unknown.
+
+    An unkeyed journal left in `root` (written before journals were kept per board) moves into
+    the known board's journal: it was written under that board's token.
+    """
+    root = Path(root)
+    if not board:
+        return Journal(root, clock)
+    journal = Journal(root / "boards" / board_dir(board), clock, board=board)
+    legacy = Journal(root, clock)
+    if legacy.seal() is not None or legacy.pending():
+        moved = 0
+        for path in sorted(legacy.batches.glob("*.jsonl")):
+            os.replace(path, journal.batches / path.name)
+            moved += 1
+        fsync_dir(journal.batches)
+        fsync_dir(legacy.batches)
+        log.info("proof of play: %d unkeyed batches adopted by board %s", moved, board)
+    return journal
+
+
+def discard(journal: Journal, reason: str) -> int:
+    """Seal and delete every batch of a journal (plays that may not be sent); how many."""
+    journal.seal()
+    batches = journal.pending()
+    for batch in batches:
+        (journal.batches / f"{batch.batch_id}.jsonl").unlink(missing_ok=True)
+    if batches:
+        records = sum(len(b.records) for b in batches)
+        log.warning(
+            "proof of play: %d batches (%d records) dropped: %s", len(batches), records, reason
+        )
+    return len(batches)
 
 
 class Outbox:

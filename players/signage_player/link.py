@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-import socketio
+import socketio  # type: ignore[import-untyped, unused-ignore]
 
 from signage_player import PLAYER_VERSION, PROTOCOL
 from signage_player import alerts as al
@@ -50,6 +50,7 @@ class Link:
         self.refused = ""
         self.revoked = False
         self.inflight: set[str] = set()
+        self.confirmed_board: str | None = None  # the board this connection's `state` named
         player.send = self.emit
         player.want_files = self.sync.want_repair
 
@@ -145,6 +146,7 @@ class Link:
     def session(self, token: str) -> float:
         """One connection: connect, serve until it drops; how long it lasted (0 if refused)."""
         self.refused, self.revoked = "", False
+        self.confirmed_board = None
         sio = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
         self._handlers(sio)
         auth = {
@@ -221,8 +223,15 @@ class Link:
                 self.player.receipts.add(event, payload)
 
     def send_batches(self) -> None:
-        """Send sealed proof-of-play batches not yet in flight on this connection, oldest first."""
-        for batch in self.player.journal.pending():
+        """Send sealed proof-of-play batches not yet in flight on this connection, oldest first.
+
+        Only the journal of the board that the server named in this connection's `state`: until
+        then (or after a re-pair, for the old board's batches) nothing is sent.
+        """
+        journal = self.player.journal
+        if self.confirmed_board is None or journal.board != self.confirmed_board:
+            return
+        for batch in journal.pending():
             if batch.batch_id in self.inflight:
                 continue
             batch_id = batch.batch_id
@@ -230,9 +239,9 @@ class Link:
             def answered(*args: Any, batch_id: str = batch_id) -> None:
                 ack = args[0] if args else None
                 if isinstance(ack, dict) and ack.get("batch_id") == batch_id:
-                    self.player.journal.ack(batch_id)
+                    journal.ack(batch_id)
                 else:  # the server answered without an ack: it refused the batch
-                    self.player.journal.drop(batch_id, "no ack in the answer")
+                    journal.drop(batch_id, "no ack in the answer")
 
             if not self.emit("proof_of_play", batch.payload(), callback=answered):
                 return
@@ -278,10 +287,17 @@ class Link:
             log.info("clock skew against the server: %+.2f s", skew)
         except mf.ManifestError as exc:
             log.warning("state: %s", exc)
-        board = data.get("board") if isinstance(data.get("board"), dict) else {}
+        board = data.get("board")
+        board = board if isinstance(board, dict) else {}
         code, name, profile = board.get("code"), board.get("name"), data.get("profile")
-        if all(isinstance(v, str) and len(v) <= 200 for v in (code, name, profile)):
+        if (
+            isinstance(code, str)
+            and isinstance(name, str)
+            and isinstance(profile, str)
+            and max(len(code), len(name), len(profile)) <= 200
+        ):
             self.player.remember_board(code, name, profile)
+            self.confirmed_board = code
         else:
             log.warning("state: board or profile malformed; keeping %s", self.player.board)
         if isinstance(data.get("alerts"), list):

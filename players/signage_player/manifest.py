@@ -130,21 +130,23 @@ def parse_time(value: Any, where: str) -> datetime:
     return t.astimezone(UTC)
 
 
-def _str(doc: dict, key: str, where: str, *, limit: int = 200, default: str | None = None) -> str:
+def _str(
+    doc: dict[str, Any], key: str, where: str, *, limit: int = 200, default: str | None = None
+) -> str:
     value = doc.get(key, default)
     if not isinstance(value, str) or len(value) > limit:
         raise ManifestError(f"{where}{key}: expected a string of at most {limit} characters")
     return value
 
 
-def _int(doc: dict, key: str, where: str, lo: int, hi: int) -> int:
+def _int(doc: dict[str, Any], key: str, where: str, lo: int, hi: int) -> int:
     value = doc.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ManifestError(f"{where}{key}: expected an integer in [{lo}, {hi}]")
     return value
 
 
-def _path_and_sha(doc: dict, where: str) -> tuple[str, str]:
+def _path_and_sha(doc: dict[str, Any], where: str) -> tuple[str, str]:
     sha = _str(doc, "sha256", where, limit=64)
     if not SHA256.match(sha):
         raise ManifestError(f"{where}sha256: expected 64 lowercase hex digits")

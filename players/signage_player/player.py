@@ -16,16 +16,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from signage_player import __version__, render
 from signage_player import alerts as al
+from signage_player import journal as jr
 from signage_player import manifest as mf
 from signage_player.cache import Cache, atomic_write
 from signage_player.config import Config
-from signage_player.journal import Journal, Outbox
+from signage_player.journal import Outbox
 
 log = logging.getLogger(__name__)
 IDENTIFY_S = 30.0
@@ -43,11 +45,19 @@ def geometry(profile: str) -> tuple[int, int] | None:
     return (w, h) if 8 <= w <= 16384 and 8 <= h <= 16384 else None
 
 
+def _still(key: object) -> object:
+    """A picture key without a ticker's scroll offset: status.json is not rewritten (and
+    fsynced) on every frame of scrolling text."""
+    if isinstance(key, tuple) and len(key) == 5 and key[0] == "entry" and key[2] == "ticker":
+        return key[:3] + key[4:]
+    return key
+
+
 @dataclass
 class Playing:
     """The programme entry on screen since `start` (for proof of play)."""
 
-    key: tuple
+    key: tuple[int, int, datetime | None]
     item: int
     revision: int
     start: datetime
@@ -61,11 +71,14 @@ class Player:
         self.clock = clock or mf.Clock()
         self.lock = threading.RLock()
         self.cache = Cache(config.cache_dir, config.disk_budget)
-        self.journal = Journal(config.cache_dir / "journal", self.clock.now)
         self.receipts = Outbox(config.cache_dir / "receipts.json")
         self.alerts = al.AlertSet(config.cache_dir / "alerts.json")
         self.started = time.monotonic()
         self.board = self._load_json("board.json")
+        code = self.board.get("code")
+        self.journal = jr.for_board(
+            self.journal_root, code if isinstance(code, str) else "", self.clock.now
+        )
         self.profile: str = str(self.board.get("profile", ""))
         self.manifest: mf.Manifest | None = self.cache.load_active()
         self.mode = "starting"  # starting, pairing, not_paired, playing, update
@@ -83,6 +96,10 @@ class Player:
         self.want_files: Callable[[], None] | None = None  # set by the link: re-fetch files
         self.repair_asked = -REPAIR_S
         self.failed_at = 0.0
+        # The scrolling entry's decoded pictures (display thread only): key, first frame, strip.
+        self._scrolling: (
+            tuple[tuple[str, str, tuple[int, int]], Image.Image, Image.Image] | None
+        ) = None
 
     # --- persistence ---------------------------------------------------------------------
     def _load_json(self, name: str) -> dict[str, Any]:
@@ -92,15 +109,42 @@ class Player:
             return {}
         return data if isinstance(data, dict) else {}
 
+    @property
+    def journal_root(self) -> Path:
+        """Where proof of play is kept, one journal per board."""
+        return self.config.cache_dir / "journal"
+
     def remember_board(self, code: str, name: str, profile: str) -> None:
-        """Keep the board's identity (for the fallback screen and geometry after a restart)."""
+        """Keep the board's identity (for the fallback screen and geometry after a restart).
+
+        Another board (a re-pair) gets its own proof-of-play journal: the play on screen is
+        closed into the old board's journal, whose batches are never sent under the new board.
+        """
         with self.lock:
+            if code != self.journal.board:
+                self._switch_journal(code)
             self.board = {"code": code, "name": name, "profile": profile}
             self.profile = profile
         atomic_write(
             self.config.cache_dir / "board.json",
             json.dumps(self.board, ensure_ascii=False).encode(),
         )
+
+    def _switch_journal(self, code: str) -> None:
+        old = self.journal
+        self._end_play(self.clock.now())
+        if old.board:
+            old.seal()
+            held = len(old.pending())
+            if held:
+                log.info(
+                    "board changed from %s to %s: %d proof-of-play batches of %s kept apart "
+                    "(sent only if this player is paired with %s again)",
+                    old.board, code, held, old.board, old.board,
+                )  # fmt: skip
+        else:
+            jr.discard(old, f"played before the board was known; now board {code}")
+        self.journal = jr.for_board(self.journal_root, code, self.clock.now)
 
     def size(self) -> tuple[int, int]:
         """The board's geometry: config, else the profile, else the cached manifest's profile."""
@@ -121,7 +165,7 @@ class Player:
                 "manifest_version": self.manifest.version if self.manifest else None,
                 "current_item": self.current_item,
                 "alerts": sorted(a.id for a in self.alerts.alerts.values()),
-                "picture": repr(self.picture_key)[:200],
+                "picture": repr(_still(self.picture_key))[:200],
                 "skew_s": round(self.clock.skew, 3),
                 **extra,
             }
@@ -196,7 +240,7 @@ class Player:
         with self.lock:
             mode, code = self.mode, self.pairing_code
             board = dict(self.board)
-            alert = self.alerts.showing(now, time.monotonic()) if mode != "pairing" else None
+            alert = self.alerts.showing(now, self.clock.mono()) if mode != "pairing" else None
             identify = time.monotonic() < self.identify_until
             manifest = self.manifest
         if mode in ("pairing", "not_paired"):
@@ -224,12 +268,8 @@ class Player:
             ):
                 started = airing.started or now
                 offset = ticker.offset((now - started).total_seconds())
-                return ("entry", entry.sha256, "ticker", offset, size), lambda: render.ticker_frame(
-                    self._verified(entry.sha256),
-                    self._verified(ticker.sha256),
-                    ticker,
-                    offset,
-                    size,
+                return ("entry", entry.sha256, "ticker", offset, size), lambda: render.scrolled(
+                    *self._ticker_pictures(entry.sha256, ticker.sha256, size), ticker.y, offset
                 )
             if self.cache.has(entry.sha256):  # a stat only: the file is read when drawn
                 return ("entry", entry.sha256, size), lambda: render.picture(
@@ -245,7 +285,9 @@ class Player:
             size,
         ), lambda: render.fallback_screen(size, name, local)
 
-    def _alert_picture(self, alert: al.Alert, size: tuple[int, int]) -> tuple[object, Callable]:
+    def _alert_picture(
+        self, alert: al.Alert, size: tuple[int, int]
+    ) -> tuple[object, Callable[[], Image.Image]]:
         image = alert.images.get(self.profile)
         if image is not None and self.cache.has(image.sha256):
             sha = image.sha256
@@ -255,6 +297,17 @@ class Player:
         return ("alert", alert.id, alert.version, "text", size), lambda: render.alert_text_screen(
             size, alert.headline, alert.body
         )
+
+    def _ticker_pictures(
+        self, still: str, strip: str, size: tuple[int, int]
+    ) -> tuple[Image.Image, Image.Image]:
+        """The first frame and the strip, decoded: read and verified once, not every frame."""
+        held = self._scrolling
+        if held is None or held[0] != (still, strip, size):
+            base = render.picture(self._verified(still), size, crop=True)
+            band = render.picture_raw(self._verified(strip))
+            held = self._scrolling = ((still, strip, size), base, band)
+        return held[1], held[2]
 
     def _verified(self, sha: str) -> bytes:
         data = self.cache.read(sha)  # hashes the file; a corrupt one is deleted
@@ -298,9 +351,9 @@ class Player:
 
     def _account(self, key: object, now: datetime) -> None:
         """Proof of play for programme entries; `displayed` receipts for alerts."""
-        kind = key[0] if isinstance(key, tuple) else None
-        if kind == "alert":
-            ident = (key[1], key[2])  # type: ignore[index]
+        kind = key[0] if isinstance(key, tuple) and key else None
+        if kind == "alert" and isinstance(key, tuple):
+            ident: tuple[int, int] = (key[1], key[2])
             if ident not in self.displayed_alerts:
                 self.displayed_alerts.add(ident)
                 self.receipt(ident[0], ident[1], "displayed")

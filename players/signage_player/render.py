@@ -11,10 +11,11 @@ import unicodedata
 from datetime import datetime
 from functools import lru_cache
 
-from fontpkg_be_vietnam_pro import ROOT
+from fontpkg_be_vietnam_pro import ROOT  # type: ignore[import-untyped, unused-ignore]
 from PIL import Image, ImageDraw, ImageFont
 
 Size = tuple[int, int]
+RGB = tuple[int, int, int]
 BLACK, WHITE, RED, AMBER = (0, 0, 0), (255, 255, 255), (200, 0, 0), (255, 190, 0)
 MAX_PIXELS = 40_000_000
 
@@ -79,7 +80,12 @@ def _fit(
 
 
 def text_screen(
-    size: Size, blocks: list[tuple[str, float]], *, bg=BLACK, fg=WHITE, accent=None
+    size: Size,
+    blocks: list[tuple[str, float]],
+    *,
+    bg: RGB = BLACK,
+    fg: RGB = WHITE,
+    accent: RGB | None = None,
 ) -> Image.Image:
     """Blocks of text (text, relative size), centred, as large as the screen allows."""
     image, draw = _canvas(size, bg)
@@ -165,15 +171,19 @@ def ticker_frame(still: bytes, strip: bytes, y: int, offset: int, size: Size) ->
 
     The same composition as the server's renderer, so frame 0 equals the still image.
     """
-    base = picture(still, size, crop=True)
-    band = picture_raw(strip)
-    window = Image.new("RGB", (size[0], band.height), BLACK)
+    return scrolled(picture(still, size, crop=True), picture_raw(strip), y, offset)
+
+
+def scrolled(base: Image.Image, band: Image.Image, y: int, offset: int) -> Image.Image:
+    """A copy of `base` with the band's window at `offset` pasted at row y (see ticker_frame)."""
+    out = base.copy()
+    window = Image.new("RGB", (base.width, band.height), BLACK)
     x = -offset
-    while x < size[0]:
+    while x < base.width:
         window.paste(band, (x, 0))
         x += band.width
-    base.paste(window, (0, y))
-    return base
+    out.paste(window, (0, y))
+    return out
 
 
 def picture_raw(data: bytes) -> Image.Image:

@@ -108,6 +108,7 @@
     save(KEY.outbox, null);
     manifest = null;
     alerts = {};
+    stopTicker();
     renderAlerts();
     setMode("pairing");
     // Why we are pairing (revoked, not paired) stays up; the status line shows progress.
@@ -384,6 +385,8 @@
     (doc.segments || []).forEach(function (seg) {
       (seg.entries || []).forEach(function (e) {
         if (e.url && !seen[e.url]) { seen[e.url] = true; list.push({ url: e.url, sha256: e.sha256 }); }
+        var strip = validTicker(e) ? e.ticker : null;
+        if (strip && !seen[strip.url]) { seen[strip.url] = true; list.push({ url: strip.url, sha256: strip.sha256 }); }
       });
     });
     return list;
@@ -496,6 +499,9 @@
       showing = { key: key, kind: kind, entry: entry, since: Date.now() };
       show(kind, entry);
     }
+    var scroll = kind === "programme" && validTicker(entry) ? key + JSON.stringify(entry.ticker) : "";
+    if (scroll !== (ticker ? ticker.key : "")) startTicker(scroll, seg, entry);
+    else if (ticker) { ticker.seg = seg; ticker.entry = entry; } // perhaps from a newer manifest
     if (kind === "fallback") drawFallbackText(t);
     renderAlerts();
   }
@@ -513,6 +519,118 @@
       frame.hidden = true;
       frame.removeAttribute("src");
     }
+  }
+
+  // ---- scrolling text ----------------------------------------------------------------------
+  // An entry with a `ticker` scrolls its strip as docs/protocol.md defines: s seconds after the
+  // entry started, the strip is pasted at x = -(floor(s * speed_px_s) mod strip_width) and every
+  // strip width to its right, at row y, over the first frame (black behind the band). The same
+  // arithmetic as the server's renderer and the Python player, so frames match pixel for pixel.
+  // The first frame (#frame) shows until both pictures are decoded, and whenever the ticker is
+  // malformed or a picture fails.
+
+  var tickerCanvas = document.createElement("canvas");
+  tickerCanvas.id = "ticker";
+  tickerCanvas.hidden = true;
+  $("frame").insertAdjacentElement("afterend", tickerCanvas);
+  var ticker = null; // {key, seg, entry, still, strip, offset, raf}
+
+  function isCount(v, min) { return typeof v === "number" && isFinite(v) && Math.floor(v) === v && v >= min; }
+
+  function validTicker(entry) {
+    var t = entry && entry.ticker;
+    return !!(t && typeof t.url === "string" && /^\/[^\/\\]/.test(t.url) && t.url.indexOf("\\") < 0 && t.url.length <= 500
+      && typeof t.sha256 === "string" && /^[0-9a-f]{64}$/.test(t.sha256)
+      && isCount(t.y, 0) && t.y <= 10000 && isCount(t.speed_px_s, 1) && t.speed_px_s <= 10000
+      && isCount(t.strip_width, 1) && t.strip_width <= 1000000);
+  }
+
+  /** Milliseconds since `entry` (of programme `seg`) last started, at t; null if not airing. */
+  function entryElapsedMs(seg, entry, t) {
+    var entries = seg.entries || [];
+    var totalMs = entries.reduce(function (s, e) { return s + Math.max(1, e.duration_s) * 1000; }, 0);
+    var into = t - Date.parse(seg.start);
+    if (!totalMs || into < 0) return null;
+    var offset = into % totalMs;
+    var at = 0;
+    for (var i = 0; i < entries.length; i++) {
+      var length = Math.max(1, entries[i].duration_s) * 1000;
+      if (offset < at + length) return entries[i] === entry ? offset - at : null;
+      at += length;
+    }
+    return null;
+  }
+
+  /** Strip column at the band's left edge `ms` milliseconds after the entry started. */
+  function tickerOffset(ms, t) {
+    return Math.floor((Math.max(0, ms) / 1000) * t.speed_px_s) % t.strip_width;
+  }
+
+  function stopTicker() {
+    if (ticker && ticker.raf) cancelAnimationFrame(ticker.raf);
+    ticker = null;
+    if (!tickerCanvas.hidden) {
+      tickerCanvas.hidden = true;
+      if (showing && showing.kind === "programme") $("frame").hidden = false; // the first frame
+    }
+    var stage = $("stage");
+    delete stage.dataset.ticker;
+    delete stage.dataset.tickerOffset;
+    delete stage.dataset.tickerAt;
+  }
+
+  function loaded(url) {
+    var img = new Image();
+    img.src = url;
+    return img.decode().then(function () { return img; });
+  }
+
+  function startTicker(key, seg, entry) {
+    stopTicker();
+    if (!key) return;
+    var mine = ticker = { key: key, seg: seg, entry: entry, offset: -1, raf: 0 };
+    $("stage").dataset.ticker = "loading";
+    Promise.all([loaded(entry.url), loaded(entry.ticker.url)]).then(function (pictures) {
+      if (ticker !== mine) return;
+      var still = pictures[0], strip = pictures[1];
+      if (strip.naturalWidth !== entry.ticker.strip_width) throw new Error("strip width differs from the manifest");
+      mine.still = still;
+      mine.strip = strip;
+      tickerCanvas.width = still.naturalWidth;
+      tickerCanvas.height = still.naturalHeight;
+      drawTicker();
+      $("frame").hidden = true;
+      tickerCanvas.hidden = false;
+      $("stage").dataset.ticker = "on";
+    }).catch(function (e) {
+      console.warn("ticker shown as its first frame:", e);
+      if (ticker === mine) { mine.failed = true; $("stage").dataset.ticker = "still"; }
+    });
+  }
+
+  function drawTicker() {
+    var mine = ticker;
+    if (!mine || !mine.strip) return;
+    var t = now();
+    var ms = entryElapsedMs(mine.seg, mine.entry, t);
+    if (ms !== null) {
+      var spec = mine.entry.ticker;
+      var offset = tickerOffset(ms, spec);
+      if (offset !== mine.offset) {
+        var ctx = tickerCanvas.getContext("2d");
+        var w = tickerCanvas.width, band = mine.strip.naturalHeight;
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(mine.still, 0, 0);
+        ctx.fillStyle = "#000";
+        ctx.fillRect(0, spec.y, w, band);
+        for (var x = -offset; x < w; x += mine.strip.naturalWidth) ctx.drawImage(mine.strip, x, spec.y);
+        mine.offset = offset;
+        var stage = $("stage");
+        stage.dataset.tickerOffset = String(offset);
+        stage.dataset.tickerAt = String(t); // the instant this frame shows (server time, ms)
+      }
+    }
+    mine.raf = requestAnimationFrame(drawTicker);
   }
 
   function tzName() {
@@ -654,6 +772,10 @@
       ctx.fillStyle = "#c00";
       ctx.fillRect(0, 0, w, h);
       drawLines(ctx, [[$("alert-headline").textContent, 0.08], [$("alert-body").textContent, 0.045]], w, h, "#fff");
+    } else if (showing && showing.kind === "programme" && !tickerCanvas.hidden) {
+      var c = tickerCanvas, s = Math.min(w / c.width, h / c.height);
+      ctx.imageSmoothingEnabled = !document.body.classList.contains("led");
+      ctx.drawImage(c, (w - c.width * s) / 2, (h - c.height * s) / 2, c.width * s, c.height * s);
     } else if (showing && showing.kind === "programme" && $("frame").complete && $("frame").naturalWidth) {
       drawContain(ctx, $("frame"), w, h);
     } else if (showing && showing.kind === "fallback") {

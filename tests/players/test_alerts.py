@@ -176,3 +176,68 @@ def test_receipts_go_out_at_once_when_connected(config) -> None:
     player.frame(lambda key, image: None)
     assert sent == [("alert_receipt", {"id": 3, "version": 1, "status": "displayed"})]
     assert player.receipts.take() == []
+
+
+@pytest.mark.parametrize("into_turn", [0.1, 5.0, 9.9])
+@pytest.mark.parametrize(
+    ("arrival", "expected"),
+    [
+        (alert(9), (9, 1)),  # a new alert, newest of its severity
+        (alert(3), (3, 1)),  # a new alert that sorts last among its peers (a lower id)
+        (alert(5, version=2), (5, 2)),  # a new version of the alert waiting for its turn
+    ],
+)
+def test_a_new_alert_of_equal_severity_shows_on_the_next_frame(
+    config, into_turn, arrival, expected
+) -> None:
+    player, fake = playing(config)
+    link = Link(player, threading.Event())
+    link.on_alert(alert(5))
+    link.on_alert(alert(7))
+    keys: list[Any] = []
+
+    def tick(seconds: float) -> tuple[int, int]:
+        fake.advance(seconds)
+        player.frame(lambda key, image: keys.append(key))
+        return player.shown_key[1], player.shown_key[2]
+
+    assert tick(0) == (7, 1)  # the newest first
+    assert tick(into_turn) == (7, 1)
+    link.on_alert(arrival)
+    assert tick(0.1) == expected  # the next frame, wherever the rotation was
+    assert tick(9.8) == expected  # a whole turn for it
+    rest = [a for a in (9, 7, 5, 3) if a in player.alerts.alerts]
+    after = rest[(rest.index(expected[0]) + 1) % len(rest)]
+    assert tick(0.2)[0] == after  # then the rotation goes on from it
+
+
+def test_a_less_severe_alert_waits_and_a_more_severe_one_does_not(config) -> None:
+    player, fake = playing(config)
+    link = Link(player, threading.Event())
+    link.on_alert(alert(5, "severe"))
+    keys: list[Any] = []
+    player.frame(lambda key, image: keys.append(key))
+    link.on_alert(alert(8, "minor"))
+    for _ in range(30):  # 30 s: the severe one holds the screen, turn after turn
+        fake.advance(1.0)
+        player.frame(lambda key, image: keys.append(key))
+    assert player.shown_key[1] == 5
+    link.on_alert(alert(2, "extreme"))  # more severe: at once, despite its lower id
+    fake.advance(0.1)
+    player.frame(lambda key, image: keys.append(key))
+    assert player.shown_key[1] == 2
+    link.on_alert_cancel({"id": 2, "version": 1})
+    link.on_alert_cancel({"id": 5, "version": 1})
+    fake.advance(0.1)
+    player.frame(lambda key, image: keys.append(key))
+    assert player.shown_key[1] == 8  # its turn comes once the more severe ones end
+
+
+def test_an_alert_new_in_the_state_list_shows_at_once_and_a_held_one_keeps_its_turn() -> None:
+    s = held(alert(4), alert(6))
+    assert s.showing(T0, 1003.0).id == 6
+    s.replace([al.parse(alert(4)), al.parse(alert(6))])  # a reconnect: nothing changed
+    assert s.showing(T0, 1004.0).id == 6
+    s.replace([al.parse(alert(4)), al.parse(alert(6)), al.parse(alert(2))])
+    assert s.showing(T0, 1004.1).id == 2
+    assert s.showing(T0, 1014.0).id == 2 and s.showing(T0, 1014.2).id == 6

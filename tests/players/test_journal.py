@@ -7,10 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from signage_player.journal import MAX_RECORDS, Journal, Outbox
+import pytest
+
+from signage_player import manifest as mf
+from signage_player.journal import MAX_RECORDS, Journal, Outbox, board_dir
 from signage_player.link import Link
 from signage_player.player import Player
-from tests.players.conftest import T0
+from tests.players.conftest import T0, FakeClock, document, entry, png, segment, sha
 
 
 def journal(tmp_path: Path) -> Journal:
@@ -106,9 +109,15 @@ class FakeSio:
         self.sent.append((event, data, callback))
 
 
+def state(board: str) -> dict[str, Any]:
+    """The `state` message naming the connection's board."""
+    return {"board": {"code": board, "name": f"Bảng {board}"}, "profile": "led-192x96-mono"}
+
+
 def test_link_resends_unacked_batches_after_a_reconnect_and_drops_refused_ones(config) -> None:
     player = Player(config)
     link = Link(player, threading.Event())
+    link.on_state(state("HK-1"))
     for i in range(3):
         player.journal.append(i + 1, 1, T0, 1.0)
         player.journal.seal()
@@ -128,3 +137,85 @@ def test_link_resends_unacked_batches_after_a_reconnect_and_drops_refused_ones(c
     link.on_ack({"batch_id": first_ids[2], "duplicate": True})
     link.on_ack({"batch_id": first_ids[2]})  # replayed ack
     assert player.journal.pending() == []
+
+
+def test_after_a_re_pair_the_old_boards_batches_are_not_sent_under_the_new_board(config) -> None:
+    red = png((255, 0, 0))
+    fake = FakeClock()
+    player = Player(config, clock=mf.Clock(fake.mono, fake.wall))
+    player.set_mode("playing")
+    player.cache.put(sha(red), red)
+    seg = segment(T0, T0 + timedelta(hours=1), "programme", [entry(1, red, 600)])
+    player.activate(mf.parse(document([seg]), "v1"))
+    link = Link(player, threading.Event())
+    link.sio = FakeSio()  # type: ignore[assignment]
+    link.on_state(state("HK-1"))
+    player.journal.append(9, 90, T0 - timedelta(minutes=5), 30.0)
+    player.journal.seal()
+    for _ in range(3):  # entry 1 is on screen under HK-1 until the re-pair, 3 s in
+        player.frame(lambda key, image: None)
+        fake.advance(1.0)
+    old_ids = [b.batch_id for b in player.journal.pending()]
+
+    # Re-paired to BD-2: a new connection, whose first sends come before its `state`.
+    link.sio, link.inflight, link.confirmed_board = FakeSio(), set(), None  # type: ignore[assignment]
+    link.send_batches()
+    assert link.sio.sent == []  # type: ignore[union-attr]
+    link.on_state(state("BD-2"))
+    player.journal.seal()
+    link.send_batches()
+    assert link.sio.sent == []  # type: ignore[union-attr]  # nothing of HK-1 under BD-2
+    player.frame(lambda key, image: None)
+    fake.advance(3.0)
+    player.restart_playback()  # closes the play that began under BD-2
+    player.journal.seal()
+    link.send_batches()
+    [(event, payload, _)] = link.sio.sent  # type: ignore[union-attr]
+    assert event == "proof_of_play" and payload["batch_id"] not in old_ids
+    assert [(r["item_id"], r["duration_s"]) for r in payload["records"]] == [(1, 3.0)]
+
+    # HK-1's plays, the one cut by the re-pair included, wait in HK-1's journal.
+    link.sio, link.inflight, link.confirmed_board = FakeSio(), set(), None  # type: ignore[assignment]
+    link.on_state(state("HK-1"))
+    link.send_batches()
+    sent = link.sio.sent  # type: ignore[union-attr]
+    records = [(r["item_id"], r["duration_s"]) for _, d, _ in sent for r in d["records"]]
+    assert records == [(9, 30.0), (1, 3.0)]
+    assert not {d["batch_id"] for _, d, _ in sent} & {payload["batch_id"]}
+
+
+def test_an_unkeyed_journal_goes_to_the_remembered_board_or_is_dropped(config, caplog) -> None:
+    legacy = Journal(config.cache_dir / "journal")  # the layout before journals were per board
+    legacy.append(5, 50, T0, 12.0)
+    legacy.seal()
+    legacy.append(6, 60, T0, 8.0)  # still open
+    (config.cache_dir / "board.json").write_text('{"code": "HK-1"}', encoding="utf-8")
+    player = Player(config)
+    assert player.journal.board == "HK-1"
+    assert [r["item_id"] for b in player.journal.pending() for r in b.records] == [5, 6]
+    assert Journal(config.cache_dir / "journal").pending() == []
+
+    (config.cache_dir / "board.json").unlink()
+    orphan = Journal(config.cache_dir / "journal")
+    orphan.append(7, 70, T0, 4.0)
+    player = Player(config)  # no remembered board: whose plays these were is unknown
+    link = Link(player, threading.Event())
+    link.sio = FakeSio()  # type: ignore[assignment]
+    with caplog.at_level("WARNING"):
+        link.on_state(state("BD-2"))
+    assert "1 batches (1 records) dropped" in caplog.text
+    link.send_batches()
+    assert link.sio.sent == []  # type: ignore[union-attr]
+    assert Journal(config.cache_dir / "journal").pending() == []
+
+
+@pytest.mark.parametrize("code", ["../../etc", ".", "..", "a/b", "x" * 64 + "y", "Bảng 1", "-x"])
+def test_a_hostile_board_code_keeps_its_journal_inside_the_cache(config, code) -> None:
+    player = Player(config)
+    player.remember_board(code, "x", "led-192x96-mono")
+    player.journal.append(1, 1, T0, 1.0)
+    player.journal.seal()
+    root = (config.cache_dir / "journal" / "boards").resolve()
+    assert player.journal.root.resolve().parent == root
+    assert board_dir(code).startswith("=") or board_dir(code) == code
+    assert len(player.journal.pending()) == 1

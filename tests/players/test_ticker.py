@@ -11,8 +11,11 @@ from PIL import Image
 from signage.content.profiles import seed_profile
 from signage.content.render import render_text
 from signage_player import manifest as mf
+from signage_player import player as player_module
 from signage_player import render
-from tests.players.conftest import T0, document, entry, segment, sha
+from signage_player.outputs import FramesOutput
+from signage_player.player import Player
+from tests.players.conftest import T0, FakeClock, document, entry, segment, sha
 
 LONG = "Cảnh báo bão số 3: người dân không ra khơi, tàu thuyền về nơi tránh trú an toàn. " * 4
 
@@ -84,3 +87,50 @@ def test_a_malformed_ticker_refuses_the_manifest(change, reason) -> None:
         mf.parse(doc, "v1")
     assert mf.parse(document([segment(T0, T0 + timedelta(hours=1), "programme",
                                       [entry(7, b"still", ticker=None)])]), "v1")  # fmt: skip
+
+
+def test_the_players_own_frame_loop_writes_the_servers_frames(
+    server_rendition, config, monkeypatch
+) -> None:
+    """Drives Player.frame into the frames output, as the display loop does, over a ticker."""
+    still, strip = encoded(server_rendition.image), encoded(server_rendition.ticker.strip)
+    t = server_rendition.ticker
+    hour = T0 + timedelta(hours=1)
+    ticker = ticker_doc(strip, t.y, t.speed_px_s, t.strip.width)
+    doc = document([segment(T0, hour, "programme",
+                            [entry(7, still, 3600, scrolls=True, ticker=ticker)])])  # fmt: skip
+    fake = FakeClock()
+    player = Player(config, clock=mf.Clock(fake.mono, fake.wall))
+    player.set_mode("playing")
+    player.remember_board("HK-1", "Bảng tin Hồ Gươm", "led-192x96-mono")
+    player.cache.put(sha(still), still)
+    player.cache.put(sha(strip), strip)
+    player.activate(mf.parse(doc, "v1"))
+    output = FramesOutput(config.output.dir, player.size())
+    reads: list[str] = []
+    read = player.cache.read
+    monkeypatch.setattr(player.cache, "read", lambda digest: reads.append(digest) or read(digest))
+    status_writes: list[bytes] = []
+    write = player_module.atomic_write
+    monkeypatch.setattr(player_module, "atomic_write",
+                        lambda path, data, **kw: status_writes.append(data) or write(path, data, **kw))  # fmt: skip
+    checked: list[float] = []
+    marks = [0.0, 0.5, 3.25, 17.0, t.loop_seconds + 1]
+    elapsed = 0.0
+    for mark in marks:
+        while elapsed < mark:  # the loop draws the frames in between too (one a second here)
+            step = min(1.0, mark - elapsed)
+            fake.advance(step)
+            elapsed += step
+            player.frame(output.show)
+        player.frame(output.show)
+        seconds = (player.clock.now() - T0).total_seconds()
+        with Image.open(config.output.dir / "current.png") as written:
+            got = written.convert("RGB").tobytes()
+        assert got == server_rendition.frame(seconds).convert("RGB").tobytes(), seconds
+        checked.append(seconds)
+    assert player.shown_key[0] == "entry" and player.current_item == 7
+    # Each file is read and verified once, and status.json is not rewritten every frame.
+    assert sorted(reads) == sorted([sha(still), sha(strip)])
+    assert len(status_writes) <= 1
+    assert len({server_rendition.frame(s).tobytes() for s in checked}) == len(marks)  # it moved
