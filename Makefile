@@ -29,6 +29,8 @@ test: $(STAMP)
 
 test-only:
 	$(BIN)/ruff check signage tests bench players
+	$(BIN)/ruff format --check signage tests bench players
+	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

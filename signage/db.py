@@ -6,10 +6,10 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Flask, g
-from sqlalchemy import DateTime, MetaData, String, create_engine, event
+from sqlalchemy import DateTime, MetaData, String, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -30,6 +30,8 @@ class Base(DeclarativeBase):
     """Declarative base of every model, with stable constraint names for migrations."""
 
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:  # every model maps a plain table (SQLAlchemy types it as FromClause)
+        __table__: ClassVar[Table]
 
 
 class UTCDateTime(TypeDecorator):
@@ -140,7 +142,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def run_after_commit(session: Session, callback: Callable[[], None]) -> None:
+def run_after_commit(session: Session, callback: Callable[[], object]) -> None:
     """Run callback once the session's current transaction commits (e.g. a realtime emit)."""
     session.info.setdefault("after_commit", []).append(callback)
 

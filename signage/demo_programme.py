@@ -16,6 +16,7 @@ from signage.boards.models import Board
 from signage.boards.services import create_board
 from signage.content import workflow
 from signage.content.services import create_item
+from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.playlists import create_playlist
 from signage.schedules.services import ScheduleInput, save_schedule
 from signage.storage import MediaStore
@@ -64,7 +65,7 @@ def seed_programme(
     store: MediaStore,
     *,
     now: datetime,
-    publisher: object | None = None,
+    publisher: ManifestPublisher | None = None,
     echo: Callable[[str], None] = print,
 ) -> None:
     """Create demo boards, an approved notice, a playlist and a Hà Nội schedule once."""

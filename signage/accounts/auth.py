@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from signage.accounts.models import User
 from signage.audit.services import Actor
 from signage.db import db
+from signage.errors import AuthenticationRequired
 
 F = TypeVar("F", bound=Callable[..., Any])
 csrf = CSRFProtect()
@@ -52,6 +53,14 @@ def _load_session_user() -> None:
 def current_user() -> User | None:
     """The signed-in user of this request, if any."""
     return g.get("user")
+
+
+def signed_in_user() -> User:
+    """The user of a request that required sign-in (console session or API token)."""
+    user = g.get("user")
+    if user is None:
+        raise AuthenticationRequired()
+    return user
 
 
 def current_actor() -> Actor:

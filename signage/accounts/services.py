@@ -120,7 +120,7 @@ def may_view_user(actor_user: User | None, target: User) -> bool:
     return any(can(actor_user, "user.view", g.area) for g in target.grants)
 
 
-def visible_users(actor_user: User | None, text: str = "") -> Select[tuple[User]]:
+def visible_users(actor_user: User | None, text: str = "") -> Select[User]:
     """Users the actor may see (see may_view_user), optionally matching text, by username."""
     stmt = select(User).order_by(bytewise(User.username))
     if not can(actor_user, "user.view", None):

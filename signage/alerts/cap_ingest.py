@@ -108,9 +108,10 @@ def resolve_cap_targets(session: Session, info: cap.CapInfo) -> services.Targets
             select(Board).where(Board.lat.is_not(None), Board.lon.is_not(None))
         )
         for board in located:
-            if board.id in seen_boards:
+            lat, lon = board.lat, board.lon
+            if board.id in seen_boards or lat is None or lon is None:
                 continue
-            if any(geo.area_contains(a, board.lat, board.lon) for a in shapes):
+            if any(geo.area_contains(a, lat, lon) for a in shapes):
                 targets.boards.append(board)
                 seen_boards.add(board.id)
     if not targets:

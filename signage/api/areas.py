@@ -78,7 +78,7 @@ def _child_counts(ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(Area.parent_id, func.count()).where(Area.parent_id.in_(ids)).group_by(Area.parent_id)
     )
-    return {pid: n for pid, n in rows}
+    return {pid: n for pid, n in rows if pid is not None}
 
 
 @operation(

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
 from pydantic import AfterValidator, AwareDatetime, BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import ErrorDetails
 from wtforms.validators import ValidationError as WTFValidationError
 
 from signage import clock
@@ -126,7 +127,7 @@ def _has_bad_chars(data: Any) -> bool:
     return False
 
 
-def _message(err: dict[str, Any], where: str) -> Any:
+def _message(err: ErrorDetails, where: str) -> Any:
     """A translatable, actionable message for one pydantic error."""
     kind, ctx = err["type"], err.get("ctx") or {}
     simple = {

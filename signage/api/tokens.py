@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from signage import clock
 from signage.accounts import tokens as services
+from signage.accounts.auth import signed_in_user
 from signage.accounts.models import ApiToken
 from signage.api.base import UtcDateTime, actor, json_body, operation
 from signage.db import db
@@ -72,7 +73,7 @@ def token_out(token: ApiToken) -> dict:
 )
 def list_tokens() -> ResponseReturnValue:
     """The caller's tokens, newest first, revoked and expired ones included."""
-    rows = services.list_tokens(db.session, actor().user)
+    rows = services.list_tokens(db.session, signed_in_user())
     return jsonify({"tokens": [token_out(t) for t in rows]})
 
 
@@ -88,9 +89,9 @@ def list_tokens() -> ResponseReturnValue:
 def create_token() -> ResponseReturnValue:
     """Create a token for the caller; its secret is in this response only."""
     data = json_body(TokenCreate)
-    me = actor()
+    me, user = actor(), signed_in_user()
     token, secret = services.create_token(
-        db.session, me, me.user, name=data.name, expires_at=data.expires_at, now=clock.now()
+        db.session, me, user, name=data.name, expires_at=data.expires_at, now=clock.now()
     )
     resp = jsonify({**token_out(token), "token": secret})
     resp.status_code = 201

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from sqlalchemy import func, select
 
 from signage.accounts import services
-from signage.accounts.auth import login_user
+from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
 from signage.accounts.permissions import ROLES, can, scope_paths
 from signage.api.base import actor, json_body, operation, query_args
@@ -119,7 +119,8 @@ def _visible_user(user_id: int) -> User:
 
 def _grant_areas(grants: list[GrantIn], prefix: str) -> list[Area]:
     """The areas named by grants; an unknown code is a field error, not a missing page."""
-    areas, problems = [], []
+    areas: list[Area] = []
+    problems: list[dict[str, Any]] = []
     for i, grant in enumerate(grants):
         area = find_by_code(db.session, grant.area)
         if area is None:
@@ -129,7 +130,8 @@ def _grant_areas(grants: list[GrantIn], prefix: str) -> list[Area]:
                     "message": _l("Unknown area code: %(code)s", code=grant.area),
                 }
             )
-        areas.append(area)
+        else:
+            areas.append(area)
     if problems:
         raise ValidationFailed(details=problems)
     return areas
@@ -138,7 +140,7 @@ def _grant_areas(grants: list[GrantIn], prefix: str) -> list[Area]:
 @operation("/me", "GET", summary="The calling user", tag="users", response=UserOut)
 def me() -> ResponseReturnValue:
     """The calling user with their grants."""
-    return jsonify(user_out(actor().user))
+    return jsonify(user_out(signed_in_user()))
 
 
 @operation(

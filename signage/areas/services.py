@@ -106,6 +106,7 @@ def _upsert(
 
 def _fix_paths(areas: Iterable[Area]) -> None:
     for area in areas:
+        assert area.parent is not None, "imported areas hang under the root"
         expected = f"{area.parent.path}{area.id}/"
         if area.path != expected:
             area.path = expected

@@ -72,7 +72,7 @@ def query(
     object_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Select[tuple[AuditEntry]]:
+) -> Select[AuditEntry]:
     """A newest-first select of audit entries matching every given filter."""
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if action:
@@ -91,7 +91,7 @@ def query(
     return stmt
 
 
-def visible_to(stmt: Select[tuple[AuditEntry]], user: User | None) -> Select[tuple[AuditEntry]]:
+def visible_to(stmt: Select[AuditEntry], user: User | None) -> Select[AuditEntry]:
     """Keep the entries the user may read: all for audit.view on the root, else their areas."""
     if can(user, "audit.view", None):
         return stmt
@@ -101,7 +101,7 @@ def visible_to(stmt: Select[tuple[AuditEntry]], user: User | None) -> Select[tup
 
 
 def page(
-    session: Session, stmt: Select[tuple[AuditEntry]], *, limit: int, offset: int
+    session: Session, stmt: Select[AuditEntry], *, limit: int, offset: int
 ) -> tuple[list[AuditEntry], int]:
     """One page of a query's entries and the total number matching."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

@@ -313,6 +313,7 @@ def manifest(code: str) -> ResponseReturnValue:
     if row is None or row.valid_until <= clock.now():
         publisher().boards(db.session, [board.id], now=clock.now())
         row = db.session.get(BoardManifest, board.id)
+        assert row is not None, "regenerate() writes a manifest for every existing board"
     if request.if_none_match.contains(row.version):
         resp = Response(status=304)
     else:

@@ -112,7 +112,7 @@ def parse(text: str) -> list[tuple[int, dict[str, str]]]:
             unknown=", ".join(unknown) or "-",
         )
         raise _fail([{"field": "row 1", "message": message}])
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for values in reader:
         if not any(v.strip() for v in values):
             continue

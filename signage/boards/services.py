@@ -90,7 +90,7 @@ def profile_by_key(session: Session, key: str) -> ProfileRecord:
     return row
 
 
-def _code_taken(session: Session, model: type, code: str) -> bool:
+def _code_taken(session: Session, model: type[Board] | type[BoardGroup], code: str) -> bool:
     return (
         session.scalar(select(model.id).where(func.lower(model.code) == code.lower())) is not None
     )
@@ -138,7 +138,7 @@ def update_board(
 ) -> Board:
     """Change a board (board.manage on its area, and on the new area if it moves)."""
     require(actor.user, "board.manage", board.area)
-    current = {
+    current: dict[str, Any] = {
         "code": board.code,
         "name": board.name,
         "lat": board.lat,
@@ -193,9 +193,7 @@ def get_board(session: Session, user: User | None, code: str, action: str = "boa
     return board
 
 
-def visible_boards(
-    user: User | None, *, area: Area | None = None, text: str = ""
-) -> Select[tuple[Board]]:
+def visible_boards(user: User | None, *, area: Area | None = None, text: str = "") -> Select[Board]:
     """Boards in the user's scope, by code, optionally within an area or matching text."""
     stmt = (
         select(Board)
@@ -250,7 +248,7 @@ def get_group(session: Session, user: User | None, code: str, action: str = "boa
     return group
 
 
-def visible_groups(user: User | None) -> Select[tuple[BoardGroup]]:
+def visible_groups(user: User | None) -> Select[BoardGroup]:
     """Groups owned by areas in the user's scope."""
     return (
         select(BoardGroup)

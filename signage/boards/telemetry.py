@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -144,10 +145,7 @@ def _write_connections(session: Session, connections: dict[int, Connection]) -> 
     table = BoardStatus.__table__
     ids = sorted(connections)
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         # Only boards that still exist and have no row; another process may insert the same
@@ -155,10 +153,8 @@ def _write_connections(session: Session, connections: dict[int, Connection]) -> 
         missing = select(Board.id, literal(""), literal("")).where(
             Board.id.in_(chunk), ~exists().where(table.c.board_id == Board.id)
         )
-        stmt = insert(table).from_select(
-            ["board_id", "manifest_version", "player_version"], missing
-        )
-        session.connection().execute(stmt.on_conflict_do_nothing(index_elements=["board_id"]))
+        ins = insert(table).from_select(["board_id", "manifest_version", "player_version"], missing)
+        session.connection().execute(ins.on_conflict_do_nothing(index_elements=["board_id"]))
     stmt = (
         update(table)
         .where(table.c.board_id == bindparam("b_id"))

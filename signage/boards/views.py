@@ -303,6 +303,7 @@ def import_csv() -> ResponseReturnValue:
     """Import a CSV of boards: all rows or none, with every row's problem listed."""
     require_any(current_user(), "board.manage")
     form = ImportForm()
+    problems: list[dict[str, Any]]
     error, problems, status = None, [], 200
     if form.validate_on_submit():
         try:

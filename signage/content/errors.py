@@ -33,7 +33,7 @@ class WrongState(Conflict):
 
 
 def _mb(n: object) -> str:
-    return f"{int(n) / 1024 / 1024:.0f}" if isinstance(n, int) else "?"  # type: ignore[arg-type]
+    return f"{int(n) / 1024 / 1024:.0f}" if isinstance(n, int) else "?"
 
 
 def _media_message(code: str, p: dict[str, Any]) -> tuple[type[DomainError], Any]:

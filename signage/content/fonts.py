@@ -56,7 +56,7 @@ def line_metrics(weight: str, size: int) -> LineMetrics:
     """Line box that fits every Vietnamese letter, stacked capital marks included."""
     left, top, right, bottom = face(weight, size).getbbox(LINE_PROBE, anchor="ls")
     del left, right
-    return LineMetrics(ascent=-top, height=bottom - top)
+    return LineMetrics(ascent=-int(top), height=int(bottom - top))
 
 
 def nominal_line_height(weight: str, size: int) -> int:

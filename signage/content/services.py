@@ -312,7 +312,7 @@ def visible_items(
     area: Area | None = None,
     category: str | None = None,
     action: str = "content.view",
-) -> Select[tuple[ContentItem]]:
+) -> Select[ContentItem]:
     """Items in the user's scope for action, newest change first, filtered."""
     stmt = (
         select(ContentItem)
@@ -395,7 +395,9 @@ def _complete(row: RenditionRecord, store: MediaStore) -> bool:
     if not store.exists(row.sha256, "png"):
         return False
     if row.scrolls:
-        return bool(row.ticker) and store.exists(row.ticker["sha256"], "png")
+        if not row.ticker:
+            return False
+        return store.exists(row.ticker["sha256"], "png")
     return True
 
 

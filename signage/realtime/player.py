@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, cast
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
@@ -40,6 +40,16 @@ MAX_PLAY_RECORDS = 500
 COMMANDS = ("reload", "screenshot", "identify")
 CONNECTIONS_FLUSH_SECONDS = 1.0
 Version = Field("", max_length=64)
+
+
+class _SocketRequest(Protocol):
+    """What Flask-SocketIO sets on `request` while a handler runs."""
+
+    sid: str
+    event: dict[str, Any] | None
+
+
+socket_request = cast(_SocketRequest, request)
 
 
 class Strict(BaseModel):
@@ -204,16 +214,16 @@ class PlayerNamespace(Namespace):
         return self.socketio._handle_event(self._unknown, event, self.namespace, *args)
 
     def _unknown(self, *_args: Any) -> None:
-        event = str((request.event or {}).get("message", ""))[:64]
-        log.info("player %s sent the unknown event %r", request.sid, event)
+        event = str((socket_request.event or {}).get("message", ""))[:64]
+        log.info("player %s sent the unknown event %r", socket_request.sid, event)
         _error("unknown_event", f"Unknown event {event!r}.")
 
     def _too_large(self, *_args: Any) -> None:
-        log.info("player %s sent a message over %s bytes", request.sid, MAX_MESSAGE_BYTES)
+        log.info("player %s sent a message over %s bytes", socket_request.sid, MAX_MESSAGE_BYTES)
         _error("payload_too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
 
     def _player(self) -> Connected | None:
-        player = self.players.get(request.sid)
+        player = self.players.get(socket_request.sid)
         if player is None:
             _error("unauthorized", "Not connected as a board.")
         return player
@@ -261,11 +271,11 @@ class PlayerNamespace(Namespace):
                 "server_time": iso_utc(now),
                 "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
             }
-            self.players[request.sid] = Connected(board.id, board.code, data.player_version)
+            self.players[socket_request.sid] = Connected(board.id, board.code, data.player_version)
         # Recorded on the board's status by the next flush (within a second), not here: a write
         # per connection was most of the cost of a connect.
         connection = Connection(now, data.manifest_version, data.player_version)
-        status_buffer().connected(self.players[request.sid].board_id, connection)
+        status_buffer().connected(self.players[socket_request.sid].board_id, connection)
         for room in rooms:
             join_room(room)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -276,7 +286,7 @@ class PlayerNamespace(Namespace):
         else:
             # Emitted here, `state` would reach the client before the server's CONNECT packet
             # (sent when this handler returns); a task started now runs after it.
-            self.socketio.start_background_task(self._send_state, request.sid, state)
+            self.socketio.start_background_task(self._send_state, socket_request.sid, state)
         _start_flusher(app)
 
     def _send_state(self, sid: str, state: dict[str, Any]) -> None:
@@ -284,7 +294,7 @@ class PlayerNamespace(Namespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Forget the socket."""
-        self.players.pop(request.sid, None)
+        self.players.pop(socket_request.sid, None)
 
     def on_heartbeat(self, data: Any = None) -> None:
         """Buffer the report; flush the buffer when its interval has passed."""

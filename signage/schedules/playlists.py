@@ -138,7 +138,7 @@ def move_entry(
     publisher: ManifestPublisher | None = None,
 ) -> Playlist:
     """Move the entry at index one place up (-1) or down (+1)."""
-    pairs = [(e.item_id, e.duration_s) for e in playlist.entries]
+    pairs: list[tuple[int, int | None]] = [(e.item_id, e.duration_s) for e in playlist.entries]
     target = index + delta
     if 0 <= index < len(pairs) and 0 <= target < len(pairs):
         pairs[index], pairs[target] = pairs[target], pairs[index]
@@ -175,7 +175,7 @@ def get_playlist(
     return playlist
 
 
-def visible_playlists(user: User | None) -> Select[tuple[Playlist]]:
+def visible_playlists(user: User | None) -> Select[Playlist]:
     """Playlists of areas in the user's scope, newest change first."""
     return (
         select(Playlist)

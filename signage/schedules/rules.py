@@ -203,8 +203,8 @@ def _overlaps(instances: list[tuple[int, DailyWindow]]) -> list[Problem]:
     latest: tuple[int, int, DailyWindow] | None = None  # the piece reaching furthest so far
     for piece in pieces:
         if latest is not None and piece[0] < latest[1]:
-            day = _WEEKDAY_NAMES[piece[0] // _US_PER_DAY]
-            clashes.setdefault((str(latest[2]), str(piece[2])), day)
+            weekday = _WEEKDAY_NAMES[piece[0] // _US_PER_DAY]
+            clashes.setdefault((str(latest[2]), str(piece[2])), weekday)
         if latest is None or piece[1] > latest[1]:
             latest = piece
     if not clashes:

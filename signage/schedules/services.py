@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -222,7 +222,7 @@ def get_schedule(session: Session, user: User | None, schedule_id: int) -> Sched
     return schedule
 
 
-def visible_schedules(user: User | None) -> Select[tuple[Schedule]]:
+def visible_schedules(user: User | None) -> Select[Schedule]:
     """Schedules of areas in the user's scope, newest first."""
     return (
         select(Schedule)
@@ -232,9 +232,19 @@ def visible_schedules(user: User | None) -> Select[tuple[Schedule]]:
     )
 
 
+class _Target(Protocol):
+    """What a schedule can target: an area, a board group or a board."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
 def target_label(session: Session, schedule: Schedule) -> str:
     """'area 01', 'group MARKETS' or 'board HK-001'."""
-    model = {"area": Area, "group": BoardGroup, "board": Board}[schedule.target_kind]
+    targets: dict[str, type[_Target]] = {"area": Area, "group": BoardGroup, "board": Board}
+    model = targets[schedule.target_kind]
     row = session.get(model, schedule.target_id)
     return f"{row.code} {row.name}" if row is not None else "?"
 

@@ -172,6 +172,7 @@ def _sweep(
     merged: dict[tuple[int, ...], tuple[ResolvedEntry, ...]] = {}
     raw: list[list] = []  # [start, end, kind, entries], merged as we go
     i, n = 0, len(events)
+    entries: tuple[ResolvedEntry, ...] | None
     cursor = lo
     while cursor < hi:
         while i < n and events[i][0] <= cursor:

@@ -206,6 +206,7 @@ def _schedule_form(item: Schedule | None, title: str) -> ResponseReturnValue:
         days = request.form.getlist("weekdays")
     else:
         days = [str(d) for d in (item.weekdays if item else range(7))]
+    problems: list[dict[str, Any]]
     error, problems, status = None, [], 200
     if request.method == "POST" and _csrf_ok():
         try:

@@ -33,7 +33,7 @@ def child_counts(session: Session, ids: list[int]) -> dict[int, int]:
     rows = session.execute(
         select(Area.parent_id, func.count()).where(Area.parent_id.in_(ids)).group_by(Area.parent_id)
     )
-    return {pid: n for pid, n in rows}
+    return {pid: n for pid, n in rows if pid is not None}
 
 
 def search_areas(session: Session, user: User | None, query: str) -> list[Area]:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from signage import clock
 from signage.accounts import tokens as token_service
-from signage.accounts.auth import current_actor, current_user, login_required
+from signage.accounts.auth import current_actor, login_required, signed_in_user
 from signage.accounts.models import ApiToken
 from signage.db import db
 from signage.errors import DomainError, NotFound
@@ -22,7 +22,7 @@ def _page(form: TokenCreateForm, error: object = None) -> str:
     return render_template(
         "tokens/list.html",
         title=_("My API tokens"),
-        tokens=token_service.list_tokens(db.session, current_user()),
+        tokens=token_service.list_tokens(db.session, signed_in_user()),
         form=form,
         error=error,
         now=clock.now(),
@@ -50,7 +50,7 @@ def token_create() -> ResponseReturnValue:
         token, secret = token_service.create_token(
             db.session,
             current_actor(),
-            current_user(),
+            signed_in_user(),
             name=form.name.data or "",
             expires_at=expires_at,
             now=now,
@@ -71,7 +71,7 @@ def token_create() -> ResponseReturnValue:
 def token_revoke(token_id: int) -> ResponseReturnValue:
     """Revoke one of my tokens; programs using it get 401 from then on."""
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user().id:
+    if token is None or token.user_id != signed_in_user().id:
         raise NotFound(_("No such API token."))
     try:
         token_service.revoke_token(db.session, current_actor(), token, now=clock.now())
