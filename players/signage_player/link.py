@@ -294,6 +294,8 @@ class Link:
             with self.player.lock:
                 self.player.alerts.replace(parsed)
             self.sync.want_alert_images()
+            for alert in parsed:  # a receipt lost with a restarted server is given again
+                self.confirm(alert.id, alert.version)
         version = data.get("manifest_version")
         active = self.player.manifest.version if self.player.manifest else None
         if not isinstance(version, str) or version != active:
@@ -371,7 +373,17 @@ class Link:
                 alert.headline[:80],
             )
             self.sync.want_alert_images()
+        else:  # a resend: the server has no receipt for it yet
+            self.confirm(alert.id, alert.version)
         self.player.write_status()
+
+    def confirm(self, alert_id: int, version: int) -> None:
+        """Receipt for an alert we hold at this version: `displayed` once shown, else `received`."""
+        with self.player.lock:
+            held = self.player.alerts.alerts.get(alert_id)
+            shown = (alert_id, version) in self.player.displayed_alerts
+        if held is not None and held.version == version:
+            self.player.receipt(alert_id, version, "displayed" if shown else "received")
 
     def on_alert_cancel(self, data: Any) -> None:
         """Stop showing an alert at once."""
@@ -380,4 +392,9 @@ class Link:
         except al.AlertError as exc:
             log.warning("alert_cancel ignored: %s", exc)
             return
-        self.player.cancel_alert(alert_id, version)
+        with self.player.lock:
+            held = self.player.alerts.alerts.get(alert_id)
+        if held is None:  # already gone (a repeated cancel): confirm, so the server stops asking
+            self.player.receipt(alert_id, version, "cleared")
+        elif held.version <= version:
+            self.player.cancel_alert(alert_id, version)

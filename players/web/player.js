@@ -704,14 +704,22 @@
     var held = alerts[a.id];
     if (held && held.alert.version > a.version) return;
     var sameVersion = held && held.alert.version === a.version;
-    alerts[a.id] = { alert: a, shown: sameVersion ? held.shown : false, at: Date.now() };
+    if (sameVersion) return confirmAlert(held); // a resend: the server lacks our receipt
+    alerts[a.id] = { alert: a, shown: false, at: Date.now() };
     saveAlerts();
     preloadAlert(a);
     renderAlerts();
   }
 
+  /** The receipt for an alert we hold: `displayed` once it was on screen, else `received`. */
+  function confirmAlert(held) {
+    receipt(held.alert, held.shown ? "displayed" : "received");
+  }
+
   function onAlertCancel(c) {
-    if (!c || alerts[c.id] === undefined) return;
+    if (!c || typeof c.id !== "number" || typeof c.version !== "number") return;
+    if (alerts[c.id] === undefined) return receipt(c, "cleared"); // already gone: confirm again
+    if (alerts[c.id].alert.version > c.version) return;
     var held = alerts[c.id].alert;
     delete alerts[c.id];
     saveAlerts();
@@ -730,6 +738,7 @@
     alerts = next;
     saveAlerts();
     renderAlerts();
+    Object.keys(alerts).forEach(function (id) { if (alerts[id].shown) confirmAlert(alerts[id]); });
   }
 
   function alertImage(a) {

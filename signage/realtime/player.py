@@ -398,6 +398,9 @@ def _start_flusher(app: Any) -> None:
         return
     _flushers.add(id(app))
     from signage.realtime import socketio
+    from signage.realtime.lifecycle import flush_at_exit
+
+    flush_at_exit(app)  # what is still buffered when the process ends is written, not lost
 
     def loop() -> None:
         # Connections every second, heartbeats when their interval has passed.
