@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/player"
 HOURLY_S = 3600.0
 NO_RETRY = ("unauthorized", "revoked", "invalid_auth")
+ALERT_SYNC_S = 5.0  # `alert_sync`: the server answers what to show or drop (reconciliation)
 
 
 def _reason(data: Any) -> str:
@@ -172,7 +173,7 @@ class Link:
         self.player.write_status()
         log.info("connected to %s", self.config.server)
         beat_at = 0.0
-        sealed_at = time.monotonic()
+        sealed_at = synced_at = time.monotonic()
         try:
             self._flush_outbox()
             while sio.connected and not self.stop.is_set() and not self.revoked:
@@ -180,6 +181,9 @@ class Link:
                 if now - beat_at >= self.config.heartbeat_s:
                     beat_at = now
                     self.emit("heartbeat", self.player.heartbeat())
+                if now - synced_at >= ALERT_SYNC_S:
+                    synced_at = now
+                    self.sync_alerts()
                 if now - sealed_at >= self.config.proof_batch_s:
                     sealed_at = now
                     with self.player.lock:
@@ -214,6 +218,12 @@ class Link:
             log.info("could not send %s: %s", event, exc)
             return False
         return True
+
+    def sync_alerts(self) -> bool:
+        """Tell the server which alerts we show; it answers with `alert` / `alert_cancel`."""
+        with self.player.lock:
+            held = self.player.alerts.held()[:1000]
+        return self.emit("alert_sync", {"alerts": held})
 
     def _flush_outbox(self) -> None:
         for event, payload in self.player.receipts.take():

@@ -14,6 +14,7 @@
   var T = CONFIG.strings;
   var MEDIA_CACHE = "signage-media-v1";
   var HEARTBEAT_MS = 30000;
+  var ALERT_SYNC_MS = 5000; // `alert_sync`: the server answers what to show or drop
   var PAIRING_POLL_MS = 4000;
   var BACKOFF_BASE_S = 1;
   var BACKOFF_CAP_S = 60;
@@ -45,6 +46,7 @@
   var connectedAt = 0;
   var reconnectTimer = null;
   var heartbeatTimer = null;
+  var alertSyncTimer = null;
   var pairingTimer = null;
   var identifyTimer = null;
   var renderTimer = null;
@@ -198,6 +200,7 @@
     startRender();
     connect();
     heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
+    alertSyncTimer = setInterval(syncAlerts, ALERT_SYNC_MS);
   }
 
   function stopTimers() {
@@ -205,6 +208,8 @@
     clearTimeout(reconnectTimer);
     clearInterval(heartbeatTimer);
     heartbeatTimer = null;
+    clearInterval(alertSyncTimer);
+    alertSyncTimer = null;
   }
 
   function stopSocket() {
@@ -322,6 +327,11 @@
       return true;
     }
     return false;
+  }
+
+  /** Reconciliation: the ids and versions we show; the server sends `alert`/`alert_cancel`. */
+  function syncAlerts() {
+    emit("alert_sync", { alerts: heldAlerts().slice(0, 1000) });
   }
 
   function heartbeat() {

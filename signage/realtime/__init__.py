@@ -13,12 +13,15 @@ def init_app(app: Flask) -> None:
     from signage.alerts.delivery import ReceiptBuffer
     from signage.boards.telemetry import StatusBuffer
     from signage.realtime.player import PlayerNamespace
+    from signage.realtime.reconcile import ActiveAlerts
 
     settings = app.config["SIGNAGE"]
     if socketio.server is None:  # the first app; init_app registers it on every later server
         socketio.on_namespace(PlayerNamespace())
     app.extensions["signage_status"] = StatusBuffer(settings.status_flush_seconds)
     app.extensions["signage_receipts"] = ReceiptBuffer(settings.alert_receipt_flush_seconds)
+    # Under tests every sync reads the database: no snapshot outlives a test's transaction.
+    app.extensions["signage_active_alerts"] = ActiveAlerts(0.0 if settings.testing else 2.0)
     socketio.init_app(
         app,
         message_queue=settings.message_queue or None,

@@ -93,6 +93,10 @@ class AlertReceiptIn(Strict):
     status: Literal["received", "displayed", "cleared"]
 
 
+class AlertSyncIn(Strict):
+    alerts: list[AlertHeld] = Field(max_length=1000)
+
+
 @dataclass(frozen=True)
 class Connected:
     """The board behind one local socket."""
@@ -347,6 +351,21 @@ class PlayerNamespace(Namespace):
             log.warning("receipt buffer full: dropped a receipt from %s", player.code)
         if current_app.config["SIGNAGE"].testing:
             flush_receipts()  # no background loop under tests
+
+    def on_alert_sync(self, data: Any = None) -> None:
+        """Answer the alerts a player shows with what it must show or drop (reconcile.py)."""
+        from signage.realtime.reconcile import answer
+
+        player = self._player()
+        sync = self._parse(AlertSyncIn, data) if player else None
+        if player is None or sync is None:
+            return
+        held = {a.id: a.version for a in sync.alerts}
+        snapshot = current_app.extensions["signage_active_alerts"]
+        with db.scope() as session:
+            events = answer(session, snapshot, player.board_id, held, now=clock.now())
+        for event, message in events:
+            emit(event, message)
 
     def on_command_result(self, data: Any = None) -> None:
         """Keep the result of a command on the board's status."""

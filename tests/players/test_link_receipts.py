@@ -64,3 +64,16 @@ def test_a_cancel_for_an_alert_already_gone_is_confirmed_as_cleared(config) -> N
         (7, 2, "cleared"),
         (99, 1, "cleared"),
     ]
+
+
+def test_the_player_reports_what_it_shows_and_obeys_the_answer(config) -> None:
+    player, link, sent = wired(config)
+    emitted: list[tuple[str, dict]] = []
+    link.emit = lambda event, payload, callback=None: emitted.append((event, payload)) or True  # type: ignore[method-assign]
+    link.on_alert(alert(7))
+    link.on_alert(alert(8, severity="minor"))
+    assert link.sync_alerts()
+    assert emitted[-1][0] == "alert_sync"
+    assert sorted(a["id"] for a in emitted[-1][1]["alerts"]) == [7, 8]
+    link.on_alert_cancel({"id": 7, "version": 2})  # the server's answer: 7 ended meanwhile
+    assert sorted(player.alerts.alerts) == [8]
