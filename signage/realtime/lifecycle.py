@@ -26,6 +26,11 @@ def flush_buffers(app: Any) -> None:
                 flush(app)
         except Exception:
             log.exception("flushing %s at shutdown failed", name)
+    from signage.realtime.queue import manager
+
+    queue = manager()
+    if queue is not None and not queue.drain(timeout=2.0):
+        log.warning("%d messages for other processes not published (Redis)", queue.pending())
 
 
 def close_players(app: Any) -> int:

@@ -112,3 +112,20 @@ def test_the_resend_job_repeats_a_cancel_until_the_board_confirms_cleared(
     sent.clear()
     much_later = later + timedelta(seconds=10)
     assert resend_unconfirmed(session, now=much_later, emit=lambda *a: sent.append(a)) == 0
+
+
+def test_the_alert_console_says_when_delivery_to_other_processes_is_degraded(
+    app, client, hk_operator, boards
+):
+    from tests.conftest import login
+    from tests.web.conftest import text
+
+    login(client, "hk-operator")
+    assert 'id="delivery-degraded"' not in text(client.get("/alerts/"))
+    healthy = app.jinja_env.globals["delivery_degraded"]
+    app.jinja_env.globals["delivery_degraded"] = lambda: True  # what a Redis outage reports
+    try:
+        page = text(client.get("/alerts/"))
+    finally:
+        app.jinja_env.globals["delivery_degraded"] = healthy
+    assert 'id="delivery-degraded"' in page and "Redis" in page
