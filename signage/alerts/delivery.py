@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from signage import clock
 from signage.alerts.models import Alert, AlertDelivery
 from signage.boards.models import Board, BoardStatus
-from signage.boards.telemetry import ONLINE_WITHIN
+from signage.boards.telemetry import online_clause
 from signage.clock import iso_utc
 from signage.db import run_after_commit
 from signage.storage import MediaStore
@@ -196,7 +196,7 @@ def resend_unconfirmed(
             Alert.expires > now,
             (d.displayed_at.is_(None)) | (d.version < Alert.version),
             d.sent_at <= now - RESEND_AFTER,
-            BoardStatus.last_seen >= now - ONLINE_WITHIN,
+            online_clause(now),
         )
         .limit(limit)
     )
@@ -233,7 +233,7 @@ def _unconfirmed_cancels(
             d.cleared_at.is_(None),
             d.received_at.is_not(None) | d.displayed_at.is_not(None),
             d.sent_at <= now - RESEND_AFTER,
-            BoardStatus.last_seen >= now - ONLINE_WITHIN,
+            online_clause(now),
         )
         .limit(limit)
     )

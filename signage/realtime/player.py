@@ -198,6 +198,7 @@ class PlayerNamespace(Namespace):
     def __init__(self, namespace: str = NAMESPACE) -> None:
         super().__init__(namespace)
         self.players: dict[str, Connected] = {}
+        self.sockets: dict[int, int] = {}  # board id -> open sockets of this process
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         """Route an event; refuse unknown events and oversized messages with `error`."""
@@ -266,6 +267,7 @@ class PlayerNamespace(Namespace):
                 "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
             }
             self.players[request.sid] = Connected(board.id, board.code, data.player_version)
+            self.sockets[board.id] = self.sockets.get(board.id, 0) + 1
         # Recorded on the board's status by the next flush (within a second), not here: a write
         # per connection was most of the cost of a connect.
         connection = Connection(now, data.manifest_version, data.player_version)
@@ -287,8 +289,18 @@ class PlayerNamespace(Namespace):
         self.socketio.emit("state", state, to=sid, namespace=self.namespace)
 
     def on_disconnect(self, reason: Any = None) -> None:
-        """Forget the socket."""
-        self.players.pop(request.sid, None)
+        """Forget the socket; the board's last one closing starts its offline grace time."""
+        player = self.players.pop(request.sid, None)
+        if player is None:
+            return
+        left = self.sockets.get(player.board_id, 1) - 1
+        if left > 0:
+            self.sockets[player.board_id] = left
+            return
+        self.sockets.pop(player.board_id, None)
+        status_buffer().disconnected(player.board_id, clock.now())
+        if current_app.config["SIGNAGE"].testing:
+            flush_status(heartbeats=False)  # no background loop under tests
 
     def on_heartbeat(self, data: Any = None) -> None:
         """Buffer the report; flush the buffer when its interval has passed."""
