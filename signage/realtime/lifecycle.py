@@ -48,10 +48,13 @@ def close_players(app: Any) -> int:
                 server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
         except Exception:
             log.debug("closing %s failed", sid, exc_info=True)
-    try:
-        server.eio.disconnect()  # every websocket, the console's too: nothing keeps us alive
-    except Exception:
-        log.debug("closing the websockets failed", exc_info=True)
+    # Then every websocket, the console's too. Without waiting for each send queue to drain:
+    # engineio's own disconnect() joins them one by one and a stuck client held it for seconds.
+    for sock in list(server.eio.sockets.values()):
+        try:
+            sock.close(wait=False, reason=server.eio.reason.SERVER_DISCONNECT)
+        except Exception:
+            log.debug("closing a websocket failed", exc_info=True)
     return len(sids)
 
 
