@@ -81,6 +81,10 @@ def test_redis_frozen_then_stopped_across_two_processes(tmp_path: Path) -> None:
         for board in boards:
             board.connect_patiently()
         local = [b for b in boards if b.url == first]
+        # A first alert elsewhere warms the process up (fonts, renderer), so that the timed
+        # POST below measures what Redis does to it, not a cold start on a loaded machine.
+        warm, _took = post_alert(first, token, ["HN-HK-001"])
+        assert warm.status_code == 201, warm.text
         with Syncer(boards):
             # Redis frozen: the POST must not wait for it, and this process's boards show it.
             queue.freeze()
