@@ -1,4 +1,4 @@
-"""WSGI entry for production: `gunicorn -k gevent -w 1 --worker-connections 10000 wsgi:app`."""
+"""WSGI entry for production: `gunicorn -c python:signage.gunicorn_conf -b 127.0.0.1:8081 wsgi:app`."""
 
 from signage import create_app
 

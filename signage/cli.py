@@ -76,12 +76,14 @@ def serve(host: str | None, port: int | None) -> None:
         )
     # Only once the database is known good: runs the jobs here unless `signage scheduler` holds
     # the lock. (Started before the check, a refused serve left a scheduler thread behind.)
-    start_embedded(app)
+    app.extensions["signage_scheduler"] = start_embedded(app)
     bind_host, _, bind_port = app.config["SIGNAGE"].bind.rpartition(":")
     host = host or bind_host or "127.0.0.1"
     port = port or int(bind_port or 8080)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False)
+    from signage.realtime.serving import serve_forever
+
+    serve_forever(app, socketio, host, port)
 
 
 @cli.group()

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/player"
 HOURLY_S = 3600.0
 NO_RETRY = ("unauthorized", "revoked", "invalid_auth")
+ALERT_SYNC_S = 5.0  # `alert_sync`: the server answers what to show or drop (reconciliation)
 
 
 def _reason(data: Any) -> str:
@@ -174,7 +175,7 @@ class Link:
         self.player.write_status()
         log.info("connected to %s", self.config.server)
         beat_at = 0.0
-        sealed_at = time.monotonic()
+        sealed_at = synced_at = time.monotonic()
         try:
             self._flush_outbox()
             while sio.connected and not self.stop.is_set() and not self.revoked:
@@ -182,6 +183,9 @@ class Link:
                 if now - beat_at >= self.config.heartbeat_s:
                     beat_at = now
                     self.emit("heartbeat", self.player.heartbeat())
+                if now - synced_at >= ALERT_SYNC_S:
+                    synced_at = now
+                    self.sync_alerts()
                 if now - sealed_at >= self.config.proof_batch_s:
                     sealed_at = now
                     with self.player.lock:
@@ -216,6 +220,12 @@ class Link:
             log.info("could not send %s: %s", event, exc)
             return False
         return True
+
+    def sync_alerts(self) -> bool:
+        """Tell the server which alerts we show; it answers with `alert` / `alert_cancel`."""
+        with self.player.lock:
+            held = self.player.alerts.held()[:1000]
+        return self.emit("alert_sync", {"alerts": held})
 
     def _flush_outbox(self) -> None:
         for event, payload in self.player.receipts.take():
@@ -310,6 +320,8 @@ class Link:
             with self.player.lock:
                 self.player.alerts.replace(parsed)
             self.sync.want_alert_images()
+            for alert in parsed:  # a receipt lost with a restarted server is given again
+                self.confirm(alert.id, alert.version)
         version = data.get("manifest_version")
         active = self.player.manifest.version if self.player.manifest else None
         if not isinstance(version, str) or version != active:
@@ -387,7 +399,17 @@ class Link:
                 alert.headline[:80],
             )
             self.sync.want_alert_images()
+        else:  # a resend: the server has no receipt for it yet
+            self.confirm(alert.id, alert.version)
         self.player.write_status()
+
+    def confirm(self, alert_id: int, version: int) -> None:
+        """Receipt for an alert we hold at this version: `displayed` once shown, else `received`."""
+        with self.player.lock:
+            held = self.player.alerts.alerts.get(alert_id)
+            shown = (alert_id, version) in self.player.displayed_alerts
+        if held is not None and held.version == version:
+            self.player.receipt(alert_id, version, "displayed" if shown else "received")
 
     def on_alert_cancel(self, data: Any) -> None:
         """Stop showing an alert at once."""
@@ -396,4 +418,9 @@ class Link:
         except al.AlertError as exc:
             log.warning("alert_cancel ignored: %s", exc)
             return
-        self.player.cancel_alert(alert_id, version)
+        with self.player.lock:
+            held = self.player.alerts.alerts.get(alert_id)
+        if held is None:  # already gone (a repeated cancel): confirm, so the server stops asking
+            self.player.receipt(alert_id, version, "cleared")
+        elif held.version <= version:
+            self.player.cancel_alert(alert_id, version)

@@ -14,6 +14,7 @@
   var T = CONFIG.strings;
   var MEDIA_CACHE = "signage-media-v1";
   var HEARTBEAT_MS = 30000;
+  var ALERT_SYNC_MS = 5000; // `alert_sync`: the server answers what to show or drop
   var PAIRING_POLL_MS = 4000;
   var BACKOFF_BASE_S = 1;
   var BACKOFF_CAP_S = 60;
@@ -45,6 +46,7 @@
   var connectedAt = 0;
   var reconnectTimer = null;
   var heartbeatTimer = null;
+  var alertSyncTimer = null;
   var pairingTimer = null;
   var identifyTimer = null;
   var renderTimer = null;
@@ -199,6 +201,7 @@
     startRender();
     connect();
     heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
+    alertSyncTimer = setInterval(syncAlerts, ALERT_SYNC_MS);
   }
 
   function stopTimers() {
@@ -206,6 +209,8 @@
     clearTimeout(reconnectTimer);
     clearInterval(heartbeatTimer);
     heartbeatTimer = null;
+    clearInterval(alertSyncTimer);
+    alertSyncTimer = null;
   }
 
   function stopSocket() {
@@ -323,6 +328,11 @@
       return true;
     }
     return false;
+  }
+
+  /** Reconciliation: the ids and versions we show; the server sends `alert`/`alert_cancel`. */
+  function syncAlerts() {
+    emit("alert_sync", { alerts: heldAlerts().slice(0, 1000) });
   }
 
   function heartbeat() {
@@ -826,14 +836,22 @@
     var held = alerts[a.id];
     if (held && held.alert.version > a.version) return;
     var sameVersion = held && held.alert.version === a.version;
-    alerts[a.id] = { alert: a, shown: sameVersion ? held.shown : false, at: Date.now() };
+    if (sameVersion) return confirmAlert(held); // a resend: the server lacks our receipt
+    alerts[a.id] = { alert: a, shown: false, at: Date.now() };
     saveAlerts();
     preloadAlert(a);
     renderAlerts();
   }
 
+  /** The receipt for an alert we hold: `displayed` once it was on screen, else `received`. */
+  function confirmAlert(held) {
+    receipt(held.alert, held.shown ? "displayed" : "received");
+  }
+
   function onAlertCancel(c) {
-    if (!c || alerts[c.id] === undefined) return;
+    if (!c || typeof c.id !== "number" || typeof c.version !== "number") return;
+    if (alerts[c.id] === undefined) return receipt(c, "cleared"); // already gone: confirm again
+    if (alerts[c.id].alert.version > c.version) return;
     var held = alerts[c.id].alert;
     delete alerts[c.id];
     saveAlerts();
@@ -852,6 +870,7 @@
     alerts = next;
     saveAlerts();
     renderAlerts();
+    Object.keys(alerts).forEach(function (id) { if (alerts[id].shown) confirmAlert(alerts[id]); });
   }
 
   function alertImage(a) {

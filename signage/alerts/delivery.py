@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from signage import clock
 from signage.alerts.models import Alert, AlertDelivery
 from signage.boards.models import Board, BoardStatus
-from signage.boards.telemetry import ONLINE_WITHIN
+from signage.boards.telemetry import online_clause
 from signage.clock import iso_utc
 from signage.db import run_after_commit
 from signage.storage import MediaStore
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "/player"
 RESEND_AFTER = timedelta(seconds=5)
+# Cancels are repeated to boards that have not confirmed `cleared` for this long after the end.
+CANCEL_RESEND_WINDOW = timedelta(minutes=10)
 RECEIPT_STATUSES = ("received", "displayed", "cleared")
 ALERT_RED = (176, 0, 0)
 WHITE = (255, 255, 255)
@@ -163,6 +165,12 @@ def fan_out_cancel(session: Session, alert: Alert, *, emit: Emit | None = None) 
             .where(AlertDelivery.alert_id == alert.id)
         )
     )
+    if alert.ended_at is not None:  # the resend job repeats it from here on, if unconfirmed
+        session.execute(
+            update(AlertDelivery)
+            .where(AlertDelivery.alert_id == alert.id)
+            .values(sent_at=alert.ended_at)
+        )
     message, targets = cancel_payload(alert), rooms(session, alert, boards)
     send = emit or socket_emit
     run_after_commit(session, lambda: [send("alert_cancel", message, room) for room in targets])
@@ -171,7 +179,8 @@ def fan_out_cancel(session: Session, alert: Alert, *, emit: Emit | None = None) 
 def resend_unconfirmed(
     session: Session, *, now: datetime, emit: Emit | None = None, limit: int = 5000
 ) -> int:
-    """Send active alerts again to online boards that have not displayed the current version.
+    """Send active alerts again to online boards that have not displayed the current version,
+    and cancels again to those that have not cleared an alert that ended lately.
 
     Only deliveries sent more than RESEND_AFTER ago; each resend moves `sent_at`, so a board is
     retried every few seconds until it confirms or goes offline. Returns the number of resends.
@@ -187,7 +196,7 @@ def resend_unconfirmed(
             Alert.expires > now,
             (d.displayed_at.is_(None)) | (d.version < Alert.version),
             d.sent_at <= now - RESEND_AFTER,
-            BoardStatus.last_seen >= now - ONLINE_WITHIN,
+            online_clause(now),
         )
         .limit(limit)
     )
@@ -200,9 +209,44 @@ def resend_unconfirmed(
         session.execute(
             update(d).where(d.alert_id == alert_id, d.board_id.in_(ids)).values(sent_at=now)
         )
+    cancels = _unconfirmed_cancels(session, now=now, limit=limit)
     send = emit or socket_emit
     run_after_commit(session, lambda: [send("alert", msg, room) for room, msg in sends])
-    return len(sends)
+    run_after_commit(session, lambda: [send("alert_cancel", msg, room) for room, msg in cancels])
+    return len(sends) + len(cancels)
+
+
+def _unconfirmed_cancels(
+    session: Session, *, now: datetime, limit: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """`alert_cancel` again to online boards that got an alert ended within
+    CANCEL_RESEND_WINDOW and have not confirmed `cleared` (a cancel lost with Redis)."""
+    d = AlertDelivery
+    stmt = (
+        select(Alert.id, Alert.version, Board.code, d.board_id)
+        .join(d, d.alert_id == Alert.id)
+        .join(Board, Board.id == d.board_id)
+        .join(BoardStatus, BoardStatus.board_id == d.board_id)
+        .where(
+            Alert.state != "active",
+            Alert.ended_at >= now - CANCEL_RESEND_WINDOW,
+            d.cleared_at.is_(None),
+            d.received_at.is_not(None) | d.displayed_at.is_not(None),
+            d.sent_at <= now - RESEND_AFTER,
+            online_clause(now),
+        )
+        .limit(limit)
+    )
+    out: list[tuple[str, dict[str, Any]]] = []
+    by_alert: dict[int, list[int]] = {}
+    for alert_id, version, code, board_id in session.execute(stmt):
+        out.append((f"board:{code}", {"id": alert_id, "version": version}))
+        by_alert.setdefault(alert_id, []).append(board_id)
+    for alert_id, ids in by_alert.items():
+        session.execute(
+            update(d).where(d.alert_id == alert_id, d.board_id.in_(ids)).values(sent_at=now)
+        )
+    return out
 
 
 # --- receipts ------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from signage.areas.models import Area
 from signage.areas.services import find_by_code, root
 from signage.audit.services import Actor, record
 from signage.boards.models import Board, BoardGroup, BoardStatus
-from signage.boards.telemetry import ONLINE_WITHIN
+from signage.boards.telemetry import online_clause
 from signage.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from signage.schedules.manifests import affected_by_targets
 from signage.storage import MediaStore
@@ -498,7 +498,6 @@ def active_for_board(session: Session, board_id: int, *, now: datetime) -> list[
 def progress(session: Session, alert: Alert, *, now: datetime) -> dict[str, int]:
     """Targeted / delivered / displayed / offline counts of the alert's current version."""
     d = AlertDelivery
-    online_since = now - ONLINE_WITHIN
     row = session.execute(
         select(
             func.count(),
@@ -508,7 +507,7 @@ def progress(session: Session, alert: Alert, *, now: datetime) -> dict[str, int]
             .filter(d.displayed_at.is_(None))
             .filter(
                 ~select(BoardStatus.board_id)
-                .where(BoardStatus.board_id == d.board_id, BoardStatus.last_seen >= online_since)
+                .where(BoardStatus.board_id == d.board_id, online_clause(now))
                 .exists()
             ),
         ).where(d.alert_id == alert.id)

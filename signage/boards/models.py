@@ -124,6 +124,8 @@ class BoardStatus(Base):
     )
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the board's last socket on a process closed; offline OFFLINE_GRACE later.
+    disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     manifest_version: Mapped[str] = mapped_column(String(64), default="")
     player_version: Mapped[str] = mapped_column(String(64), default="")
     current_item: Mapped[int | None] = mapped_column()

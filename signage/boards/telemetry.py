@@ -10,7 +10,7 @@ thousands of players reconnect after a restart).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session
 from signage.boards.models import Board, BoardStatus, PlayBatch, PlayRecord
 
 ONLINE_WITHIN = timedelta(seconds=120)  # three missed 30 s heartbeats, plus the flush delay
+# A board whose last socket closed is offline this long after, unless it came back meanwhile
+# (a player reconnecting after a server restart does so within its first backoff steps).
+OFFLINE_GRACE = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,10 @@ class Pending:
 
     connections: dict[int, Connection]
     heartbeats: dict[int, Heartbeat]
+    disconnections: dict[int, datetime] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.connections.keys() | self.heartbeats.keys())
+        return len(self.connections.keys() | self.heartbeats.keys() | self.disconnections.keys())
 
 
 class StatusBuffer:
@@ -67,6 +71,7 @@ class StatusBuffer:
         self.interval = interval
         self._latest: dict[int, Heartbeat] = {}
         self._connected: dict[int, Connection] = {}
+        self._disconnected: dict[int, datetime] = {}
         self._lock = threading.Lock()
         self.last_flush: datetime | None = None
 
@@ -88,14 +93,19 @@ class StatusBuffer:
                     player_version=conn.player_version,
                 )
 
+    def disconnected(self, board_id: int, at: datetime) -> None:
+        """The board's last socket on this process closed at `at`."""
+        with self._lock:
+            self._disconnected[board_id] = at
+
     def pending(self) -> int:
         """How many boards wait to be flushed."""
         with self._lock:
-            return len(self._latest.keys() | self._connected.keys())
+            return len(self._latest.keys() | self._connected.keys() | self._disconnected.keys())
 
     def pending_connections(self) -> int:
-        """How many connections wait to be flushed."""
-        return len(self._connected)
+        """How many connections and disconnections wait to be flushed."""
+        return len(self._connected) + len(self._disconnected)
 
     def due(self, now: datetime) -> bool:
         """True when the last flush is at least `interval` seconds old (the clock starts now)."""
@@ -107,10 +117,11 @@ class StatusBuffer:
         """Remove and return what is pending (give it back with `restore` if the write fails)."""
         with self._lock:
             connections, self._connected = self._connected, {}
+            gone, self._disconnected = self._disconnected, {}
             batch: dict[int, Heartbeat] = {}
             if heartbeats:
                 batch, self._latest = self._latest, {}
-        return Pending(connections, batch)
+        return Pending(connections, batch, gone)
 
     def restore(self, pending: Pending) -> None:
         """Put back what a failed flush took; anything newer that arrived meanwhile wins."""
@@ -123,6 +134,8 @@ class StatusBuffer:
                 newer_beat = self._latest.get(board_id)
                 if newer_beat is None or newer_beat.at < beat.at:
                     self._latest[board_id] = beat
+            for board_id, at in pending.disconnections.items():
+                self._disconnected[board_id] = max(at, self._disconnected.get(board_id, at))
 
     def write(self, session: Session, pending: Pending) -> int:
         """Connections: one INSERT of the missing status rows per 500 boards, then one batched
@@ -131,7 +144,16 @@ class StatusBuffer:
             _write_connections(session, pending.connections)
         if pending.heartbeats:
             _write_heartbeats(session, pending.heartbeats)
-        return len(pending.connections.keys() | pending.heartbeats.keys())
+        if pending.disconnections:
+            table = BoardStatus.__table__
+            stmt = (
+                update(table)
+                .where(table.c.board_id == bindparam("b_id"))
+                .values(disconnected_at=bindparam("at"))
+            )
+            rows = [{"b_id": b, "at": at} for b, at in sorted(pending.disconnections.items())]
+            session.connection().execute(stmt, rows)
+        return len(pending)
 
     def flush(self, session: Session, *, now: datetime, heartbeats: bool = True) -> int:
         """Write pending connections, and heartbeats unless told not to; boards written."""
@@ -221,8 +243,22 @@ def status_of(session: Session, board: Board) -> BoardStatus:
 
 
 def is_online(row: BoardStatus | None, now: datetime) -> bool:
-    """True if the player reported within ONLINE_WITHIN."""
-    return bool(row and row.last_seen and now - row.last_seen <= ONLINE_WITHIN)
+    """True if the player reported within ONLINE_WITHIN and its socket did not close more
+    than OFFLINE_GRACE ago without a newer sign of life."""
+    if not (row and row.last_seen and now - row.last_seen <= ONLINE_WITHIN):
+        return False
+    gone = row.disconnected_at
+    return gone is None or gone < row.last_seen or now - gone <= OFFLINE_GRACE
+
+
+def online_clause(now: datetime) -> Any:
+    """`is_online` as a SQL condition on BoardStatus."""
+    s = BoardStatus
+    return (s.last_seen >= now - ONLINE_WITHIN) & (
+        s.disconnected_at.is_(None)
+        | (s.disconnected_at < s.last_seen)
+        | (s.disconnected_at >= now - OFFLINE_GRACE)
+    )
 
 
 def record_plays(

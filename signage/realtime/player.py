@@ -103,6 +103,10 @@ class AlertReceiptIn(Strict):
     status: Literal["received", "displayed", "cleared"]
 
 
+class AlertSyncIn(Strict):
+    alerts: list[AlertHeld] = Field(max_length=1000)
+
+
 @dataclass(frozen=True)
 class Connected:
     """The board behind one local socket."""
@@ -204,6 +208,7 @@ class PlayerNamespace(Namespace):
     def __init__(self, namespace: str = NAMESPACE) -> None:
         super().__init__(namespace)
         self.players: dict[str, Connected] = {}
+        self.sockets: dict[int, int] = {}  # board id -> open sockets of this process
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         """Route an event; refuse unknown events and oversized messages with `error`."""
@@ -272,6 +277,7 @@ class PlayerNamespace(Namespace):
                 "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
             }
             self.players[socket_request.sid] = Connected(board.id, board.code, data.player_version)
+            self.sockets[board.id] = self.sockets.get(board.id, 0) + 1
         # Recorded on the board's status by the next flush (within a second), not here: a write
         # per connection was most of the cost of a connect.
         connection = Connection(now, data.manifest_version, data.player_version)
@@ -293,8 +299,18 @@ class PlayerNamespace(Namespace):
         self.socketio.emit("state", state, to=sid, namespace=self.namespace)
 
     def on_disconnect(self, reason: Any = None) -> None:
-        """Forget the socket."""
-        self.players.pop(socket_request.sid, None)
+        """Forget the socket; the board's last one closing starts its offline grace time."""
+        player = self.players.pop(socket_request.sid, None)
+        if player is None:
+            return
+        left = self.sockets.get(player.board_id, 1) - 1
+        if left > 0:
+            self.sockets[player.board_id] = left
+            return
+        self.sockets.pop(player.board_id, None)
+        status_buffer().disconnected(player.board_id, clock.now())
+        if current_app.config["SIGNAGE"].testing:
+            flush_status(heartbeats=False)  # no background loop under tests
 
     def on_heartbeat(self, data: Any = None) -> None:
         """Buffer the report; flush the buffer when its interval has passed."""
@@ -358,6 +374,21 @@ class PlayerNamespace(Namespace):
         if current_app.config["SIGNAGE"].testing:
             flush_receipts()  # no background loop under tests
 
+    def on_alert_sync(self, data: Any = None) -> None:
+        """Answer the alerts a player shows with what it must show or drop (reconcile.py)."""
+        from signage.realtime.reconcile import answer
+
+        player = self._player()
+        sync = self._parse(AlertSyncIn, data) if player else None
+        if player is None or sync is None:
+            return
+        held = {a.id: a.version for a in sync.alerts}
+        snapshot = current_app.extensions["signage_active_alerts"]
+        with db.scope() as session:
+            events = answer(session, snapshot, player.board_id, held, now=clock.now())
+        for event, message in events:
+            emit(event, message)
+
     def on_command_result(self, data: Any = None) -> None:
         """Keep the result of a command on the board's status."""
         player = self._player()
@@ -408,6 +439,9 @@ def _start_flusher(app: Any) -> None:
         return
     _flushers.add(id(app))
     from signage.realtime import socketio
+    from signage.realtime.lifecycle import flush_at_exit
+
+    flush_at_exit(app)  # what is still buffered when the process ends is written, not lost
 
     def loop() -> None:
         # Connections every second, heartbeats when their interval has passed.
