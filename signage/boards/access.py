@@ -1,0 +1,94 @@
+"""What a board's player may fetch: only what its manifest and its live alerts reference.
+
+A board token is a weaker secret than a user's session (it sits on a kiosk in a public
+square), so it opens nothing beyond the board's own programme: the renditions and media files
+named by the board's stored manifest, and the images of the alerts delivered to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signage.alerts.models import Alert, AlertDelivery
+from signage.boards.models import Board
+from signage.content.models import Revision
+from signage.schedules.models import BoardManifest
+
+# Alerts whose images a board may still need: on air, or waiting to go on air.
+_LIVE_ALERT_STATES = ("active",)
+
+
+@dataclass(frozen=True)
+class BoardReferences:
+    """Items, revisions and media files a board's manifest and live alerts name."""
+
+    items: frozenset[int] = frozenset()
+    revisions: frozenset[int] = frozenset()
+    media: frozenset[str] = field(default_factory=frozenset)
+
+
+def _manifest_document(session: Session, board_id: int) -> dict[str, Any]:
+    text = session.scalar(select(BoardManifest.document).where(BoardManifest.board_id == board_id))
+    if not text:
+        return {}
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _alert_media(session: Session, board_id: int) -> set[str]:
+    stmt = (
+        select(Alert.images)
+        .join(AlertDelivery, AlertDelivery.alert_id == Alert.id)
+        .where(AlertDelivery.board_id == board_id, Alert.state.in_(_LIVE_ALERT_STATES))
+    )
+    found: set[str] = set()
+    for images in session.scalars(stmt):
+        for image in (images or {}).values():
+            if isinstance(image, dict) and isinstance(image.get("sha256"), str):
+                found.add(image["sha256"])
+    return found
+
+
+def references(session: Session, board: Board) -> BoardReferences:
+    """What the board's stored manifest and its live alerts reference."""
+    items: set[int] = set()
+    revisions: set[int] = set()
+    media: set[str] = set()
+    for segment in _manifest_document(session, board.id).get("segments", []):
+        for entry in segment.get("entries", []):
+            items.add(entry.get("item"))
+            revisions.add(entry.get("revision"))
+            media.add(entry.get("sha256"))
+            ticker = entry.get("ticker") or {}
+            media.add(ticker.get("sha256"))
+    media |= _alert_media(session, board.id)
+    return BoardReferences(
+        items=frozenset(i for i in items if isinstance(i, int)),
+        revisions=frozenset(r for r in revisions if isinstance(r, int)),
+        media=frozenset(m for m in media if isinstance(m, str)),
+    )
+
+
+def may_read_rendition(session: Session, board: Board, revision: Revision, profile: str) -> bool:
+    """True if the board's manifest plays this revision in the board's own profile."""
+    if profile != board.profile.key:
+        return False
+    return revision.id in references(session, board).revisions
+
+
+def may_read_media(session: Session, board: Board, sha256: str) -> bool:
+    """True if the board's manifest or one of its live alerts names this media file."""
+    return sha256 in references(session, board).media
+
+
+def plays_item(session: Session, board: Board, item_id: int) -> bool:
+    """True if the item is in the board's manifest (what a heartbeat may call current)."""
+    return item_id in references(session, board).items
