@@ -19,10 +19,12 @@ def init_app(app: Flask) -> None:
         socketio.on_namespace(PlayerNamespace())
     app.extensions["signage_status"] = StatusBuffer(settings.status_flush_seconds)
     app.extensions["signage_receipts"] = ReceiptBuffer(settings.alert_receipt_flush_seconds)
+    from signage.realtime.rooms import client_manager
+
     socketio.init_app(
         app,
-        message_queue=settings.message_queue or None,
-        channel=settings.message_queue_channel,
+        # Flask-SocketIO's own choice of queue, plus board-socket changes on every process.
+        client_manager=client_manager(settings.message_queue, settings.message_queue_channel),
         cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,
