@@ -32,8 +32,7 @@ class BoardReferences:
     media: frozenset[str] = field(default_factory=frozenset)
 
 
-def _manifest_document(session: Session, board_id: int) -> dict[str, Any]:
-    text = session.scalar(select(BoardManifest.document).where(BoardManifest.board_id == board_id))
+def _parse(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     try:
@@ -41,6 +40,57 @@ def _manifest_document(session: Session, board_id: int) -> dict[str, Any]:
     except ValueError:
         return {}
     return doc if isinstance(doc, dict) else {}
+
+
+def _manifest_document(session: Session, board_id: int) -> dict[str, Any]:
+    return _parse(
+        session.scalar(select(BoardManifest.document).where(BoardManifest.board_id == board_id))
+    )
+
+
+def _entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e
+        for seg in doc.get("segments", [])
+        if isinstance(seg, dict)
+        for e in seg.get("entries", [])
+        if isinstance(e, dict)
+    ]
+
+
+# Item ids by manifest version: a version names one document, so this never goes stale.
+_ITEMS_BY_VERSION: dict[str, frozenset[int]] = {}
+_ITEMS_CACHE_SIZE = 4096
+
+
+def manifest_items(session: Session, board_ids: list[int]) -> dict[int, frozenset[int]]:
+    """The item ids each board's stored manifest plays (boards without one: empty)."""
+    found: dict[int, frozenset[int]] = {b: frozenset() for b in board_ids}
+    ids = sorted(set(board_ids))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        versions = dict(
+            session.execute(
+                select(BoardManifest.board_id, BoardManifest.version).where(
+                    BoardManifest.board_id.in_(chunk)
+                )
+            ).all()
+        )
+        unknown = sorted({v for v in versions.values() if v not in _ITEMS_BY_VERSION})
+        if unknown:
+            if len(_ITEMS_BY_VERSION) + len(unknown) > _ITEMS_CACHE_SIZE:
+                _ITEMS_BY_VERSION.clear()
+            rows = session.execute(
+                select(BoardManifest.version, BoardManifest.document).where(
+                    BoardManifest.version.in_(unknown)
+                )
+            )
+            for version, text in rows:
+                items = {e.get("item") for e in _entries(_parse(text))}
+                _ITEMS_BY_VERSION[version] = frozenset(i for i in items if isinstance(i, int))
+        for board_id, version in versions.items():
+            found[board_id] = _ITEMS_BY_VERSION.get(version, frozenset())
+    return found
 
 
 def _alert_media(session: Session, board_id: int) -> set[str]:
@@ -62,12 +112,12 @@ def references(session: Session, board: Board) -> BoardReferences:
     items: set[int] = set()
     revisions: set[int] = set()
     media: set[str] = set()
-    for segment in _manifest_document(session, board.id).get("segments", []):
-        for entry in segment.get("entries", []):
-            items.add(entry.get("item"))
-            revisions.add(entry.get("revision"))
-            media.add(entry.get("sha256"))
-            ticker = entry.get("ticker") or {}
+    for entry in _entries(_manifest_document(session, board.id)):
+        items.add(entry.get("item"))
+        revisions.add(entry.get("revision"))
+        media.add(entry.get("sha256"))
+        ticker = entry.get("ticker")
+        if isinstance(ticker, dict):
             media.add(ticker.get("sha256"))
     media |= _alert_media(session, board.id)
     return BoardReferences(
@@ -87,8 +137,3 @@ def may_read_rendition(session: Session, board: Board, revision: Revision, profi
 def may_read_media(session: Session, board: Board, sha256: str) -> bool:
     """True if the board's manifest or one of its live alerts names this media file."""
     return sha256 in references(session, board).media
-
-
-def plays_item(session: Session, board: Board, item_id: int) -> bool:
-    """True if the item is in the board's manifest (what a heartbeat may call current)."""
-    return item_id in references(session, board).items

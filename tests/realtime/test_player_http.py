@@ -11,7 +11,7 @@ from PIL import Image
 
 from signage.boards.models import BoardStatus
 from signage.boards.tokens import authenticate_board
-from tests.realtime.conftest import auth, events
+from tests.realtime.conftest import auth, events, plays
 from tests.schedules.conftest import approved_item
 
 
@@ -161,6 +161,7 @@ def test_pairing_needs_board_manage_on_the_board(client, board, factory, tree):
 def test_status_reports_heartbeats(client, player, session, board, factory, admin):
     from signage.realtime.player import flush_status
 
+    plays(session, board, 3)
     player.emit("heartbeat", {"current_item": 3, "uptime": 5}, namespace="/player")
     flush_status()
     status = client.get("/api/v1/boards/HK-1/status", headers=factory.bearer(admin)).get_json()
