@@ -79,7 +79,8 @@ def test_screenshot_upload_is_linked_in_the_status(client, session, board, token
         headers={**bearer(token), "Content-Type": "image/png"},
     )
     assert resp.status_code == 201, resp.get_json()
-    assert client.get(resp.get_json()["url"]).status_code == 200
+    assert client.get(resp.get_json()["url"]).status_code == 404  # screenshots are not public
+    assert client.get(resp.get_json()["url"], headers=factory.bearer(admin)).status_code == 200
     status = client.get("/api/v1/boards/HK-1/status", headers=factory.bearer(admin)).get_json()
     assert status["screenshot_url"] == resp.get_json()["url"]
     assert status["paired"] is True
