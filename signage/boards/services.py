@@ -198,6 +198,16 @@ def update_board(
     return board
 
 
+def follow_area_move(session: Session, area: Area, sockets: BoardSockets = LIVE_SOCKETS) -> None:
+    """After an area moved in the tree, its boards' sockets follow their new ancestors."""
+    boards = session.scalars(
+        select(Board)
+        .join(Area, Board.area_id == Area.id)
+        .where(Area.path.startswith(area.path, autoescape=True))
+    )
+    _move_after_commit(session, sockets, [(b.code, b) for b in boards])
+
+
 def delete_board(
     session: Session,
     actor: Actor,

@@ -119,3 +119,14 @@ def test_a_player_cannot_send_the_control_event(player, tree):
     player.emit(CONTROL_EVENT, {"board": "HK-1", "close": True}, namespace="/player")
     assert [e["code"] for e in events(player, "error")] == ["unknown_event"]
     assert player.is_connected("/player")
+
+
+def test_moving_an_area_moves_its_boards_sockets(player, session, admin, tree):
+    from signage.areas.services import move_area
+
+    assert reaches(player, f"area:{tree['hk'].id}")
+    move_area(session, Actor(admin), tree["village"], tree["bd"])  # the board's village
+    session.commit()
+    assert not reaches(player, f"area:{tree['hk'].id}")
+    assert reaches(player, f"area:{tree['bd'].id}")
+    assert reaches(player, f"area:{tree['village'].id}")
