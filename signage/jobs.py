@@ -75,6 +75,16 @@ def poll_cap_feeds(app: Flask) -> int:
     return done
 
 
+def sweep_pairings(app: Flask) -> int:
+    """Wipe and revoke board tokens of pairings that expired before the player collected them."""
+    from signage import clock
+    from signage.boards.pairing import sweep
+    from signage.db import db
+
+    with app.app_context(), db.scope() as session:
+        return sweep(session, now=clock.now())
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: stable id, function of the app, and an APScheduler trigger."""
@@ -94,6 +104,7 @@ JOBS: tuple[Job, ...] = (
     # Unconfirmed boards get the alert again every few seconds; a late run is simply skipped.
     Job("alerts.resend", resend_alerts, "interval", {"seconds": 3}, 2),
     Job("cap.poll", poll_cap_feeds, "interval", {"seconds": 60}, 30),
+    Job("pairing.sweep", sweep_pairings, "interval", {"seconds": 60}, 30),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -118,8 +119,17 @@ def get_visible_token(session: Session, actor: Actor, token_id: int) -> ApiToken
     return token
 
 
-def authenticate_token(session: Session, secret: str, *, now: datetime) -> User:
-    """The active user owning this token, or AuthenticationRequired saying why not."""
+def authenticate_token(
+    session: Session,
+    secret: str,
+    *,
+    now: datetime,
+    used: Callable[[int, datetime], None] | None = None,
+) -> User:
+    """The active user owning this token, or AuthenticationRequired saying why not.
+
+    `used(token id, now)` notes the use; it is not written here, so that a read-only request
+    stays a read-only transaction (see signage.api.token_use)."""
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise AuthenticationRequired(_l("The API token is not valid."))
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
@@ -131,7 +141,8 @@ def authenticate_token(session: Session, secret: str, *, now: datetime) -> User:
         raise AuthenticationRequired(_l("The API token has expired."))
     if not token.user.is_active:
         raise AuthenticationRequired(_l("The account of this API token is deactivated."))
-    token.last_used_at = now
+    if used is not None:
+        used(token.id, now)
     return token.user
 
 

@@ -12,6 +12,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def init_app(app: Flask) -> None:
     """Register the API blueprint; CSRF is checked per request by the API's own auth."""
     from signage.api import areas, audit, openapi, tokens, users  # noqa: F401 - routes register on import
+    from signage.api.token_use import init_app as init_token_uses
 
+    init_token_uses(app)
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -20,6 +20,7 @@ from wtforms.validators import ValidationError as WTFValidationError
 from signage import clock
 from signage.accounts.tokens import authenticate_token
 from signage.api import bp
+from signage.api.token_use import note_use
 from signage.audit.services import Actor
 from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
 from signage.db import db
@@ -89,7 +90,7 @@ def _authenticate(players: bool = False) -> None:
             # A player's board token: endpoints marked `players` check g.board themselves.
             g.user, g.board = None, authenticate_board(db.session, secret.strip())
             return
-        g.user = authenticate_token(db.session, secret.strip(), now=clock.now())
+        g.user = authenticate_token(db.session, secret.strip(), now=clock.now(), used=note_use)
         return
     if g.get("user") is None:
         raise AuthenticationRequired()

@@ -229,6 +229,9 @@ def move_area(session: Session, actor: Actor, area: Area, new_parent: Area) -> N
         area_id=area.id,
         details={"to": new_parent.code},
     )
+    from signage.boards.services import follow_area_move  # boards depend on areas, not back
+
+    follow_area_move(session, area)  # live sockets leave the old ancestors' rooms
 
 
 def search(

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import require
-from signage.audit.services import Actor, record
-from signage.boards.models import Board, PairingRequest
+from signage.audit.services import SYSTEM, Actor, record
+from signage.boards.models import Board, BoardToken, PairingRequest
 from signage.boards.tokens import OnRevoke, digest, issue_token
 from signage.errors import Conflict, DomainError, NotFound
 
@@ -67,13 +67,52 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch not in " -\t")[:32]
 
 
-def start(session: Session, *, now: datetime) -> PairingTicket:
-    """A new pairing request; expired requests are swept at the same time."""
+def sweep(session: Session, *, now: datetime) -> int:
+    """Wipe and revoke the tokens of pairings that expired unclaimed; drop old requests.
+
+    Between pairing and the player's claim the token is kept in plain text (the player has no
+    other way to get it); once the request expires nobody may collect it, so it must not stay
+    in the database, nor stay valid. Runs as a job every minute and on every new pairing."""
+    stale = list(
+        session.scalars(
+            select(PairingRequest).where(
+                PairingRequest.token.is_not(None), PairingRequest.expires_at <= now
+            )
+        )
+    )
+    for request in stale:
+        if request.token is None:
+            continue
+        session.execute(
+            update(BoardToken)
+            .where(BoardToken.token_hash == digest(request.token), BoardToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        request.token = None
+        board = session.get(Board, request.board_id) if request.board_id else None
+        if board is not None:
+            record(
+                session,
+                SYSTEM,
+                "board.pairing_expired",
+                "board",
+                board.code,
+                area_id=board.area_id,
+                now=now,
+            )
     session.execute(
         delete(PairingRequest)
         .where(PairingRequest.expires_at <= now - LIFETIME)
         .execution_options(synchronize_session=False)
     )
+    session.flush()
+    return len(stale)
+
+
+def start(session: Session, *, now: datetime) -> PairingTicket:
+    """A new pairing request; expired requests are swept at the same time."""
+    sweep(session, now=now)
     live = set(session.scalars(select(PairingRequest.code).where(PairingRequest.expires_at > now)))
     while True:
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
@@ -132,9 +171,9 @@ def claim(session: Session, claim_id: str, *, now: datetime) -> ClaimResult:
         raise PairingUnknown(_l("Unknown pairing request; start pairing again."))
     if request.delivered_at is not None:
         raise PairingUsed(_l("The token of this pairing was already delivered."))
+    if request.expires_at <= now:
+        raise PairingExpired()  # paired or not: an expired token is never handed out
     if request.board_id is None or request.token is None:
-        if request.expires_at <= now:
-            raise PairingExpired()
         return ClaimResult(status="pending", expires_at=request.expires_at)
     token, request.token, request.delivered_at = request.token, None, now
     board = session.get(Board, request.board_id)

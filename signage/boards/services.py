@@ -1,7 +1,9 @@
 """Board services: boards (one by one), groups and memberships, with permissions and audit.
 
 Every function takes the session, the actor, `now` and a ManifestPublisher (which regenerates
-the affected manifests and emits after commit) as arguments, and knows nothing of Flask.
+the affected manifests and emits after commit) as arguments, and knows nothing of Flask. Changes
+that alter a board's rooms (area, code, groups) or end it move or close its live sockets on every
+process after commit, through `BoardSockets` (the message queue by default).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,12 +27,38 @@ from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.boards.models import DEFAULT_TZ, Board, BoardGroup
 from signage.content.models import ProfileRecord
-from signage.db import fold, fold_text
+from signage.db import fold, fold_text, run_after_commit
 from signage.errors import Conflict, NotFound, ValidationFailed
+from signage.realtime import rooms as socket_rooms
 from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.spans import SpanError, parse_hours
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class BoardSockets:
+    """What happens to a board's live sockets: move them to new rooms, or close them."""
+
+    move: Callable[[str, list[str]], None] = socket_rooms.move_sockets
+    close: Callable[[str], None] = socket_rooms.close_sockets
+
+
+LIVE_SOCKETS = BoardSockets()
+
+
+def _move_after_commit(
+    session: Session, sockets: BoardSockets, boards: list[tuple[str, Board]]
+) -> None:
+    """After commit, put each board's sockets (known by the code they joined with) in its rooms."""
+    moves = [(code, socket_rooms.rooms_for(session, board)) for code, board in boards]
+    if moves:
+
+        def move_all() -> None:
+            for code, rooms in moves:
+                sockets.move(code, rooms)
+
+        run_after_commit(session, move_all)
 
 
 def _problem(field: str, message: Any) -> dict[str, Any]:
@@ -134,6 +164,7 @@ def update_board(
     area: Area | None = None,
     profile_key: str | None = None,
     is_test: bool | None = None,
+    sockets: BoardSockets = LIVE_SOCKETS,
     **fields: Any,
 ) -> Board:
     """Change a board (board.manage on its area, and on the new area if it moves)."""
@@ -153,6 +184,7 @@ def update_board(
         raise ValidationFailed(details=problems)
     if clean["code"].lower() != board.code.lower() and _code_taken(session, Board, clean["code"]):
         raise Conflict(_l("A board with the code %(code)s exists.", code=clean["code"]))
+    old_code, old_area = board.code, board.area_id
     if area is not None and area.id != board.area_id:
         require(actor.user, "board.manage", area)
         board.area = area
@@ -166,11 +198,30 @@ def update_board(
     record(session, actor, "board.update", "board", board.code, area_id=board.area_id, now=now)
     if publisher is not None:
         publisher.boards(session, [board.id], now=now)
+    if (old_code, old_area) != (board.code, board.area_id):
+        _move_after_commit(session, sockets, [(old_code, board)])
     return board
 
 
-def delete_board(session: Session, actor: Actor, board: Board, *, now: datetime) -> None:
-    """Remove a board, its memberships and its manifest."""
+def follow_area_move(session: Session, area: Area, sockets: BoardSockets = LIVE_SOCKETS) -> None:
+    """After an area moved in the tree, its boards' sockets follow their new ancestors."""
+    boards = session.scalars(
+        select(Board)
+        .join(Area, Board.area_id == Area.id)
+        .where(Area.path.startswith(area.path, autoescape=True))
+    )
+    _move_after_commit(session, sockets, [(b.code, b) for b in boards])
+
+
+def delete_board(
+    session: Session,
+    actor: Actor,
+    board: Board,
+    *,
+    now: datetime,
+    sockets: BoardSockets = LIVE_SOCKETS,
+) -> None:
+    """Remove a board, its memberships and its manifest; its live sockets are closed."""
     require(actor.user, "board.manage", board.area)
     from signage.schedules.models import Schedule
 
@@ -182,6 +233,8 @@ def delete_board(session: Session, actor: Actor, board: Board, *, now: datetime)
     record(session, actor, "board.delete", "board", board.code, area_id=board.area_id, now=now)
     session.delete(board)
     session.flush()
+    code = board.code
+    run_after_commit(session, lambda: sockets.close(code))
 
 
 def get_board(session: Session, user: User | None, code: str, action: str = "board.view") -> Board:
@@ -267,6 +320,7 @@ def change_members(
     remove: list[str] = (),  # type: ignore[assignment]
     now: datetime,
     publisher: ManifestPublisher | None = None,
+    sockets: BoardSockets = LIVE_SOCKETS,
 ) -> BoardGroup:
     """Add and remove boards (by code); each board must be one the actor may manage."""
     require(actor.user, "board.manage", group.area)
@@ -294,4 +348,5 @@ def change_members(
     )
     if publisher is not None and touched:
         publisher.boards(session, [b.id for b in touched], now=now)
+    _move_after_commit(session, sockets, [(b.code, b) for b in dict.fromkeys(touched)])
     return group

@@ -9,6 +9,7 @@ thousands of players reconnect after a restart).
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from signage.boards.models import Board, BoardStatus, PlayBatch, PlayRecord
 
+log = logging.getLogger(__name__)
 ONLINE_WITHIN = timedelta(seconds=120)  # three missed 30 s heartbeats, plus the flush delay
 # A board whose last socket closed is offline this long after, unless it came back meanwhile
 # (a player reconnecting after a server restart does so within its first backoff steps).
@@ -199,14 +201,32 @@ def _write_connections(session: Session, connections: dict[int, Connection]) -> 
     session.connection().execute(stmt, rows)
 
 
+def _current_items(session: Session, batch: dict[int, Heartbeat]) -> dict[int, int | None]:
+    """Each board's reported current item, if its manifest plays it; otherwise None (logged).
+
+    A player could otherwise make the console show any item's headline as "now playing"."""
+    from signage.boards.access import manifest_items
+
+    claimed = {b: beat.current_item for b, beat in batch.items() if beat.current_item is not None}
+    playing = manifest_items(session, list(claimed)) if claimed else {}
+    accepted: dict[int, int | None] = {}
+    for board_id, item in claimed.items():
+        if item in playing.get(board_id, frozenset()):
+            accepted[board_id] = item
+        else:
+            log.info("board %s reported current_item %s, not in its manifest", board_id, item)
+    return accepted
+
+
 def _write_heartbeats(session: Session, batch: dict[int, Heartbeat]) -> None:
+    current = _current_items(session, batch)
     rows = [
         {
             "b_id": board_id,
             "last_seen": beat.at,
             "manifest_version": beat.manifest_version,
             "player_version": beat.player_version,
-            "current_item": beat.current_item,
+            "current_item": current.get(board_id),
             "free_disk": beat.free_disk,
             "uptime": beat.uptime,
         }

@@ -361,10 +361,16 @@ def group_members(code: str) -> ResponseReturnValue:
         flash(_("The form expired; try again."), "danger")
         return redirect(url_for("boards.groups"))
     board_code = request.form.get("board", "").strip()
-    change = {"remove" if request.form.get("remove") else "add": [board_code]}
+    remove = bool(request.form.get("remove"))
     try:
         services.change_members(
-            db.session, current_actor(), group, now=clock.now(), publisher=publisher(), **change
+            db.session,
+            current_actor(),
+            group,
+            add=[] if remove else [board_code],
+            remove=[board_code] if remove else [],
+            now=clock.now(),
+            publisher=publisher(),
         )
     except DomainError as exc:
         flash(str(show_domain_error(None, exc)), "danger")

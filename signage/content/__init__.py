@@ -10,8 +10,10 @@ from signage.storage import MediaStore
 def init_app(app: Flask) -> None:
     """Build the media store from settings; register the console pages and API endpoints."""
     from signage.content import api, views  # noqa: F401 - API routes register on import
+    from signage.content.media_access import PublicCache
 
     app.extensions["signage_media"] = MediaStore(app.config["SIGNAGE"].media_dir)
+    app.extensions["signage_public_media"] = PublicCache()
     app.register_blueprint(views.bp)
     app.register_blueprint(views.media_bp)
 

@@ -15,6 +15,7 @@ from signage import clock
 from signage.accounts.permissions import scope_paths
 from signage.api.base import actor, board_client, json_body, operation, query_args
 from signage.areas.services import find_by_code
+from signage.boards import access as board_access
 from signage.content import media_store, services, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
 from signage.content.ingest import MediaRejected
@@ -442,17 +443,20 @@ _action("archive", "Archive the item: it stops airing")
     "/content/<int:item_id>/revisions/<int:rev>/renditions/<profile_key>.png",
     "GET",
     summary="PNG of a revision for one display profile (drafts too, for those who may view; "
-    "players with a board token: approved revisions)",
+    "players with a board token: only what their manifest plays, in their profile)",
     tag="content",
     players=True,
 )
 def content_rendition(item_id: int, rev: int, profile_key: str) -> ResponseReturnValue:
-    if board_client() is not None:
+    board = board_client()
+    if board is not None:
+        # Only what the board's manifest plays, with one answer for everything else, so a
+        # token on a kiosk cannot enumerate other areas' drafts or archived items.
         item = db.session.get(ContentItem, item_id)
-        if item is None:
-            raise NotFound(_l("No such content item."))
-        revision = services.get_revision(item, rev)
-        if revision.state not in ("approved", "superseded"):  # never drafts
+        revision = next((r for r in item.revisions if r.number == rev), None) if item else None
+        if revision is None or not board_access.may_read_rendition(
+            db.session, board, revision, profile_key
+        ):
             raise NotFound(_l("No such revision."))
     else:
         item = services.get_item(db.session, actor().user, item_id)

@@ -158,7 +158,7 @@ class RenditionRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     profile_key: Mapped[str] = mapped_column(String(64))
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # /media looks files up by hash
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
     scrolls: Mapped[bool] = mapped_column(default=False)

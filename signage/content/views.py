@@ -26,11 +26,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
+from signage.accounts.tokens import authenticate_token
+from signage.api.token_use import note_use
 from signage.areas.services import find_by_code
-from signage.content import media_store, services, workflow
+from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
+from signage.content import media_access, media_store, services, workflow
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
-from signage.errors import DomainError, ValidationFailed
+from signage.errors import AuthenticationRequired, DomainError, ValidationFailed
 from signage.storage import InvalidMediaKey
 from signage.web.access import require_any
 from signage.web.forms import show_domain_error
@@ -422,17 +425,48 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
     return redirect(url_for("content.item", item_id=item.id))
 
 
+def _may_read_private(sha256: str) -> bool:
+    """A console session, user API token or board token that may read this file."""
+    header = request.headers.get("Authorization", "")
+    user = current_user()
+    if header:
+        scheme, _sep, secret = header.partition(" ")
+        secret = secret.strip()
+        if scheme.lower() != "bearer" or not secret:
+            raise AuthenticationRequired(_l("Use the header 'Authorization: Bearer <token>'."))
+        if secret.startswith(BOARD_TOKEN_PREFIX):
+            board = authenticate_board(db.session, secret)
+            return media_access.board_may_read(db.session, board, sha256)
+        user = authenticate_token(db.session, secret, now=clock.now(), used=note_use)
+    return user is not None and media_access.user_may_read(db.session, user, sha256)
+
+
 @media_bp.get("/media/<sha256>.<ext>")
 def file(sha256: str, ext: str) -> ResponseReturnValue:
-    """A stored media file; its name is its hash, so it never changes."""
+    """A stored media file; its name is its hash, so it never changes.
+
+    Only what boards play is public; anything else answers 404 (as if missing) unless a user
+    or board that may see it asks, and is never kept by shared caches."""
+    try:
+        media_store().relpath(sha256, ext)
+    except InvalidMediaKey:
+        abort(404)
+    cache = current_app.extensions["signage_public_media"]
+    public = media_access.is_public(db.session, sha256, cache)
+    if not public and not _may_read_private(sha256):
+        abort(404)
     try:
         with media_store().open(sha256, ext) as fh:
             data = fh.read()
-    except (InvalidMediaKey, FileNotFoundError):
+    except FileNotFoundError:
         abort(404)
     resp = Response(data, mimetype=_MIME[ext])
     resp.set_etag(sha256)
-    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    if public:
+        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        resp.headers["Cache-Control"] = "private, max-age=3600"
+        resp.vary.update(("Authorization", "Cookie"))
     return resp.make_conditional(request)
 
 

@@ -13,8 +13,9 @@ def init_app(app: Flask) -> None:
     from signage.alerts.delivery import ReceiptBuffer
     from signage.boards.telemetry import StatusBuffer
     from signage.realtime.player import PlayerNamespace
-    from signage.realtime.queue import QueuedRedisManager, delivery_degraded
+    from signage.realtime.queue import delivery_degraded
     from signage.realtime.reconcile import ActiveAlerts
+    from signage.realtime.rooms import client_manager
 
     settings = app.config["SIGNAGE"]
     if socketio.server is None:  # the first app; init_app registers it on every later server
@@ -23,18 +24,14 @@ def init_app(app: Flask) -> None:
     app.extensions["signage_receipts"] = ReceiptBuffer(settings.alert_receipt_flush_seconds)
     # Under tests every sync reads the database: no snapshot outlives a test's transaction.
     app.extensions["signage_active_alerts"] = ActiveAlerts(0.0 if settings.testing else 2.0)
-    queue: dict = {"message_queue": settings.message_queue or None}
-    queue["channel"] = settings.message_queue_channel
     for kept in ("client_manager", "message_queue", "channel"):  # left by a previous app
         socketio.server_options.pop(kept, None)
-    if settings.message_queue.startswith(("redis://", "rediss://")):
-        # Publishing never blocks an emit (queue.py); other brokers keep python-socketio's own.
-        manager = QueuedRedisManager(settings.message_queue, channel=queue["channel"])
-        queue = {"client_manager": manager}
     app.jinja_env.globals["delivery_degraded"] = delivery_degraded
     socketio.init_app(
         app,
-        **queue,
+        # The queue's manager (Redis: publishing never blocks an emit, queue.py), plus
+        # board-socket changes applied on every process (rooms.py).
+        client_manager=client_manager(settings.message_queue, settings.message_queue_channel),
         cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,

@@ -17,19 +17,19 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 
 from signage import clock
 from signage.alerts.delivery import ReceiptBuffer
 from signage.alerts.delivery import payload as alert_payload
 from signage.alerts.services import active_for_board
 from signage.boards import telemetry
-from signage.boards.models import Board, BoardGroupMember
+from signage.boards.models import Board
 from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
 from signage.boards.tokens import BoardTokenRevoked, authenticate_board
 from signage.clock import iso_utc
 from signage.db import db
 from signage.errors import AuthenticationRequired
+from signage.realtime.rooms import board_room, close_sockets, rooms_for
 from signage.schedules.models import BoardManifest
 
 log = logging.getLogger(__name__)
@@ -116,11 +116,6 @@ class Connected:
     player_version: str = ""
 
 
-def board_room(code: str) -> str:
-    """The room of one board's players."""
-    return f"board:{code}"
-
-
 def status_buffer(app: Any = None) -> StatusBuffer:
     """This process's heartbeat buffer."""
     return (app or current_app).extensions["signage_status"]
@@ -175,13 +170,8 @@ def send_command(code: str, name: str, command_id: str = "") -> str:
 
 
 def disconnect_board(code: str) -> None:
-    """Tell the board's players their token was revoked and close the sockets of this process."""
-    from signage.realtime import socketio
-
-    room = board_room(code)
-    socketio.emit("revoked", {"code": "revoked"}, to=room, namespace=NAMESPACE)
-    for sid, _eio in list(socketio.server.manager.get_participants(NAMESPACE, room)):
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    """Tell the board's players their token was revoked and close their sockets, everywhere."""
+    close_sockets(code)
 
 
 def _error(code: str, message: str, **extra: Any) -> None:
@@ -261,14 +251,7 @@ class PlayerNamespace(Namespace):
                 raise ConnectionRefusedError("revoked") from None
             except AuthenticationRequired:
                 raise ConnectionRefusedError("unauthorized") from None
-            rooms = [board_room(board.code)]
-            rooms += [f"area:{a}" for a in board.area.path.strip("/").split("/") if a]
-            rooms += [
-                f"group:{g}"
-                for g in session.scalars(
-                    select(BoardGroupMember.group_id).where(BoardGroupMember.board_id == board.id)
-                )
-            ]
+            rooms = rooms_for(session, board)
             state = {
                 "board": {"code": board.code, "name": board.name},
                 "profile": board.profile.key,

@@ -100,6 +100,7 @@ ACTION_LABELS: dict[str, Any] = {
     "board.token_issue": _l("Board token issued"),
     "board.token_revoke": _l("Board token revoked"),
     "board.pair": _l("Player paired with a board"),
+    "board.pairing_expired": _l("Unclaimed pairing expired; its board token was revoked"),
     "board.command": _l("Command sent to a board"),
 }
 

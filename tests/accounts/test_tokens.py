@@ -26,8 +26,11 @@ def test_secret_is_returned_once_and_stored_as_sha256(session, factory):
     assert secret.startswith("sgn_") and len(secret) > 40
     assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert row.prefix == secret[:10]
-    assert tokens.authenticate_token(session, secret, now=NOW) is user
-    assert row.last_used_at == NOW
+    uses = []
+    assert (
+        tokens.authenticate_token(session, secret, now=NOW, used=lambda *u: uses.append(u)) is user
+    )
+    assert uses == [(row.id, NOW)] and row.last_used_at is None  # noted, written in batches
 
 
 def test_expiry_is_exclusive(session, factory):

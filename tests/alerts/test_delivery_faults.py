@@ -17,13 +17,13 @@ def test_shutdown_writes_buffered_receipts_and_heartbeats(
     alert = send(client, factory, hn_operator, boards=["HK-1"])
     at = system_clock()
     receipt_buffer().add(alert["id"], boards["hk"].id, 1, "displayed", at=at)
-    status_buffer().add(boards["hk"].id, Heartbeat(at, "v9", "p9", 17, 1, 2))
+    status_buffer().add(boards["hk"].id, Heartbeat(at, "v9", "p9", None, 1, 2))
     assert receipt_buffer().pending() == 1
     flush_buffers(app)  # what SIGTERM, gunicorn's worker_exit and atexit run
     session.expire_all()
     assert session.get(AlertDelivery, (alert["id"], boards["hk"].id)).displayed_at == at
     status = session.get(BoardStatus, boards["hk"].id)
-    assert (status.current_item, status.manifest_version) == (17, "v9")
+    assert (status.player_version, status.manifest_version) == ("p9", "v9")
     assert receipt_buffer().pending() == 0 and status_buffer().pending() == 0
 
 

@@ -32,11 +32,12 @@ def test_upload_store_and_serve(client, ed, store, session):
     asset = resp.get_json()
     assert asset["ext"] == "jpg" and asset["width"] == 120
     assert len(media_files(store)) == 1
-    served = client.get(asset["url"])
+    assert client.get(asset["url"]).status_code == 404  # an upload is not public
+    served = client.get(asset["url"], headers=ed)
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
-    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert served.headers["Cache-Control"] == "private, max-age=3600"
     assert served.headers["ETag"] == f'"{asset["sha256"]}"'
-    again = client.get(asset["url"], headers={"If-None-Match": served.headers["ETag"]})
+    again = client.get(asset["url"], headers={**ed, "If-None-Match": served.headers["ETag"]})
     assert again.status_code == 304
 
 

@@ -324,7 +324,11 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 assert status["last_command"]["id"] == shot["id"], status["last_command"]
                 assert status["last_command"]["ok"], status["last_command"]
                 assert status["screenshot_url"]
-                with urllib.request.urlopen(server.url + status["screenshot_url"]) as resp:
+                shot_req = urllib.request.Request(  # screenshots are not public
+                    server.url + status["screenshot_url"],
+                    headers={"Authorization": f"Bearer {admin.token}"},
+                )
+                with urllib.request.urlopen(shot_req) as resp:
                     assert resp.read()[:8] == b"\x89PNG\r\n\x1a\n"
 
                 # A real alert through the API: on screen at once, receipt counted, cancelled.

@@ -71,3 +71,22 @@ def player(connect, token):
 
 def events(sio, name: str) -> list:
     return [m["args"][0] for m in sio.get_received("/player") if m["name"] == name]
+
+
+def plays(session, board, *item_ids: int) -> None:
+    """Store a manifest for the board that plays these item ids (heartbeats may name them)."""
+    import hashlib
+    import json
+    from datetime import timedelta
+
+    from signage.schedules.models import BoardManifest
+
+    entries = [{"item": i, "revision": i, "sha256": "0" * 64} for i in item_ids]
+    doc = json.dumps({"board": board.code, "segments": [{"entries": entries}]})
+    row = session.get(BoardManifest, board.id)
+    if row is None:
+        row = BoardManifest(board_id=board.id, version="", document="")
+        session.add(row)
+    row.document, row.version = doc, hashlib.sha256(doc.encode()).hexdigest()
+    row.valid_until = system_clock() + timedelta(days=1)
+    session.flush()

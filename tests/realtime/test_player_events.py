@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select
 
 from signage.boards.models import BoardStatus, PlayBatch, PlayRecord
 from signage.realtime.player import flush_status, status_buffer
-from tests.realtime.conftest import auth, events
+from tests.realtime.conftest import auth, events, plays
 from tests.schedules.conftest import make_board
 
 
@@ -33,6 +33,7 @@ def test_heartbeats_are_written_in_one_batched_statement(app, connect, session, 
     session.flush()
     status_buffer().interval = 3600
     one, two = connect(auth(token)), connect(auth(other_token))
+    plays(session, board, 7)
     for n in range(5):
         one.emit("heartbeat", beat(uptime=n), namespace="/player")
         two.emit("heartbeat", beat(current_item=None, uptime=100 + n), namespace="/player")
@@ -153,7 +154,7 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
 
     others = [make_board(session, f"HK-{n}", tree["hk"]) for n in range(2, 6)]
     session.add(BoardStatus(board_id=board.id, uptime=9, current_item=3))  # seen before
-    session.flush()
+    plays(session, board, 3)
     buffer, now = StatusBuffer(interval=3600), system_clock()
     buffer.add(board.id, Heartbeat(now - timedelta(seconds=5), "old", "0.9", 3, None, 9))
     for b in [board, *others]:
@@ -223,3 +224,39 @@ def test_connect_is_recorded_by_the_flush_not_the_handler(
     session.expire_all()
     row = session.get(BoardStatus, board.id)
     assert row.connected_at is not None and row.player_version == "test-1"
+
+
+def test_current_item_outside_the_manifest_is_ignored(
+    player, session, board, tree, caplog, factory, client
+):
+    """A player cannot make the console show another item's headline (issue 10, item 13)."""
+    from tests.schedules.conftest import make_board
+
+    other = make_board(session, "HP-1", tree["hp_commune"])
+    plays(session, board, 3)
+    plays(session, other, 99)  # another board's item
+    for forged in (99, 4, 2**31 - 1, -1, 0):
+        player.emit("heartbeat", beat(current_item=forged), namespace="/player")
+        with caplog.at_level("INFO", logger="signage.boards.telemetry"):
+            flush_status()
+        session.expire_all()
+        row = session.get(BoardStatus, board.id)
+        assert row.current_item is None and row.uptime == 3600, forged
+        assert "not in its manifest" in caplog.text
+    player.emit("heartbeat", beat(current_item=3), namespace="/player")
+    flush_status()
+    session.expire_all()
+    assert session.get(BoardStatus, board.id).current_item == 3
+
+
+def test_board_without_a_manifest_reports_no_current_item(session, board):
+    from signage.boards.telemetry import Heartbeat, StatusBuffer
+    from signage.clock import system_clock
+
+    session.add(BoardStatus(board_id=board.id))
+    session.flush()
+    buffer = StatusBuffer()
+    buffer.add(board.id, Heartbeat(system_clock(), "v", "p", 5, None, 1))
+    buffer.flush(session, now=system_clock())
+    session.expire_all()
+    assert session.get(BoardStatus, board.id).current_item is None

@@ -14,7 +14,7 @@ from PIL import Image
 from signage.boards.models import BoardStatus
 from signage.boards.tokens import authenticate_board
 from signage.clock import set_clock
-from tests.realtime.conftest import auth, events
+from tests.realtime.conftest import auth, events, plays
 from tests.schedules.conftest import approved_item
 
 
@@ -88,7 +88,8 @@ def test_screenshot_upload_is_linked_in_the_status(client, session, board, token
         headers={**bearer(token), "Content-Type": "image/png"},
     )
     assert resp.status_code == 201, resp.get_json()
-    assert client.get(resp.get_json()["url"]).status_code == 200
+    assert client.get(resp.get_json()["url"]).status_code == 404  # screenshots are not public
+    assert client.get(resp.get_json()["url"], headers=factory.bearer(admin)).status_code == 200
     status = client.get("/api/v1/boards/HK-1/status", headers=factory.bearer(admin)).get_json()
     assert status["screenshot_url"] == resp.get_json()["url"]
     assert status["paired"] is True
@@ -170,6 +171,7 @@ def test_pairing_needs_board_manage_on_the_board(client, board, factory, tree):
 def test_status_reports_heartbeats(client, player, session, board, factory, admin):
     from signage.realtime.player import flush_status
 
+    plays(session, board, 3)
     player.emit("heartbeat", {"current_item": 3, "uptime": 5}, namespace="/player")
     flush_status()
     status = client.get("/api/v1/boards/HK-1/status", headers=factory.bearer(admin)).get_json()

@@ -1,7 +1,7 @@
 """board status: when the board's last socket closed
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-25 22:30:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

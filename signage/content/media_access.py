@@ -1,0 +1,119 @@
+"""Who may read a file under /media: the public, a signed-in user, or a board.
+
+Only what boards play is public (and cached by anyone, forever: its name is its hash): the
+renditions and ticker strips of approved revisions of items that are not archived, and the
+images of alerts that went on air. Everything else in the store (drafts' renditions, uploaded
+originals, board screenshots, alerts that never went on air) needs a user who may view what the
+file belongs to, or a board token whose manifest or live alerts name it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.orm import Session
+
+from signage.accounts.models import User
+from signage.accounts.permissions import can
+from signage.alerts.models import Alert
+from signage.boards import access as board_access
+from signage.boards.models import Board, BoardStatus
+from signage.content.models import ContentItem, MediaAsset, RenditionRecord, Revision
+
+AIRED_STATES = ("approved", "superseded")  # a superseded revision was approved once
+_PUBLIC_TTL_S = 300.0
+
+
+class PublicCache:
+    """Hashes found public recently (one per app): boards fetch the same files over and over."""
+
+    def __init__(self, ttl: float = _PUBLIC_TTL_S, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, sha256: str) -> bool:
+        with self._lock:
+            until = self._seen.get(sha256)
+            return until is not None and until > time.monotonic()
+
+    def add(self, sha256: str) -> None:
+        with self._lock:
+            if len(self._seen) >= self.size:
+                self._seen.clear()
+            self._seen[sha256] = time.monotonic() + self.ttl
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+def _mentions(column: Any, sha256: str) -> Any:
+    # sha256 is checked to be 64 lowercase hex digits before any query: no LIKE wildcards.
+    return cast(column, String).contains(sha256)
+
+
+def _rendition_items(session: Session, sha256: str) -> list[tuple[ContentItem, str]]:
+    """(item, revision state) of every revision rendered to this file (image or ticker strip)."""
+    stmt = (
+        select(ContentItem, Revision.state)
+        .join(Revision, Revision.item_id == ContentItem.id)
+        .join(RenditionRecord, RenditionRecord.content_hash == Revision.content_hash)
+    )
+    found = [(i, s) for i, s in session.execute(stmt.where(RenditionRecord.sha256 == sha256))]
+    if not found:
+        ticker = stmt.where(
+            RenditionRecord.ticker.is_not(None), _mentions(RenditionRecord.ticker, sha256)
+        )
+        found = [(i, s) for i, s in session.execute(ticker)]
+    return found
+
+
+def _alerts(session: Session, sha256: str) -> list[Alert]:
+    return list(session.scalars(select(Alert).where(_mentions(Alert.images, sha256))))
+
+
+def is_public(session: Session, sha256: str, cache: PublicCache | None = None) -> bool:
+    """True if boards play this file: anyone may read it and caches may keep it."""
+    if cache is not None and sha256 in cache:
+        return True
+    public = any(
+        state in AIRED_STATES and item.archived_at is None
+        for item, state in _rendition_items(session, sha256)
+    ) or any(a.activated_at is not None for a in _alerts(session, sha256))
+    if public and cache is not None:
+        cache.add(sha256)
+    return public
+
+
+def user_may_read(session: Session, user: User, sha256: str) -> bool:
+    """True if the user may view an item, board or alert this file belongs to."""
+    if any(can(user, "content.view", item.area) for item, _ in _rendition_items(session, sha256)):
+        return True
+    asset = session.scalar(select(MediaAsset).where(MediaAsset.sha256 == sha256))
+    if asset is not None:
+        if asset.uploaded_by_id == user.id:
+            return True
+        items = session.scalars(
+            select(ContentItem)
+            .join(Revision, Revision.item_id == ContentItem.id)
+            .where(Revision.media_id == asset.id)
+        )
+        if any(can(user, "content.view", item.area) for item in items):
+            return True
+    boards = session.scalars(
+        select(Board)
+        .join(BoardStatus, BoardStatus.board_id == Board.id)
+        .where(BoardStatus.screenshot_sha == sha256)
+    )
+    if any(can(user, "board.view", board.area) for board in boards):
+        return True
+    return any(can(user, "alert.view", alert.area) for alert in _alerts(session, sha256))
+
+
+def board_may_read(session: Session, board: Board, sha256: str) -> bool:
+    """True if the board's manifest or one of its live alerts names this file."""
+    return board_access.may_read_media(session, board, sha256)
