@@ -57,6 +57,13 @@ class AlertPatch(TextFields):
     expires: UtcDateTime | None = None
 
 
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(
+        ge=1, le=2**31 - 1, description="The version you reviewed (the alert's `version`)"
+    )
+
+
 class AlertQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     state: Literal["pending_confirmation", "active", "cancelled", "expired"] | None = None
@@ -220,11 +227,16 @@ def update_alert(alert_id: int) -> ResponseReturnValue:
 
 
 @operation("/alerts/<int:alert_id>/confirm", "POST", summary="Confirm a held alert (2nd person)",
-           tag="alerts", errors=(404, 409))  # fmt: skip
+           tag="alerts", body=ConfirmIn, errors=(404, 409))  # fmt: skip
 def confirm_alert(alert_id: int) -> ResponseReturnValue:
+    """Body `{"version": n}`: the version you reviewed; 409 if it changed since, or if you wrote
+    or edited any version of it (nobody confirms their own text)."""
+    body: ConfirmIn = json_body(ConfirmIn)
     session, now = db.session, clock.now()
     alert = services.get_alert(session, actor().user, alert_id)
-    services.confirm_alert(session, actor(), alert, now=now, store=media_store())
+    services.confirm_alert(
+        session, actor(), alert, version=body.version, now=now, store=media_store()
+    )
     return jsonify(alert_out(alert, now=now))
 
 

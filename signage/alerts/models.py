@@ -81,6 +81,9 @@ class Alert(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Users who changed the text of any version (the creator is `created_by_id`): none of them
+    # may confirm it under the two-person rule. NULL on rows older than revision 0008 means [].
+    editor_ids: Mapped[list[int] | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
