@@ -29,7 +29,7 @@ class Upstream:
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 upstream.seen.append((self.headers.get("Host", ""), self.path))
                 status, headers, body = upstream.docs.get(self.path, (404, {}, b"missing"))
                 self.send_response(status)
@@ -114,7 +114,7 @@ def test_the_allow_list_admits_another_host(app, session, settings, upstream, bo
     upstream.serve("/feed.atom", atom(upstream.url("/two.xml", host="localhost")))
     outcomes = run(app, session, settings, upstream.url("/feed.atom"))
     assert [o.result for o in outcomes] == ["created"]
-    assert ("localhost:%d" % upstream.port, "/two.xml") in upstream.seen
+    assert (f"localhost:{upstream.port}", "/two.xml") in upstream.seen
 
 
 def test_redirects_to_other_hosts_are_refused(app, session, settings, upstream, boards):
