@@ -339,8 +339,8 @@ def to_message(alert: Alert) -> cap.CapMessage:
     """
     if alert.state == "cancelled":
         msg_type = "Cancel"
-    elif alert.version > 1:
-        msg_type = "Update"
+    elif alert.activated_at is not None and alert.updated_at > alert.activated_at:
+        msg_type = "Update"  # changed since it went on air; edits while held are not news
     else:
         msg_type = "Alert"
     references = ((alert.sender, alert.identifier, alert.sent),) if msg_type != "Alert" else ()

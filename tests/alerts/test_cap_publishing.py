@@ -43,6 +43,9 @@ def test_alerts_waiting_for_confirmation_are_not_published(
         headers=factory.bearer(hn_operator),
     ).get_json()
     assert held["state"] == dropped["state"] == "pending_confirmation"
+    # An edit while it waits is not news: the first publication is still an Alert.
+    client.patch(f"/api/v1/alerts/{held['id']}", json={"headline": "Bão số 10"},
+                 headers=factory.bearer(hn_operator))  # fmt: skip
     assert feed_links(client) == []
     assert client.get(f"/api/v1/cap/alerts/{held['id']}.xml").status_code == 404
     # Cancelled before it ever aired: never published either.
@@ -50,11 +53,13 @@ def test_alerts_waiting_for_confirmation_are_not_published(
     assert client.get(f"/api/v1/cap/alerts/{dropped['id']}.xml").status_code == 404
     client.post(
         f"/api/v1/alerts/{held['id']}/confirm",
-        json={"version": 1},
+        json={"version": 2},
         headers=factory.bearer(hn_operator2),
     )
     (link,) = feed_links(client)
     assert link.endswith(f"/cap/alerts/{held['id']}.xml")
+    first = cap.parse(client.get(link.replace("http://localhost", "")).data)
+    assert (first.msg_type, first.identifier) == ("Alert", held["identifier"])
     client.post(f"/api/v1/alerts/{held['id']}/cancel", headers=factory.bearer(hn_operator))
     ended = cap.parse(client.get(f"/api/v1/cap/alerts/{held['id']}.xml").data)
     assert ended.msg_type == "Cancel"  # the end of an alert that aired is published
