@@ -293,7 +293,10 @@ def _update_or_cancel(
                 check=check_grants,
             )
         last = alert
-    return Outcome("cancelled" if message.msg_type == "Cancel" else "updated", last)
+    if message.msg_type == "Cancel":
+        return Outcome("cancelled", last)
+    # A confirmed alert's change from a person waits for a second operator (services._propose).
+    return Outcome("proposed" if last is not None and last.proposal else "updated", last)
 
 
 # --- publishing --------------------------------------------------------------------------

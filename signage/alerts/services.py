@@ -381,23 +381,27 @@ def confirm_alert(
     version than the current one is refused: the text on air is the text that was reviewed.
     """
     require(actor.user, "alert.send", alert.area)
-    if alert.state != "pending_confirmation":
+    proposal = alert.proposal if alert.state == "active" else None
+    if alert.state != "pending_confirmation" and not proposal:
         raise Conflict(_l("This alert is not waiting for confirmation."))
     if actor.user is None or actor.user.id == alert.created_by_id:
         raise Conflict(_l("A second operator must confirm: you created this alert."))
     if actor.user.id in (alert.editor_ids or []):
         raise Conflict(_l("A second operator must confirm: you changed this alert's text."))
-    if version != alert.version:
+    current = proposal["version"] if proposal else alert.version
+    if version != current:
         raise Conflict(
             _l(
                 "The alert changed after you reviewed it (you saw version %(seen)s, it is now "
                 "version %(current)s). Read it again, then confirm.",
                 seen=version,
-                current=alert.version,
+                current=current,
             )
         )
     if alert.expires <= now:
         raise Conflict(_l("The alert expired before it was confirmed."))
+    if proposal:
+        return _confirm_proposal(session, actor, alert, proposal, now=now, store=store)
     alert.confirmed_by_id = actor.user.id
     alert.updated_at = now
     record(
@@ -439,12 +443,16 @@ def update_alert(
         raise ValidationFailed(details=problems)
     if expires is not None:
         _check_times(expires, now)
+    if actor.user is not None and actor.user.id not in (alert.editor_ids or []):
+        alert.editor_ids = [*(alert.editor_ids or []), actor.user.id]  # a new list: JSON change
+    if check and alert.state == "active" and alert.confirmed_by_id is not None:
+        return _propose(session, actor, alert, text, expires=expires, now=now)
+    if expires is not None:
         alert.expires = expires
     for name, value in vars(text).items():
         setattr(alert, name, value)
-    if actor.user is not None and actor.user.id not in (alert.editor_ids or []):
-        alert.editor_ids = [*(alert.editor_ids or []), actor.user.id]  # a new list: JSON change
-    alert.version += 1
+    alert.version = max(alert.version, (alert.proposal or {}).get("version", 0)) + 1
+    alert.proposal = None
     alert.updated_at = now
     record(
         session,
@@ -460,6 +468,69 @@ def update_alert(
         boards = targeted_boards(session, alert)
         delivery.render_images(session, alert, boards, store)
         delivery.fan_out(session, alert, boards, now=now)
+    return alert
+
+
+def _propose(
+    session: Session,
+    actor: Actor,
+    alert: Alert,
+    text: AlertText,
+    *,
+    expires: datetime | None,
+    now: datetime,
+) -> Alert:
+    """Hold a person's change of an alert that aired under the two-person rule.
+
+    The confirmed text stays on air; the change gets a version number of its own (a later
+    change replaces it with a higher one), which the second operator's confirmation must name.
+    """
+    version = max(alert.version, (alert.proposal or {}).get("version", 0)) + 1
+    alert.proposal = {
+        "version": version,
+        "by": actor.user.id if actor.user else None,
+        "text": vars(text),
+        "expires": expires.isoformat() if expires else None,
+    }
+    record(
+        session,
+        actor,
+        "alert.propose",
+        "alert",
+        alert.id,
+        area_id=alert.area_id,
+        details={"version": version, "headline": text.headline},
+        now=now,
+    )
+    return alert
+
+
+def _confirm_proposal(
+    session: Session,
+    actor: Actor,
+    alert: Alert,
+    proposal: dict[str, Any],
+    *,
+    now: datetime,
+    store: MediaStore,
+) -> Alert:
+    """Put a confirmed change on air: every targeted board switches to it."""
+    expires = datetime.fromisoformat(proposal["expires"]) if proposal.get("expires") else None
+    if expires is not None and expires <= now:
+        raise Conflict(_l("The proposed end time has already passed: propose the change again."))
+    for name, value in proposal["text"].items():
+        setattr(alert, name, value)
+    if expires is not None:
+        alert.expires = expires
+    alert.version = proposal["version"]
+    alert.proposal = None
+    alert.confirmed_by_id = actor.user.id if actor.user else None
+    alert.updated_at = now
+    record(session, actor, "alert.confirm", "alert", alert.id, area_id=alert.area_id,
+           details={"version": alert.version}, now=now)  # fmt: skip
+    boards = targeted_boards(session, alert)
+    delivery.render_images(session, alert, boards, store)
+    delivery.fan_out(session, alert, boards, now=now)
     return alert
 
 
@@ -479,7 +550,8 @@ def cancel_alert(
 def _end(session: Session, alert: Alert, state: str, *, now: datetime, by: int | None) -> None:
     was_active = alert.state == "active"
     alert.state, alert.ended_at, alert.ended_by_id = state, now, by
-    alert.version += 1
+    alert.version = max(alert.version, (alert.proposal or {}).get("version", 0)) + 1
+    alert.proposal = None
     alert.updated_at = now
     if was_active:
         delivery.fan_out_cancel(session, alert)

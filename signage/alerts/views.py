@@ -293,11 +293,16 @@ def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200
             now=now,
             form=form,
             action=ActionForm(),
-            confirm_form=ConfirmForm(formdata=None, version=str(alert.version)),
+            confirm_form=ConfirmForm(
+                formdata=None, version=str((alert.proposal or {}).get("version", alert.version))
+            ),
             states=STATE_LABELS,
             statuses=STATUS_LABELS,
             mode=services.display_mode(alert.urgency, alert.severity, alert.certainty),
-            may_confirm=alert.state == "pending_confirmation"
+            may_confirm=(
+                alert.state == "pending_confirmation"
+                or (alert.state == "active" and bool(alert.proposal))
+            )
             and me is not None
             and me.id != alert.created_by_id
             and me.id not in (alert.editor_ids or []),
@@ -377,5 +382,8 @@ def update(alert_id: int) -> ResponseReturnValue:
         )
     except DomainError as exc:
         return _detail(alert, form, show_domain_error(form, exc), 422)
-    flash(_("Updated: boards show the new text."), "success")
+    if alert.proposal:
+        flash(_("The new text waits for a second operator to confirm it."), "warning")
+    else:
+        flash(_("Updated: boards show the new text."), "success")
     return redirect(url_for("alerts.detail", alert_id=alert.id))

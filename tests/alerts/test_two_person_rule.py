@@ -175,3 +175,82 @@ def test_console_hides_the_confirm_button_from_an_editor(
     resp = client.post(f"{detail}/confirm", data={"csrf_token": csrf_token(client, detail),
                                                   "version": "2"})  # fmt: skip
     assert resp.status_code == 409 and "you changed this alert" in text(resp)
+
+
+def test_a_change_of_a_confirmed_alert_on_air_waits_for_a_second_operator(
+    client, factory, session, hn_operator, hn_operator2, hn_operator3, boards, players
+):
+    alert = send(client, factory, hn_operator, areas=["01"]).get_json()
+    confirm(client, factory, hn_operator2, alert["id"], version=1)
+    assert [a["version"] for a in events(players["hk"], "alert")] == [1]
+    url = f"/api/v1/alerts/{alert['id']}"
+    changed = client.patch(url, json={"headline": "Nội dung chưa ai duyệt"},
+                           headers=factory.bearer(hn_operator))  # fmt: skip
+    body = changed.get_json()
+    assert changed.status_code == 200 and body["state"] == "active"
+    assert body["version"] == 1 and body["headline"] == "CẢNH BÁO BÃO KHẨN CẤP"  # still on air
+    assert body["proposal"]["version"] == 2
+    assert body["proposal"]["headline"] == "Nội dung chưa ai duyệt"
+    assert events(players["hk"], "alert") == []  # nothing unreviewed reached a board
+    # A second change replaces the first under a new number: approving "2" approves nothing.
+    client.patch(url, json={"headline": "Thay lần nữa"}, headers=factory.bearer(hn_operator))
+    stale = confirm(client, factory, hn_operator2, alert["id"], version=2)
+    assert stale.status_code == 409 and "version 3" in error(stale)
+    assert confirm(client, factory, hn_operator, alert["id"], version=3).status_code == 409
+    ok = confirm(client, factory, hn_operator2, alert["id"], version=3)
+    assert ok.status_code == 200
+    assert (ok.get_json()["version"], ok.get_json()["proposal"]) == (3, None)
+    (shown,) = events(players["hk"], "alert")
+    assert (shown["version"], shown["headline"]) == (3, "Thay lần nữa")
+    # The confirmer proposes in turn: neither they nor the creator may approve, a third may.
+    client.patch(url, json={"headline": "Lời của người xác nhận"},
+                 headers=factory.bearer(hn_operator2))  # fmt: skip
+    for who in (hn_operator, hn_operator2):
+        assert confirm(client, factory, who, alert["id"], version=4).status_code == 409
+    assert confirm(client, factory, hn_operator3, alert["id"], version=4).status_code == 200
+    # Cancelling drops a waiting proposal with the alert.
+    client.patch(url, json={"headline": "Bỏ"}, headers=factory.bearer(hn_operator))
+    cancelled = client.post(f"{url}/cancel", headers=factory.bearer(hn_operator)).get_json()
+    assert cancelled["state"] == "cancelled" and cancelled["proposal"] is None
+
+
+def test_a_cap_update_of_a_confirmed_alert_is_proposed_not_aired(
+    client, factory, session, hn_operator, hn_operator2, boards, players
+):
+    from tests.alerts.test_cap_api import SENDER
+
+    created = post(client, factory, hn_operator, message("VN-HN-0200", area=PROVINCE)).get_json()
+    confirm(client, factory, hn_operator2, created["alert"], version=1)
+    events(players["hk"], "alert")
+    sent = session.get(Alert, created["alert"]).sent.isoformat()
+    upd = message("VN-HN-0200-U1", msg_type="Update", area=PROVINCE,
+                  references=f"{SENDER},VN-HN-0200,{sent}", headline="Bão mạnh lên")  # fmt: skip
+    resp = post(client, factory, hn_operator, upd)
+    assert resp.status_code == 200 and resp.get_json()["result"] == "proposed"
+    assert events(players["hk"], "alert") == []
+    assert confirm(client, factory, hn_operator2, created["alert"], version=2).status_code == 200
+    assert [a["headline"] for a in events(players["hk"], "alert")] == ["Bão mạnh lên"]
+
+
+def test_console_shows_the_proposal_and_confirms_its_version(
+    app, client, factory, session, hn_operator, hn_operator2, boards, players
+):
+    alert = send(client, factory, hn_operator, areas=["01"]).get_json()
+    confirm(client, factory, hn_operator2, alert["id"], version=1)
+    events(players["hk"], "alert")
+    login(client, "hn-operator")
+    detail = f"/alerts/{alert['id']}"
+    resp = client.post(f"{detail}/update", data={"csrf_token": csrf_token(client, detail),
+                                                 "headline": "Đề xuất mới"})  # fmt: skip
+    assert resp.status_code == 302
+    assert "waits for a second operator" in text(client.get(detail))
+    assert events(players["hk"], "alert") == []
+    other = app.test_client()
+    login(other, "hn-operator2")
+    page = text(other.get(detail))
+    assert 'id="alert-proposal"' in page and "Đề xuất mới" in page
+    assert 'name="version" type="hidden" value="2"' in page
+    ok = other.post(f"{detail}/confirm",
+                    data={"csrf_token": csrf_token(other, detail), "version": "2"})  # fmt: skip
+    assert ok.status_code == 302
+    assert [a["headline"] for a in events(players["hk"], "alert")] == ["Đề xuất mới"]

@@ -1,4 +1,5 @@
-"""alert editors: who changed an alert's text, so that none of them may confirm it
+"""alert editors and proposals: who changed an alert's text, so that none of them may confirm
+it; a change of a confirmed alert on air waits as a proposal for a new confirmation
 
 Revision ID: 0008
 Revises: 0006
@@ -17,6 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('editor_ids', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('proposal', sa.JSON(), nullable=True))
     # Pending alerts edited before this revision: their editors come from the audit log, so
     # that an editor cannot confirm an alert held at upgrade time.
     bind = op.get_bind()
@@ -38,4 +40,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_column('proposal')
         batch_op.drop_column('editor_ids')
