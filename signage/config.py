@@ -88,6 +88,13 @@ class Settings:
     alert_receipt_flush_seconds: int = 1
     # Upstream CAP sources polled every minute: URLs of CAP messages or Atom feeds of them.
     cap_feeds: str = ""
+    # Usernames (space or comma separated) of upstream systems whose CAP posts air without the
+    # two-person rule, like the polled feeds; every other user's CAP follows the rule.
+    cap_trusted_users: str = ""
+    # Hosts, besides each feed's own, that Atom entry links and redirects may lead to.
+    cap_feed_hosts: str = ""
+    # Let the poller reach private, loopback and link-local addresses (an upstream on the LAN).
+    cap_feed_allow_private: bool = False
     ratelimit_storage: str = "memory://"
     session_cookie_secure: bool = False
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.

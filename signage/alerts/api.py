@@ -57,6 +57,13 @@ class AlertPatch(TextFields):
     expires: UtcDateTime | None = None
 
 
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(
+        ge=1, le=2**31 - 1, description="The version you reviewed (the alert's `version`)"
+    )
+
+
 class AlertQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     state: Literal["pending_confirmation", "active", "cancelled", "expired"] | None = None
@@ -94,9 +101,20 @@ def alert_out(alert: Alert, *, now: datetime, counts: bool = True) -> dict[str, 
         "confirmed_by": alert.confirmed_by.username if alert.confirmed_by else None,
         "targets": [{"kind": t.kind, "id": t.target_id} for t in alert.targets],
         "images": alert.images,
+        # A change of a confirmed alert on air, waiting for a second operator.
+        "proposal": _proposal_out(alert.proposal),
     }
     if counts:
         out["receipts"] = services.progress(db.session, alert, now=now)
+    return out
+
+
+def _proposal_out(proposal: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not proposal:
+        return None
+    out = {"version": proposal["version"], **proposal["text"]}
+    if proposal.get("expires"):
+        out["expires"] = iso_utc(datetime.fromisoformat(proposal["expires"]))
     return out
 
 
@@ -204,6 +222,8 @@ def alert_boards(alert_id: int) -> ResponseReturnValue:
 @operation("/alerts/<int:alert_id>", "PATCH", summary="Change an alert's text or expiry",
            tag="alerts", body=AlertPatch, errors=(404, 409))  # fmt: skip
 def update_alert(alert_id: int) -> ResponseReturnValue:
+    """On an alert that aired after a second operator's confirmation, the change waits in
+    `proposal` (the confirmed text stays on air) until another operator confirms its version."""
     body: AlertPatch = json_body(AlertPatch)
     session, now = db.session, clock.now()
     alert = services.get_alert(session, actor().user, alert_id)
@@ -220,11 +240,16 @@ def update_alert(alert_id: int) -> ResponseReturnValue:
 
 
 @operation("/alerts/<int:alert_id>/confirm", "POST", summary="Confirm a held alert (2nd person)",
-           tag="alerts", errors=(404, 409))  # fmt: skip
+           tag="alerts", body=ConfirmIn, errors=(404, 409))  # fmt: skip
 def confirm_alert(alert_id: int) -> ResponseReturnValue:
+    """Body `{"version": n}`: the version you reviewed; 409 if it changed since, or if you wrote
+    or edited any version of it (nobody confirms their own text)."""
+    body: ConfirmIn = json_body(ConfirmIn)
     session, now = db.session, clock.now()
     alert = services.get_alert(session, actor().user, alert_id)
-    services.confirm_alert(session, actor(), alert, now=now, store=media_store())
+    services.confirm_alert(
+        session, actor(), alert, version=body.version, now=now, store=media_store()
+    )
     return jsonify(alert_out(alert, now=now))
 
 

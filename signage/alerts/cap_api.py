@@ -62,12 +62,15 @@ def _xml(body: bytes, mimetype: str) -> Response:
     return resp
 
 
-@operation("/cap/alerts", "GET", summary="Every alert as an Atom feed of CAP messages",
+@operation("/cap/alerts", "GET", summary="Alerts that went on air, as an Atom feed of CAP",
            tag="cap", public=True)  # fmt: skip
 def cap_feed() -> ResponseReturnValue:
     rows = list(
         db.session.scalars(
-            select(Alert).order_by(Alert.updated_at.desc(), Alert.id.desc()).limit(FEED_SIZE)
+            select(Alert)
+            .where(Alert.activated_at.is_not(None))  # never one waiting for confirmation
+            .order_by(Alert.updated_at.desc(), Alert.id.desc())
+            .limit(FEED_SIZE)
         )
     )
     entries = [
@@ -87,6 +90,6 @@ def cap_feed() -> ResponseReturnValue:
            public=True, errors=(404,))  # fmt: skip
 def cap_alert(alert_id: int) -> ResponseReturnValue:
     alert = db.session.get(Alert, alert_id)
-    if alert is None:
+    if alert is None or alert.activated_at is None:
         raise NotFound(_l("No such alert."))
     return _xml(cap.to_xml(to_message(alert)), "application/cap+xml")

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signage.accounts.permissions import can
 from signage.alerts import cap, geo, services
 from signage.alerts.models import Alert, CapMessageRecord
 from signage.areas.services import find_by_code
@@ -122,7 +123,22 @@ def resolve_cap_targets(session: Session, info: cap.CapInfo) -> services.Targets
     return targets
 
 
-def _find_referenced(session: Session, message: cap.CapMessage) -> list[Alert]:
+def trusted_users(settings: Any) -> set[str]:
+    """Usernames whose CAP messages skip the two-person rule (`SIGNAGE_CAP_TRUSTED_USERS`)."""
+    return set((getattr(settings, "cap_trusted_users", "") or "").replace(",", " ").split())
+
+
+def require_send_generic(actor: Actor, targets: services.Targets) -> None:
+    """PermissionDenied without naming the areas: a polygon must not reveal other areas' names."""
+    if any(not can(actor.user, "alert.send", a) for a in targets.owning_areas()):
+        raise PermissionDenied(
+            _l("The message targets areas or boards outside the areas you may send alerts to.")
+        )
+
+
+def _find_referenced(
+    session: Session, actor: Actor, message: cap.CapMessage, *, check_grants: bool
+) -> list[Alert]:
     found = []
     for sender, identifier, _sent in message.references:
         row = session.scalar(
@@ -133,6 +149,8 @@ def _find_referenced(session: Session, message: cap.CapMessage) -> list[Alert]:
         alert = session.get(Alert, row.alert_id) if row and row.alert_id else None
         if alert is None:
             alert = session.scalar(select(Alert).where(Alert.identifier == identifier))
+        if alert is not None and check_grants and not can(actor.user, "alert.view", alert.area):
+            alert = None  # another area's alert answers like a missing one
         if alert is None:
             raise NotFound(
                 _l("The referenced alert %(id)s is unknown.", id=identifier[:100]),
@@ -212,7 +230,11 @@ def _create(
         )
     targets = resolve_cap_targets(session, info)
     if check_grants:
-        services.require_send(actor.user, targets.owning_areas())
+        require_send_generic(actor, targets)
+    # The two-person rule binds every person; only administrator-configured sources skip it.
+    exempt = not check_grants or (
+        actor.user is not None and actor.user.username in trusted_users(settings)
+    )
     expires = info.expires or now + DEFAULT_DURATION
     alert = services.create_alert(
         session,
@@ -225,6 +247,7 @@ def _create(
         settings=settings,
         status=message.status,
         source="cap",
+        two_person_exempt=exempt,
         identifier=message.identifier,
         sender=message.sender,
         sent=message.sent,
@@ -244,13 +267,13 @@ def _update_or_cancel(
     store: MediaStore,
     check_grants: bool,
 ) -> Outcome:
-    referenced = _find_referenced(session, message)
+    referenced = _find_referenced(session, actor, message, check_grants=check_grants)
     if not referenced:
         raise _problem("references", _l("Update and Cancel messages must reference an alert."))
     last: Alert | None = None
     for alert in referenced:
         if check_grants:
-            services.require_send(actor.user, [alert.area])
+            require_send_generic(actor, services.Targets(areas=[alert.area]))
         if alert.state not in {"active", "pending_confirmation"}:
             last = alert
             continue
@@ -271,16 +294,26 @@ def _update_or_cancel(
                 check=check_grants,
             )
         last = alert
-    return Outcome("cancelled" if message.msg_type == "Cancel" else "updated", last)
+    if message.msg_type == "Cancel":
+        return Outcome("cancelled", last)
+    # A confirmed alert's change from a person waits for a second operator (services._propose).
+    return Outcome("proposed" if last is not None and last.proposal else "updated", last)
 
 
 # --- publishing --------------------------------------------------------------------------
 
 
+INTERNAL_GEOCODES = ("SIGNAGE-",)  # board and group codes of older rows: never published
+
+
 def _cap_area(raw: dict[str, Any]) -> cap.CapArea:
     return cap.CapArea(
         desc=raw.get("desc") or "-",
-        geocodes=tuple((str(n), str(v)) for n, v in raw.get("geocodes", [])),
+        geocodes=tuple(
+            (str(n), str(v))
+            for n, v in raw.get("geocodes", [])
+            if not str(n).upper().startswith(INTERNAL_GEOCODES)
+        ),
         polygons=tuple(
             tuple((float(a), float(b)) for a, b in ring) for ring in raw.get("polygons", [])
         ),
@@ -288,12 +321,30 @@ def _cap_area(raw: dict[str, Any]) -> cap.CapArea:
     )
 
 
+def published_areas(alert: Alert) -> tuple[cap.CapArea, ...]:
+    """The alert's CAP areas without internal codes; a block left empty becomes the alert's area.
+
+    Blocks that named only a board or a group (older rows) would otherwise publish its name.
+    """
+    out: list[cap.CapArea] = []
+    for raw in alert.cap_areas or []:
+        area = _cap_area(raw)
+        if not (area.geocodes or area.polygons or area.circles):
+            area = cap.CapArea(alert.area.name, (("VN-AREA", alert.area.code),), (), ())
+        if area not in out:
+            out.append(area)
+    return tuple(out) or (cap.CapArea("Việt Nam", (), (), ()),)
+
+
 def to_message(alert: Alert) -> cap.CapMessage:
-    """The alert as a CAP 1.2 message (Cancel once it was cancelled, Update after changes)."""
+    """The alert as a CAP 1.2 message (Cancel once it was cancelled, Update after changes).
+
+    Only alerts that went on air are published (see cap_api); `web` only if it is http(s).
+    """
     if alert.state == "cancelled":
         msg_type = "Cancel"
-    elif alert.version > 1:
-        msg_type = "Update"
+    elif alert.activated_at is not None and alert.updated_at > alert.activated_at:
+        msg_type = "Update"  # changed since it went on air; edits while held are not news
     else:
         msg_type = "Alert"
     references = ((alert.sender, alert.identifier, alert.sent),) if msg_type != "Alert" else ()
@@ -308,13 +359,12 @@ def to_message(alert: Alert) -> cap.CapMessage:
         headline=alert.headline,
         description=alert.description,
         instruction=alert.instruction,
-        web=alert.web,
+        web=alert.web if services.is_web_link(alert.web or "") else "",
         sender_name=alert.sender_name,
         effective=alert.effective,
         onset=alert.onset,
         expires=alert.expires,
-        areas=tuple(_cap_area(a) for a in alert.cap_areas)
-        or (cap.CapArea("Việt Nam", (), (), ()),),
+        areas=published_areas(alert),
     )
     return cap.CapMessage(
         identifier=identifier,

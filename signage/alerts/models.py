@@ -81,6 +81,12 @@ class Alert(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Users who changed the text of any version (the creator is `created_by_id`): none of them
+    # may confirm it under the two-person rule. NULL on rows older than revision 0008 means [].
+    editor_ids: Mapped[list[int] | None] = mapped_column(JSON, default=list)
+    # A change of an alert that aired after a second operator's confirmation waits here for a
+    # new confirmation: {version, by, text: {...}, expires}; the confirmed text stays on air.
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

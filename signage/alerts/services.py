@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -120,7 +121,18 @@ class AlertText:
                 bad(name, _l("Must be one of: %(values)s.", values=", ".join(allowed)))
         if self.urgency == "Past":
             bad("urgency", _l("An alert about the past is not shown on boards."))
+        if self.web and not is_web_link(self.web):
+            bad("web", _l("Only an http:// or https:// link is allowed."))
         return found
+
+
+def is_web_link(url: str) -> bool:
+    """True for an absolute http(s) URL with a host (never javascript:, data:, file: ...)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
 
 
 @dataclass
@@ -176,6 +188,10 @@ def resolve_targets(
     for field_name, codes, lookup, unknown in lookups:
         for code in dict.fromkeys(codes):
             row = lookup(code)
+            # A board or group of another area answers like a missing one (no existence oracle).
+            hidden = check and field_name != "areas" and row is not None
+            if hidden and not can(user, "alert.view", cast(Any, row).area):
+                row = None
             if row is None:
                 problems.append({"field": field_name, "message": unknown % {"code": code}})
             else:
@@ -259,6 +275,7 @@ def create_alert(
     status: str = "Actual",
     source: str = "console",
     template: AlertTemplate | None = None,
+    two_person_exempt: bool = False,
     identifier: str | None = None,
     sender: str | None = None,
     sent: datetime | None = None,
@@ -266,7 +283,11 @@ def create_alert(
     effective: datetime | None = None,
     onset: datetime | None = None,
 ) -> Alert:
-    """Store a new alert; it airs at once unless the two-person rule holds it for confirmation."""
+    """Store a new alert; it airs at once unless the two-person rule holds it for confirmation.
+
+    `two_person_exempt` is only for sources the administrator configured as trusted (polled CAP
+    feeds, `SIGNAGE_CAP_TRUSTED_USERS`); every person's alert, CAP included, follows the rule.
+    """
     text = text.cleaned()
     problems = text.problems()
     if status not in STATUSES:
@@ -293,6 +314,7 @@ def create_alert(
         area_id=_common_area(session, targets.owning_areas()).id,
         template_id=template.id if template else None,
         created_by_id=actor.user.id if actor.user else None,
+        editor_ids=[],
         cap_areas=cap_areas if cap_areas is not None else _cap_areas(targets),
         created_at=now,
         updated_at=now,
@@ -301,7 +323,7 @@ def create_alert(
     alert.targets = [AlertTarget(kind=k, target_id=i) for k, i in targets.pairs()]
     session.add(alert)
     session.flush()
-    pending = source != "cap" and needs_confirmation(settings, targets)
+    pending = not two_person_exempt and needs_confirmation(settings, targets)
     record(
         session,
         actor,
@@ -325,20 +347,15 @@ def create_alert(
 
 
 def _cap_areas(targets: Targets) -> list[dict[str, Any]]:
-    """CAP <area> blocks for console targets: the official codes as geocodes."""
-    out = [
+    """CAP <area> blocks for console targets: the official codes of the areas as geocodes.
+
+    Groups and boards are published as the area they belong to: their codes are internal.
+    """
+    areas = list(dict.fromkeys(targets.owning_areas()))
+    return [
         {"desc": a.name, "geocodes": [["VN-AREA", a.code]], "polygons": [], "circles": []}
-        for a in targets.areas
+        for a in areas
     ]
-    out += [
-        {"desc": g.name, "geocodes": [["SIGNAGE-GROUP", g.code]], "polygons": [], "circles": []}
-        for g in targets.groups
-    ]
-    out += [
-        {"desc": b.name, "geocodes": [["SIGNAGE-BOARD", b.code]], "polygons": [], "circles": []}
-        for b in targets.boards
-    ]
-    return out
 
 
 def _activate(session: Session, alert: Alert, *, now: datetime, store: MediaStore) -> None:
@@ -350,19 +367,53 @@ def _activate(session: Session, alert: Alert, *, now: datetime, store: MediaStor
 
 
 def confirm_alert(
-    session: Session, actor: Actor, alert: Alert, *, now: datetime, store: MediaStore
+    session: Session,
+    actor: Actor,
+    alert: Alert,
+    *,
+    version: int,
+    now: datetime,
+    store: MediaStore,
 ) -> Alert:
-    """Second operator's confirmation of a held alert (never the person who created it)."""
+    """Second operator's confirmation of the version they reviewed.
+
+    Nobody who wrote or edited any version may confirm it, and a confirmation of an older
+    version than the current one is refused: the text on air is the text that was reviewed.
+    """
     require(actor.user, "alert.send", alert.area)
-    if alert.state != "pending_confirmation":
+    proposal = alert.proposal if alert.state == "active" else None
+    if alert.state != "pending_confirmation" and not proposal:
         raise Conflict(_l("This alert is not waiting for confirmation."))
     if actor.user is None or actor.user.id == alert.created_by_id:
         raise Conflict(_l("A second operator must confirm: you created this alert."))
+    if actor.user.id in (alert.editor_ids or []):
+        raise Conflict(_l("A second operator must confirm: you changed this alert's text."))
+    current = proposal["version"] if proposal else alert.version
+    if version != current:
+        raise Conflict(
+            _l(
+                "The alert changed after you reviewed it (you saw version %(seen)s, it is now "
+                "version %(current)s). Read it again, then confirm.",
+                seen=version,
+                current=current,
+            )
+        )
     if alert.expires <= now:
         raise Conflict(_l("The alert expired before it was confirmed."))
+    if proposal:
+        return _confirm_proposal(session, actor, alert, proposal, now=now, store=store)
     alert.confirmed_by_id = actor.user.id
     alert.updated_at = now
-    record(session, actor, "alert.confirm", "alert", alert.id, area_id=alert.area_id, now=now)
+    record(
+        session,
+        actor,
+        "alert.confirm",
+        "alert",
+        alert.id,
+        area_id=alert.area_id,
+        details={"version": version},
+        now=now,
+    )
     _activate(session, alert, now=now, store=store)
     return alert
 
@@ -392,10 +443,16 @@ def update_alert(
         raise ValidationFailed(details=problems)
     if expires is not None:
         _check_times(expires, now)
+    if actor.user is not None and actor.user.id not in (alert.editor_ids or []):
+        alert.editor_ids = [*(alert.editor_ids or []), actor.user.id]  # a new list: JSON change
+    if check and alert.state == "active" and alert.confirmed_by_id is not None:
+        return _propose(session, actor, alert, text, expires=expires, now=now)
+    if expires is not None:
         alert.expires = expires
     for name, value in vars(text).items():
         setattr(alert, name, value)
-    alert.version += 1
+    alert.version = max(alert.version, (alert.proposal or {}).get("version", 0)) + 1
+    alert.proposal = None
     alert.updated_at = now
     record(
         session,
@@ -411,6 +468,69 @@ def update_alert(
         boards = targeted_boards(session, alert)
         delivery.render_images(session, alert, boards, store)
         delivery.fan_out(session, alert, boards, now=now)
+    return alert
+
+
+def _propose(
+    session: Session,
+    actor: Actor,
+    alert: Alert,
+    text: AlertText,
+    *,
+    expires: datetime | None,
+    now: datetime,
+) -> Alert:
+    """Hold a person's change of an alert that aired under the two-person rule.
+
+    The confirmed text stays on air; the change gets a version number of its own (a later
+    change replaces it with a higher one), which the second operator's confirmation must name.
+    """
+    version = max(alert.version, (alert.proposal or {}).get("version", 0)) + 1
+    alert.proposal = {
+        "version": version,
+        "by": actor.user.id if actor.user else None,
+        "text": vars(text),
+        "expires": expires.isoformat() if expires else None,
+    }
+    record(
+        session,
+        actor,
+        "alert.propose",
+        "alert",
+        alert.id,
+        area_id=alert.area_id,
+        details={"version": version, "headline": text.headline},
+        now=now,
+    )
+    return alert
+
+
+def _confirm_proposal(
+    session: Session,
+    actor: Actor,
+    alert: Alert,
+    proposal: dict[str, Any],
+    *,
+    now: datetime,
+    store: MediaStore,
+) -> Alert:
+    """Put a confirmed change on air: every targeted board switches to it."""
+    expires = datetime.fromisoformat(proposal["expires"]) if proposal.get("expires") else None
+    if expires is not None and expires <= now:
+        raise Conflict(_l("The proposed end time has already passed: propose the change again."))
+    for name, value in proposal["text"].items():
+        setattr(alert, name, value)
+    if expires is not None:
+        alert.expires = expires
+    alert.version = proposal["version"]
+    alert.proposal = None
+    alert.confirmed_by_id = actor.user.id if actor.user else None
+    alert.updated_at = now
+    record(session, actor, "alert.confirm", "alert", alert.id, area_id=alert.area_id,
+           details={"version": alert.version}, now=now)  # fmt: skip
+    boards = targeted_boards(session, alert)
+    delivery.render_images(session, alert, boards, store)
+    delivery.fan_out(session, alert, boards, now=now)
     return alert
 
 
@@ -430,7 +550,8 @@ def cancel_alert(
 def _end(session: Session, alert: Alert, state: str, *, now: datetime, by: int | None) -> None:
     was_active = alert.state == "active"
     alert.state, alert.ended_at, alert.ended_by_id = state, now, by
-    alert.version += 1
+    alert.version = max(alert.version, (alert.proposal or {}).get("version", 0)) + 1
+    alert.proposal = None
     alert.updated_at = now
     if was_active:
         delivery.fan_out_cancel(session, alert)

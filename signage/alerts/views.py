@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from signage import clock
@@ -77,7 +77,20 @@ class UpdateForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    """A button with a CSRF token (confirm, cancel)."""
+    """A button with a CSRF token (cancel)."""
+
+
+class ConfirmForm(FlaskForm):
+    """The confirm button: names the version the second operator reviewed."""
+
+    version = HiddenField()
+
+    def reviewed_version(self) -> int | None:
+        """The version as a bounded integer, or None when it is missing or garbled."""
+        raw = (self.version.data or "").strip()
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+            return None
+        return int(raw)
 
 
 def _codes(text: str) -> list[str]:
@@ -280,12 +293,19 @@ def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200
             now=now,
             form=form,
             action=ActionForm(),
+            confirm_form=ConfirmForm(
+                formdata=None, version=str((alert.proposal or {}).get("version", alert.version))
+            ),
             states=STATE_LABELS,
             statuses=STATUS_LABELS,
             mode=services.display_mode(alert.urgency, alert.severity, alert.certainty),
-            may_confirm=alert.state == "pending_confirmation"
+            may_confirm=(
+                alert.state == "pending_confirmation"
+                or (alert.state == "active" and bool(alert.proposal))
+            )
             and me is not None
-            and me.id != alert.created_by_id,
+            and me.id != alert.created_by_id
+            and me.id not in (alert.editor_ids or []),
             error=error,
         ),
         status,
@@ -307,14 +327,24 @@ def _act(alert_id: int, do: Any, done: Any) -> ResponseReturnValue:
 @bp.post("/<int:alert_id>/confirm")
 @login_required
 def confirm(alert_id: int) -> ResponseReturnValue:
-    """Second operator's confirmation."""
-    return _act(
-        alert_id,
-        lambda a: services.confirm_alert(
-            db.session, current_actor(), a, now=clock.now(), store=media_store()
-        ),
-        _("Confirmed: the alert is on air."),
-    )
+    """Second operator's confirmation of the version shown on their page."""
+    alert = _alert_or_404(alert_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version = form.reviewed_version()
+    if version is None:
+        error = _("The page did not say which version you reviewed. Reload it and confirm again.")
+        return _detail(alert, UpdateForm(obj=alert), error, 422)
+    try:
+        services.confirm_alert(
+            db.session, current_actor(), alert, version=version, now=clock.now(),
+            store=media_store(),
+        )  # fmt: skip
+    except DomainError as exc:
+        return _detail(alert, UpdateForm(obj=alert), show_domain_error(None, exc), 409)
+    flash(_("Confirmed: the alert is on air."), "success")
+    return redirect(url_for("alerts.detail", alert_id=alert.id))
 
 
 @bp.post("/<int:alert_id>/cancel")
@@ -352,5 +382,8 @@ def update(alert_id: int) -> ResponseReturnValue:
         )
     except DomainError as exc:
         return _detail(alert, form, show_domain_error(form, exc), 422)
-    flash(_("Updated: boards show the new text."), "success")
+    if alert.proposal:
+        flash(_("The new text waits for a second operator to confirm it."), "warning")
+    else:
+        flash(_("Updated: boards show the new text."), "success")
     return redirect(url_for("alerts.detail", alert_id=alert.id))

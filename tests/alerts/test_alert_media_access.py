@@ -29,7 +29,10 @@ def test_pending_alert_images_are_not_public_until_confirmed(
     got = client.get(f"/media/{sha}.png", headers=factory.bearer(hn_operator2))
     assert got.status_code == 200
     confirm = f"/api/v1/alerts/{alert.id}/confirm"
-    assert client.post(confirm, headers=factory.bearer(hn_operator2)).status_code == 200
+    version = {"version": resp.get_json()["version"]}
+    assert (
+        client.post(confirm, json=version, headers=factory.bearer(hn_operator2)).status_code == 200
+    )
     session.expire_all()
     urls = [img["url"] for img in session.get(Alert, alert.id).images.values()]
     assert urls

@@ -94,7 +94,9 @@ def test_second_operator_confirms_in_the_console(
     login(other, "hn-operator2")
     detail = f"/alerts/{alert.id}"
     assert 'id="confirm-button"' in text(other.get(detail))
-    resp = other.post(f"{detail}/confirm", data={"csrf_token": csrf_token(other, detail)})
+    resp = other.post(
+        f"{detail}/confirm", data={"csrf_token": csrf_token(other, detail), "version": "1"}
+    )
     assert resp.status_code == 302
     session.expire_all()
     assert session.get(Alert, alert.id).state == "active"

@@ -86,8 +86,14 @@ def test_targets_outside_the_grant_are_refused_and_nothing_is_created(
     resp = send(client, factory, hk_operator, areas=["00070", "31"])
     assert resp.status_code == 403
     assert "Thành phố Hải Phòng" in resp.get_json()["error"]["message"]
-    resp = send(client, factory, hk_operator, boards=["HP-1"])
-    assert resp.status_code == 403
+    # A board of another area answers exactly like a missing one (no existence oracle).
+    other = send(client, factory, hk_operator, boards=["HP-1"])
+    missing = send(client, factory, hk_operator, boards=["NO-SUCH"])
+    assert other.status_code == missing.status_code == 422
+    assert other.get_json()["error"]["details"] == [
+        {"field": "boards", "message": "Unknown board: HP-1"}
+    ]
+    assert missing.get_json()["error"]["details"][0]["message"] == "Unknown board: NO-SUCH"
     assert alert_count(session) == 0
     assert all(events(p, "alert") == [] for p in players.values())
 
@@ -138,16 +144,17 @@ def test_province_wide_alert_needs_a_second_operator(
     assert alert["state"] == "pending_confirmation"
     assert all(events(p, "alert") == [] for p in players.values())
     confirm = f"/api/v1/alerts/{alert['id']}/confirm"
-    same = client.post(confirm, headers=factory.bearer(hn_operator))
+    same = client.post(confirm, json={"version": 1}, headers=factory.bearer(hn_operator))
     assert same.status_code == 409
     assert "second operator" in same.get_json()["error"]["message"]
     assert events(players["hk"], "alert") == []
-    ok = client.post(confirm, headers=factory.bearer(hn_operator2))
+    ok = client.post(confirm, json={"version": 1}, headers=factory.bearer(hn_operator2))
     assert ok.status_code == 200 and ok.get_json()["state"] == "active"
     assert ok.get_json()["created_by"] == "hn-operator"
     assert ok.get_json()["confirmed_by"] == "hn-operator2"
     assert [a["id"] for a in events(players["hk"], "alert")] == [alert["id"]]
-    assert client.post(confirm, headers=factory.bearer(hn_operator2)).status_code == 409
+    again = client.post(confirm, json={"version": 1}, headers=factory.bearer(hn_operator2))
+    assert again.status_code == 409
 
 
 def test_update_sends_a_new_version_and_cancel_ends_it(

@@ -1,7 +1,7 @@
 """audit log append-only in the database; index renditions by file hash
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-25 22:40:00
 
 The ORM already refuses to change audit entries; these triggers make the database refuse too,
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
