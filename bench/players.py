@@ -150,7 +150,7 @@ def bench_server() -> None:
     )  # fmt: skip
     with app.app_context():
         with db.scope() as s:
-            import_official(s, SYSTEM, province="01")
+            import_official(s, SYSTEM, province="01", now=system_clock())
             units = list(s.scalars(select(Area).where(Area.depth == 2).order_by(Area.code)))
             csv = "code,name,area_code,profile,groups\n" + "".join(
                 f"B-{i:04d},Bảng {i},{units[i % len(units)].code},led-192x96-mono,\n"

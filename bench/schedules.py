@@ -87,7 +87,7 @@ def main() -> None:
         publisher = ManifestPublisher(store, lambda code, version: emitted.append(code))
         print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, SQLite at {tmp}")
         with db.scope() as s:
-            result, secs = timed(lambda: import_official(s, SYSTEM))
+            result, secs = timed(lambda: import_official(s, SYSTEM, now=system_clock()))
             row("import official areas", f"{secs:.2f} s", f"{result.created} created")
         with db.scope() as s:
             vn = s.scalar(select(Area).where(Area.code == "VN"))

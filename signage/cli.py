@@ -123,6 +123,7 @@ def areas() -> None:
 @click.option("--province", default=None, help="Official province code (e.g. 01 for Hà Nội).")
 def areas_import(province: str | None) -> None:
     """Import official provinces and commune-level units from vietnam-provinces."""
+    from signage import clock
     from signage.areas.services import import_official
 
     with _session() as (_, session):
@@ -134,7 +135,9 @@ def areas_import(province: str | None) -> None:
                 bar.update(done - state["done"])
                 state["done"] = done
 
-            result = import_official(session, _cli_actor(), province=province, progress=progress)
+            result = import_official(
+                session, _cli_actor(), province=province, progress=progress, now=clock.now()
+            )
     click.echo(
         f"Areas: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
     )
@@ -166,6 +169,7 @@ def users_create(
     area_codes: tuple[str, ...],
 ) -> None:
     """Create a user, with --role ROLE --area CODE grants (pairs, in order)."""
+    from signage import clock
     from signage.accounts.models import Grant
     from signage.accounts.permissions import ROLES
     from signage.accounts.services import create_user
@@ -178,6 +182,7 @@ def users_create(
         if role not in ROLES:
             raise click.UsageError(f"Unknown role {role!r}; choose from {', '.join(ROLES)}.")
     with _session() as (_, session):
+        now = clock.now()
         grant_areas = [get_by_code(session, code) for code in area_codes]
         user = create_user(
             session,
@@ -186,6 +191,7 @@ def users_create(
             password,
             display_name=display_name,
             check_permission=False,
+            now=now,
         )
         for role, area in dict.fromkeys(zip(roles, grant_areas, strict=True)):
             # The CLI runs with the machine owner's authority: no admin check.
@@ -198,6 +204,7 @@ def users_create(
                 user.id,
                 area_id=area.id,
                 details={"role": role, "area": area.code},
+                now=now,
             )
     click.echo(f"User {user.username} created.")
 
@@ -214,6 +221,7 @@ def users_create(
 )
 def users_set_password(username: str, password: str) -> None:
     """Set a user's password (e.g. a forgotten admin password); their sessions end."""
+    from signage import clock
     from signage.accounts.services import find_user, set_password
 
     with _session() as (_, session):
@@ -221,7 +229,7 @@ def users_set_password(username: str, password: str) -> None:
         if user is None:
             raise click.ClickException(f"No user named {username!r}.")
         # The CLI runs with the machine owner's authority: no admin check.
-        set_password(session, _cli_actor(), user, password, check_permission=False)
+        set_password(session, _cli_actor(), user, password, check_permission=False, now=clock.now())
     click.echo(f"Password of {user.username} changed.")
 
 
@@ -262,7 +270,7 @@ def seed_demo() -> None:
     from signage.schedules import publisher
 
     with _session() as (app, session):
-        credentials = seed(session, app.config["SIGNAGE"], echo=click.echo)
+        credentials = seed(session, app.config["SIGNAGE"], echo=click.echo, now=clock.now())
         session.flush()
         seed_programme(
             session, media_store(), now=clock.now(), publisher=publisher(), echo=click.echo

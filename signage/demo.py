@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -47,11 +48,15 @@ def _load_saved(path: Path) -> dict[str, str]:
 
 
 def seed(
-    session: Session, settings: Settings, echo: Callable[[str], None] = print
+    session: Session,
+    settings: Settings,
+    echo: Callable[[str], None] = print,
+    *,
+    now: datetime,
 ) -> list[tuple[str, str, str]]:
     """Import the demo provinces and create the demo users if missing; return their logins."""
     for code in DEMO_PROVINCES:
-        result = import_official(session, ACTOR, province=code)
+        result = import_official(session, ACTOR, province=code, now=now)
         echo(f"Province {code}: {result.created} areas created, {result.unchanged} unchanged.")
     path = _credentials_file(settings)
     saved = _load_saved(path)
@@ -60,7 +65,7 @@ def seed(
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             password = _password_for(username, settings, saved)
-            user = create_user(session, ACTOR, username, password, check_permission=False)
+            user = create_user(session, ACTOR, username, password, check_permission=False, now=now)
             session.add(Grant(user=user, role=role, area=get_by_code(session, area_code)))
             saved[username] = password
         shown = saved.get(username, "(unchanged; signage users set-password)")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from signage.audit.models import AuditEntry
 from signage.audit.services import SYSTEM, record
+from signage.clock import system_clock
 from signage.db import db
 from signage.errors import Conflict, DomainError, NotFound, ValidationFailed
 
@@ -20,11 +21,11 @@ def routes(app):
     """Routes that write to the database and then fail in each way an error can happen."""
 
     def domain_error():
-        record(db.session, SYSTEM, "test.write", "test")
+        record(db.session, SYSTEM, "test.write", "test", now=system_clock())
         raise Conflict("Already there.")
 
     def crash():
-        record(db.session, SYSTEM, "test.write", "test")
+        record(db.session, SYSTEM, "test.write", "test", now=system_clock())
         raise RuntimeError("bug")
 
     def validation():

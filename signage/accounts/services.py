@@ -162,6 +162,7 @@ def create_user(
     email: str = "",
     locale: str = "vi",
     check_permission: bool = True,
+    now: datetime,
 ) -> User:
     """Create a user; the actor must be an admin somewhere (grants are added separately)."""
     if check_permission and not any(
@@ -200,7 +201,7 @@ def create_user(
             session.flush()
     except IntegrityError:
         raise taken from None
-    record(session, actor, "user.create", "user", user.id, details={"username": name})
+    record(session, actor, "user.create", "user", user.id, details={"username": name}, now=now)
     return user
 
 
@@ -212,6 +213,7 @@ def update_profile(
     display_name: str | None = None,
     email: str | None = None,
     locale: str | None = None,
+    now: datetime,
 ) -> list[str]:
     """Change a user's display name, email or language (None = keep); returns changed fields."""
     if actor.user is not user and not may_manage_user(actor.user, user):
@@ -229,7 +231,7 @@ def update_profile(
             setattr(user, field, value)
             changed.append(field)
     if changed:
-        record(session, actor, "user.update", "user", user.id, details={"fields": changed})
+        record(session, actor, "user.update", "user", user.id, details={"fields": changed}, now=now)
     return changed
 
 
@@ -241,6 +243,7 @@ def set_password(
     *,
     current_password: str | None = None,
     check_permission: bool = True,
+    now: datetime,
 ) -> None:
     """Change a password (checking current_password when given); existing sessions end."""
     if check_permission and actor.user is not user and not may_manage_user(actor.user, user):
@@ -256,10 +259,10 @@ def set_password(
     user.security_stamp = secrets.token_hex(16)
     user.failed_logins = 0
     user.locked_until = None
-    record(session, actor, "user.password", "user", user.id)
+    record(session, actor, "user.password", "user", user.id, now=now)
 
 
-def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+def set_active(session: Session, actor: Actor, user: User, active: bool, *, now: datetime) -> None:
     """Activate or deactivate a user; deactivation ends their sessions."""
     if not may_manage_user(actor.user, user):
         raise PermissionDenied()
@@ -270,7 +273,9 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
     if active:
         user.failed_logins = 0
         user.locked_until = None
-    record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id)
+    record(
+        session, actor, "user.activate" if active else "user.deactivate", "user", user.id, now=now
+    )
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -299,11 +304,12 @@ def authenticate(
             "login.failed",
             "user",
             user.id if user else "",
+            now=now,
         )
         raise InvalidCredentials()
     actor = Actor(user, ip)
     if user.locked_until is not None and user.locked_until > now:
-        record(session, actor, "login.locked", "user", user.id)
+        record(session, actor, "login.locked", "user", user.id, now=now)
         raise AccountLocked()
     try:
         _hasher.verify(user.password_hash, password or "")
@@ -316,11 +322,12 @@ def authenticate(
             "user",
             user.id,
             details={"failures": user.failed_logins},
+            now=now,
         )
         if user.failed_logins >= policy.max_failures:
             user.locked_until = now + policy.lockout
             user.failed_logins = 0
-            record(session, actor, "user.lock", "user", user.id)
+            record(session, actor, "user.lock", "user", user.id, now=now)
             raise AccountLocked() from None
         raise InvalidCredentials() from None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -328,11 +335,13 @@ def authenticate(
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    record(session, actor, "login.succeeded", "user", user.id)
+    record(session, actor, "login.succeeded", "user", user.id, now=now)
     return user
 
 
-def add_grant(session: Session, actor: Actor, user: User, role: str, area: Area) -> Grant:
+def add_grant(
+    session: Session, actor: Actor, user: User, role: str, area: Area, *, now: datetime
+) -> Grant:
     """Grant a role on an area subtree; the actor must manage users on that area."""
     if role not in ROLES:
         raise ValidationFailed(details=[{"field": "role", "message": _l("Unknown role.")}])
@@ -355,11 +364,12 @@ def add_grant(session: Session, actor: Actor, user: User, role: str, area: Area)
         user.id,
         area_id=area.id,
         details={"role": role, "area": area.code},
+        now=now,
     )
     return grant
 
 
-def remove_grant(session: Session, actor: Actor, grant: Grant) -> None:
+def remove_grant(session: Session, actor: Actor, grant: Grant, *, now: datetime) -> None:
     """Withdraw a grant; the actor must manage users on its area and keep one admin at root."""
     require(actor.user, "user.manage", grant.area)
     if grant.role == "admin" and grant.area.parent_id is None:
@@ -385,6 +395,7 @@ def remove_grant(session: Session, actor: Actor, grant: Grant) -> None:
         user.id,
         area_id=grant.area_id,
         details={"role": grant.role, "area": grant.area.code},
+        now=now,
     )
     user.grants.remove(grant)
     session.flush()

@@ -75,7 +75,15 @@ def create_token(
     )
     session.add(token)
     session.flush()
-    record(session, actor, "token.create", "api_token", token.id, details={"user": user.username})
+    record(
+        session,
+        actor,
+        "token.create",
+        "api_token",
+        token.id,
+        details={"user": user.username},
+        now=now,
+    )
     return token, secret
 
 
@@ -153,4 +161,4 @@ def revoke_token(session: Session, actor: Actor, token: ApiToken, *, now: dateti
             raise PermissionDenied()
     if token.revoked_at is None:
         token.revoked_at = now
-        record(session, actor, "token.revoke", "api_token", token.id)
+        record(session, actor, "token.revoke", "api_token", token.id, now=now)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from signage import clock
 from signage.accounts.permissions import require
 from signage.api.base import actor, json_body, operation, query_args
 from signage.areas import services
@@ -135,6 +136,12 @@ def create_area() -> ResponseReturnValue:
         )
     require(actor().user, "area.manage", parent)
     area = services.create_area(
-        db.session, actor(), code=data.code, name=data.name, kind=data.kind, parent_code=data.parent
+        db.session,
+        actor(),
+        code=data.code,
+        name=data.name,
+        kind=data.kind,
+        parent_code=data.parent,
+        now=clock.now(),
     )
     return jsonify(area_out(area)), 201

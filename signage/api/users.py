@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 from sqlalchemy import func, select
 
+from signage import clock
 from signage.accounts import services
 from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
@@ -207,9 +208,10 @@ def create_user() -> ResponseReturnValue:
         display_name=data.display_name,
         email=data.email,
         locale=data.locale,
+        now=clock.now(),
     )
     for grant, area in zip(data.grants, areas, strict=True):
-        services.add_grant(db.session, me, user, grant.role, area)
+        services.add_grant(db.session, me, user, grant.role, area, now=clock.now())
     return jsonify(user_out(user)), 201
 
 
@@ -230,7 +232,13 @@ def update_user(user_id: int) -> ResponseReturnValue:
     if not is_self and not services.may_manage_user(me.user, user):
         raise PermissionDenied(_l("You may change only users whose every role is in your areas."))
     services.update_profile(
-        db.session, me, user, display_name=data.display_name, email=data.email, locale=data.locale
+        db.session,
+        me,
+        user,
+        display_name=data.display_name,
+        email=data.email,
+        locale=data.locale,
+        now=clock.now(),
     )
     if data.password is not None:
         if is_self and data.current_password is None:
@@ -248,11 +256,12 @@ def update_user(user_id: int) -> ResponseReturnValue:
             user,
             data.password,
             current_password=data.current_password if is_self else None,
+            now=clock.now(),
         )
         if is_self and "Authorization" not in request.headers:
             login_user(user)  # the new security stamp would otherwise end this very session
     if data.is_active is not None and data.is_active != user.is_active:
-        services.set_active(db.session, me, user, data.is_active)
+        services.set_active(db.session, me, user, data.is_active, now=clock.now())
     return jsonify(user_out(user))
 
 
@@ -271,7 +280,7 @@ def add_grant(user_id: int) -> ResponseReturnValue:
     user = _visible_user(user_id)
     data = json_body(GrantIn)
     (area,) = _grant_areas([data], "")
-    services.add_grant(db.session, actor(), user, data.role, area)
+    services.add_grant(db.session, actor(), user, data.role, area, now=clock.now())
     return jsonify(user_out(user)), 201
 
 
@@ -288,5 +297,5 @@ def remove_grant(user_id: int, grant_id: int) -> ResponseReturnValue:
     grant = db.session.get(Grant, grant_id)
     if grant is None or grant.user_id != user.id:
         raise NotFound(_l("No such grant."))
-    services.remove_grant(db.session, actor(), grant)
+    services.remove_grant(db.session, actor(), grant, now=clock.now())
     return jsonify(user_out(user))

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, case, func, literal, or_, select, update
@@ -118,6 +119,7 @@ def import_official(
     *,
     province: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    now: datetime,
 ) -> ImportResult:
     """Import provinces and commune-level units from vietnam-provinces; safe to re-run."""
     from vietnam_provinces import Province, Ward
@@ -162,12 +164,20 @@ def import_official(
         "area",
         province or "all",
         details={"created": result.created, "updated": result.updated},
+        now=now,
     )
     return result
 
 
 def create_area(
-    session: Session, actor: Actor, *, code: str, name: str, kind: str, parent_code: str
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str,
+    now: datetime,
 ) -> Area:
     """Create a village, residential group, old district or custom zone under a parent."""
     code = (code or "").strip()
@@ -194,11 +204,13 @@ def create_area(
     session.add(area)
     session.flush()
     area.path = f"{parent.path}{area.id}/"
-    record(session, actor, "area.create", "area", area.code, area_id=area.id)
+    record(session, actor, "area.create", "area", area.code, area_id=area.id, now=now)
     return area
 
 
-def move_area(session: Session, actor: Actor, area: Area, new_parent: Area) -> None:
+def move_area(
+    session: Session, actor: Actor, area: Area, new_parent: Area, *, now: datetime
+) -> None:
     """Move a hand-made area under another parent, refusing cycles and official units."""
     if area.official:
         raise ValidationFailed(_l("Official administrative units cannot be moved."))
@@ -228,6 +240,7 @@ def move_area(session: Session, actor: Actor, area: Area, new_parent: Area) -> N
         area.code,
         area_id=area.id,
         details={"to": new_parent.code},
+        now=now,
     )
     from signage.boards.services import follow_area_move  # boards depend on areas, not back
 

@@ -45,7 +45,7 @@ def record(
     *,
     area_id: int | None = None,
     details: dict[str, Any] | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> AuditEntry:
     """Append one entry to the audit log in the caller's transaction."""
     entry = AuditEntry(
@@ -57,9 +57,8 @@ def record(
         area_id=area_id,
         ip=actor.ip[:64],
         details=details or {},
+        at=now,
     )
-    if now is not None:
-        entry.at = now
     session.add(entry)
     return entry
 

@@ -156,7 +156,7 @@ def pair(
         raise PairingExpired()
     request.token = issue_token(session, actor, board, now=now, on_revoke=on_revoke)
     request.board_id, request.paired_at = board.id, now
-    record(session, actor, "board.pair", "board", board.code, area_id=board.area_id)
+    record(session, actor, "board.pair", "board", board.code, area_id=board.area_id, now=now)
     return request
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from flask import current_app, jsonify, request, url_for
@@ -182,10 +183,12 @@ def board_status(code: str) -> ResponseReturnValue:
 def board_command(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
     data = json_body(CommandIn)
-    return jsonify(queue_command(db.session, actor(), board, data.name)), 202
+    return jsonify(queue_command(db.session, actor(), board, data.name, now=clock.now())), 202
 
 
-def queue_command(session: Any, actor: Any, board: Board, name: str) -> dict[str, str]:
+def queue_command(
+    session: Any, actor: Any, board: Board, name: str, *, now: datetime
+) -> dict[str, str]:
     """Audit the command (board.manage) and emit it to the board's room after commit."""
     import secrets
 
@@ -203,6 +206,7 @@ def queue_command(session: Any, actor: Any, board: Board, name: str) -> dict[str
         board.code,
         area_id=board.area_id,
         details={"name": name, "id": command_id},
+        now=now,
     )
     code = board.code
     run_after_commit(session, lambda: send_command(code, name, command_id))

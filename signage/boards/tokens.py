@@ -59,7 +59,7 @@ def issue_token(
         )
     )
     session.flush()
-    record(session, actor, "board.token_issue", "board", board.code)
+    record(session, actor, "board.token_issue", "board", board.code, now=now)
     if revoked and on_revoke is not None:
         code = board.code
         run_after_commit(session, lambda: on_revoke(code))
@@ -76,7 +76,9 @@ def revoke_tokens(
 ) -> int:
     """Revoke the board's active token; its players are disconnected after commit."""
     revoked = _revoke_active(session, board, now)
-    record(session, actor, "board.token_revoke", "board", board.code, details={"n": revoked})
+    record(
+        session, actor, "board.token_revoke", "board", board.code, details={"n": revoked}, now=now
+    )
     if on_revoke is not None:
         code = board.code
         run_after_commit(session, lambda: on_revoke(code))

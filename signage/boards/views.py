@@ -232,7 +232,7 @@ def command(code: str) -> ResponseReturnValue:
     if not FlaskForm().validate_on_submit() or name not in COMMAND_LABELS:
         flash(_("The form expired; try again."), "danger")
     else:
-        queue_command(db.session, current_actor(), item, name)
+        queue_command(db.session, current_actor(), item, name, now=clock.now())
         flash(_("The command was sent: %(name)s.", name=COMMAND_LABELS[name]), "success")
     return redirect(url_for("boards.board", code=item.code))
 

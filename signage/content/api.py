@@ -303,6 +303,7 @@ def upload_media() -> ResponseReturnValue:
         data,
         max_bytes=limit,
         max_pixels=settings.max_image_pixels,
+        now=clock.now(),
     )
     return jsonify(media_out(asset).model_dump()), 201 if created else 200
 
@@ -516,5 +517,5 @@ def create_profile() -> ResponseReturnValue:
         )
     except ValueError as exc:
         raise ValidationFailed(details=[{"field": "palette", "message": str(exc)}]) from None
-    services.create_profile(db.session, actor(), profile)
+    services.create_profile(db.session, actor(), profile, now=clock.now())
     return jsonify(profile_out(profile).model_dump()), 201

@@ -57,6 +57,7 @@ def upload_media(
     *,
     max_bytes: int,
     max_pixels: int,
+    now: datetime,
 ) -> tuple[MediaAsset, bool]:
     """Ingest an uploaded image; the row is added only once the file is durable.
 
@@ -88,7 +89,9 @@ def upload_media(
         return session.scalars(
             select(MediaAsset).where(MediaAsset.sha256 == stored.sha256)
         ).one(), False
-    record(session, actor, "media.upload", "media", asset.sha256, details={"size": asset.size})
+    record(
+        session, actor, "media.upload", "media", asset.sha256, details={"size": asset.size}, now=now
+    )
     return asset, True
 
 
@@ -494,7 +497,9 @@ def get_profile(session: Session, key: str) -> DisplayProfile:
     return row.as_profile()
 
 
-def create_profile(session: Session, actor: Actor, profile: DisplayProfile) -> ProfileRecord:
+def create_profile(
+    session: Session, actor: Actor, profile: DisplayProfile, *, now: datetime
+) -> ProfileRecord:
     """Add a display profile (installation admins or template managers)."""
     require(actor.user, "template.manage", None)
     if session.scalar(select(ProfileRecord.id).where(ProfileRecord.key == profile.key)):
@@ -510,5 +515,5 @@ def create_profile(session: Session, actor: Actor, profile: DisplayProfile) -> P
     )
     session.add(row)
     session.flush()
-    record(session, actor, "profile.create", "display_profile", profile.key)
+    record(session, actor, "profile.create", "display_profile", profile.key, now=now)
     return row

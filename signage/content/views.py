@@ -281,6 +281,7 @@ def upload() -> ResponseReturnValue:
                 data,
                 max_bytes=settings.max_upload_bytes,
                 max_pixels=settings.max_image_pixels,
+                now=clock.now(),
             )
             item = services.create_item(
                 db.session,

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.models import User
 from signage.accounts.permissions import can, scope_paths
@@ -152,6 +153,7 @@ def area_create(code: str) -> ResponseReturnValue:
                 name=form.name.data or "",
                 kind=form.kind.data or "",
                 parent_code=parent.code,
+                now=clock.now(),
             )
         except DomainError as exc:
             ctx = _node_context(parent, form)

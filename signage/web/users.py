@@ -63,6 +63,7 @@ def user_new() -> ResponseReturnValue:
                 display_name=form.display_name.data or "",
                 email=form.email.data or "",
                 locale=form.locale.data or "vi",
+                now=clock.now(),
             )
         except DomainError as exc:
             error, status = show_domain_error(form, exc), exc.status
@@ -130,7 +131,9 @@ def user_grant_add(user_id: int) -> ResponseReturnValue:
             area = get_by_code(db.session, form.area.data or "")
         except NotFound as exc:
             raise ValidationFailed(details=[{"field": "area", "message": exc.message}]) from None
-        services.add_grant(db.session, current_actor(), user, form.role.data or "", area)
+        services.add_grant(
+            db.session, current_actor(), user, form.role.data or "", area, now=clock.now()
+        )
     except DomainError as exc:
         return _fail(user, exc, form, grant_form=form)
     flash(
@@ -155,7 +158,7 @@ def user_grant_remove(user_id: int, grant_id: int) -> ResponseReturnValue:
         raise NotFound(_("No such grant."))
     role, area_name = grant.role, grant.area.name
     try:
-        services.remove_grant(db.session, current_actor(), grant)
+        services.remove_grant(db.session, current_actor(), grant, now=clock.now())
     except DomainError as exc:
         return _fail(user, exc)
     message = _("Role %(role)s on %(area)s was withdrawn.", role=role_label(role), area=area_name)
@@ -170,7 +173,7 @@ def user_set_active(user_id: int) -> ResponseReturnValue:
     user = _target(user_id)
     active = request.form.get("active") == "1"
     try:
-        services.set_active(db.session, current_actor(), user, active)
+        services.set_active(db.session, current_actor(), user, active, now=clock.now())
     except DomainError as exc:
         return _fail(user, exc)
     if active:
@@ -198,6 +201,7 @@ def user_password(user_id: int) -> ResponseReturnValue:
             form.password.data or "",
             # People changing their own password prove they know the current one.
             current_password=(form.current_password.data or "") if user is me else None,
+            now=clock.now(),
         )
     except DomainError as exc:
         return _fail(user, exc, form, password_form=form)

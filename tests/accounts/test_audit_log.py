@@ -7,11 +7,12 @@ from sqlalchemy import delete, func, select, update
 
 from signage.audit.models import AuditEntry
 from signage.audit.services import SYSTEM, Actor, record
+from signage.clock import system_clock
 
 
 @pytest.fixture()
 def entry(session) -> AuditEntry:
-    row = record(session, SYSTEM, "area.import", "area", "all")
+    row = record(session, SYSTEM, "area.import", "area", "all", now=system_clock())
     session.flush()
     return row
 
@@ -45,12 +46,19 @@ def test_bulk_statements_raise(session, entry, statement):
 
 
 def test_appending_still_works(session, entry):
-    record(session, Actor(None, "10.0.0.1", "someone"), "login.failed", "user")
+    record(session, Actor(None, "10.0.0.1", "someone"), "login.failed", "user", now=system_clock())
     session.flush()
     assert count(session) == 2
 
 
 def test_long_values_are_cut_to_the_column_sizes(session):
-    row = record(session, Actor(None, "x" * 100, "y" * 300), "login.failed", "user", "z" * 100)
+    row = record(
+        session,
+        Actor(None, "x" * 100, "y" * 300),
+        "login.failed",
+        "user",
+        "z" * 100,
+        now=system_clock(),
+    )
     session.flush()
     assert (len(row.actor), len(row.object_id), len(row.ip)) == (100, 64, 64)

@@ -125,13 +125,13 @@ def test_deactivation_ends_an_open_session(client, session, factory, tree):
     assert login(client, "lan").status_code == 302
     assert client.get("/api/v1/me").status_code == 200
     stamp = user.security_stamp
-    services.set_active(session, Actor(admin), user, False)
+    services.set_active(session, Actor(admin), user, False, now=NOW)
     session.flush()
     assert user.security_stamp != stamp
     assert client.get("/api/v1/me").status_code == 401
     assert client.get("/").status_code == 302  # back to the sign-in page
     # Reactivation does not revive the old session either.
-    services.set_active(session, Actor(admin), user, True)
+    services.set_active(session, Actor(admin), user, True, now=NOW)
     session.flush()
     assert client.get("/api/v1/me").status_code == 401
 
@@ -139,7 +139,7 @@ def test_deactivation_ends_an_open_session(client, session, factory, tree):
 def test_password_change_ends_other_sessions(client, session, factory, tree):
     user = factory.user("lan", ("editor", tree["hn"]))
     login(client, "lan")
-    services.set_password(session, Actor(user), user, "a-new-password-1")
+    services.set_password(session, Actor(user), user, "a-new-password-1", now=NOW)
     session.flush()
     assert client.get("/api/v1/me").status_code == 401
     assert login(client, "lan", "a-new-password-1").status_code == 302

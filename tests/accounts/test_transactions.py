@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from signage.accounts.models import User
 from signage.accounts.services import create_user
 from signage.audit.services import SYSTEM
+from signage.clock import system_clock
 from signage.db import make_engine
 from signage.migrations import upgrade
 
@@ -20,7 +21,14 @@ def test_rollback_after_create_user_keeps_nothing(tmp_path):
     try:
         with Session(engine) as session:
             session.scalar(select(func.count()).select_from(User))  # a read, no write yet
-            create_user(session, SYSTEM, "lan", "a-long-password", check_permission=False)
+            create_user(
+                session,
+                SYSTEM,
+                "lan",
+                "a-long-password",
+                check_permission=False,
+                now=system_clock(),
+            )
             session.rollback()  # e.g. a later grant failed
         with Session(engine) as session:
             assert session.scalar(select(func.count()).select_from(User)) == 0

@@ -86,7 +86,7 @@ def test_revoked_token(client, session, factory, hn_editor):
 
 def test_token_of_a_deactivated_user(client, session, factory, tree, root_admin, hn_editor):
     secret = factory.token(hn_editor)
-    services.set_active(session, Actor(root_admin), hn_editor, False)
+    services.set_active(session, Actor(root_admin), hn_editor, False, now=system_clock())
     session.flush()
     before = snapshot(session)
     resp = client.post(
@@ -96,7 +96,7 @@ def test_token_of_a_deactivated_user(client, session, factory, tree, root_admin,
     assert "deactivated" in err["message"]
     assert snapshot(session) == before
     # Reactivated, the same token works again: deactivation is not revocation.
-    services.set_active(session, Actor(root_admin), hn_editor, True)
+    services.set_active(session, Actor(root_admin), hn_editor, True, now=system_clock())
     session.flush()
     assert (
         client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200

@@ -11,6 +11,7 @@ from signage.areas.models import Area
 from signage.areas.services import ROOT_CODE, get_by_code, import_official
 from signage.audit.models import AuditEntry
 from signage.audit.services import SYSTEM
+from signage.clock import system_clock
 from signage.errors import NotFound
 
 
@@ -20,7 +21,7 @@ def by_depth(session) -> dict[int, int]:
 
 
 def test_full_import_is_complete_and_idempotent(session):
-    first = import_official(session, SYSTEM)
+    first = import_official(session, SYSTEM, now=system_clock())
     assert (first.created, first.updated, first.unchanged) == (34 + 3321, 0, 0)
     assert by_depth(session) == {0: 1, 1: 34, 2: 3321}
     root = get_by_code(session, ROOT_CODE)
@@ -42,7 +43,7 @@ def test_full_import_is_complete_and_idempotent(session):
     parents = dict(session.execute(select(Area.id, Area.parent_id)).all())
     assert all(paths[i] == f"{paths[p]}{i}/" for i, p in parents.items() if p is not None)
 
-    second = import_official(session, SYSTEM)
+    second = import_official(session, SYSTEM, now=system_clock())
     assert (second.created, second.updated, second.unchanged) == (0, 0, 34 + 3321)
     assert session.scalar(select(func.count()).select_from(Area)) == 1 + 34 + 3321
     imports = session.scalars(select(AuditEntry.details).where(AuditEntry.action == "area.import"))
@@ -50,7 +51,7 @@ def test_full_import_is_complete_and_idempotent(session):
 
 
 def test_one_province(session, factory):
-    result = import_official(session, SYSTEM, province="01")
+    result = import_official(session, SYSTEM, province="01", now=system_clock())
     assert (result.created, result.updated) == (1 + 126, 0)
     hn = get_by_code(session, "01")
     assert (hn.name, hn.kind, hn.depth) == ("Thành phố Hà Nội", "municipality", 1)
@@ -62,7 +63,7 @@ def test_one_province(session, factory):
         "00070-T1", "Tổ dân phố 1", "residential_group", get_by_code(session, "00070")
     )
     get_by_code(session, "00004").name = "Ba Đình (cũ)"
-    again = import_official(session, SYSTEM, province="1")
+    again = import_official(session, SYSTEM, province="1", now=system_clock())
     assert (again.created, again.updated, again.unchanged) == (0, 1, 126)
     assert get_by_code(session, "00004").name == "Phường Ba Đình"
     assert session.get(Area, village.id) is village
@@ -71,7 +72,7 @@ def test_one_province(session, factory):
 @pytest.mark.parametrize("code", ["99", "abc", "", "01; DROP TABLE areas"])
 def test_unknown_province_is_not_found_and_nothing_is_written(session, code):
     with pytest.raises(NotFound) as exc:
-        import_official(session, SYSTEM, province=code)
+        import_official(session, SYSTEM, province=code, now=system_clock())
     assert exc.value.status == 404
     assert session.scalar(select(func.count()).select_from(Area)) == 0
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0

@@ -9,6 +9,7 @@ from signage.areas import services
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 from signage.audit.services import Actor
+from signage.clock import system_clock
 from signage.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
@@ -23,7 +24,7 @@ def count(session) -> int:
 
 def create(session, actor, **kwargs):
     args = {"code": "HK-CHO", "name": "Chợ Hàng Da", "kind": "custom", "parent_code": "00070"}
-    return services.create_area(session, actor, **{**args, **kwargs})
+    return services.create_area(session, actor, **{**args, **kwargs}, now=system_clock())
 
 
 def test_create_under_an_official_unit(session, tree, admin):
@@ -100,13 +101,13 @@ def state(session) -> dict[str, tuple[str, int, int | None]]:
 def test_no_move_into_itself_or_a_descendant(session, subtree, admin, target):
     before = state(session)
     with pytest.raises(ValidationFailed):
-        services.move_area(session, admin, subtree["market"], subtree[target])
+        services.move_area(session, admin, subtree["market"], subtree[target], now=system_clock())
     assert state(session) == before
 
 
 def test_moving_a_subtree_rewrites_every_descendant(session, tree, subtree, admin):
     untouched = {c: v for c, v in state(session).items() if not c.startswith("M")}
-    services.move_area(session, admin, subtree["market"], tree["hp_commune"])
+    services.move_area(session, admin, subtree["market"], tree["hp_commune"], now=system_clock())
     after = state(session)
     hp = tree["hp_commune"]
     m, s1, s2, c = (subtree[k].id for k in ("market", "stall1", "stall2", "corner"))
@@ -116,7 +117,7 @@ def test_moving_a_subtree_rewrites_every_descendant(session, tree, subtree, admi
     assert after["M-1-A"] == (f"{hp.path}{m}/{s1}/{c}/", hp.depth + 3, s1)
     assert {c: v for c, v in after.items() if not c.startswith("M")} == untouched
     # Moving up a level works the same way.
-    services.move_area(session, admin, subtree["stall1"], tree["vn"])
+    services.move_area(session, admin, subtree["stall1"], tree["vn"], now=system_clock())
     after = state(session)
     assert after["M-1-A"] == (f"{tree['vn'].path}{s1}/{c}/", 2, s1)
     moves = session.scalars(select(AuditEntry.details).where(AuditEntry.action == "area.move"))
@@ -126,7 +127,7 @@ def test_moving_a_subtree_rewrites_every_descendant(session, tree, subtree, admi
 def test_official_units_cannot_be_moved(session, tree, admin):
     before = state(session)
     with pytest.raises(ValidationFailed):
-        services.move_area(session, admin, tree["hk"], tree["hp"])
+        services.move_area(session, admin, tree["hk"], tree["hp"], now=system_clock())
     assert state(session) == before
 
 
@@ -134,7 +135,9 @@ def test_moves_need_area_manage_on_both_sides(session, factory, tree, subtree):
     hn_admin = Actor(factory.user("hn-admin", ("admin", tree["hn"])))
     before = state(session)
     with pytest.raises(PermissionDenied):
-        services.move_area(session, hn_admin, subtree["market"], tree["hp_commune"])
+        services.move_area(
+            session, hn_admin, subtree["market"], tree["hp_commune"], now=system_clock()
+        )
     assert state(session) == before
 
 
