@@ -25,6 +25,7 @@ run: $(STAMP)
 ## Set up and run the whole test suite (SQLite unless SIGNAGE_TEST_DATABASE_URL is set)
 test: $(STAMP)
 	@sh scripts/ensure-chromium.sh
+	@sh scripts/ensure-xvfb.sh
 	$(MAKE) --no-print-directory test-only
 
 test-only:

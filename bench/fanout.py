@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -46,8 +45,18 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+# The e2e tests' process helper (one instance, its servers, how to stop them) serves here too.
+sys.path.insert(0, str(ROOT))
 
 import sio_wire as wire  # noqa: E402
+
+from tests.e2e.processes import (  # noqa: E402
+    Instance,
+    children,
+    free_port,
+    stop_process,
+    wait_until_up,
+)
 
 BIN = Path(sys.executable).parent
 NAMESPACE = "/player"
@@ -297,39 +306,6 @@ class LoadGen:
 # --- processes, memory ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL after 15 s; its children too (a gunicorn worker busy closing
-    10,000 sockets outlives a killed master otherwise)."""
-    kids = children(proc.pid) if proc.poll() is None else []
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-    for pid in kids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def rss_kib(pid: int) -> int:
     """VmRSS of a process in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -342,21 +318,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s; see {log}")
 
 
 def http_json(
@@ -388,6 +349,7 @@ class Server:
     operator_token: str = ""
     alert_sample: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    instance: Instance | None = None  # ours: the installation that started it
 
     def pid(self) -> int:
         """The process holding the sockets: gunicorn's worker, or node itself."""
@@ -429,22 +391,21 @@ class Server:
         return http_json("GET", f"{self.url}/progress").get(f"{alert_id}:{version}", 0)
 
     def stop(self) -> None:
-        stop_process(self.proc)
+        if self.instance is not None:
+            self.instance.stop()
+        else:
+            stop_process(self.proc)
 
 
 STEPS: dict[str, float] = {}
 
 
-def signage(env: dict[str, str], log: Path, *args: str) -> str:
+def signage(instance: Instance, *args: str) -> str:
+    """A `signage` command of the instance, its time added to STEPS."""
     t = time.monotonic()
-    with open(log, "a", encoding="utf-8") as fh:
-        done = subprocess.run(
-            [str(BIN / "signage"), *args], env=env, stdout=subprocess.PIPE, stderr=fh, text=True
-        )
-    if done.returncode != 0:
-        raise RuntimeError(f"signage {' '.join(args)} failed; see {log}")
+    out = instance.run(*args, timeout=None)
     STEPS[" ".join(args[:2])] = STEPS.get(" ".join(args[:2]), 0) + time.monotonic() - t
-    return done.stdout
+    return out
 
 
 def reset_database(url: str) -> None:
@@ -475,25 +436,21 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
     from sqlalchemy import create_engine, text
 
     root.mkdir(parents=True)
-    log = root / "server.log"
     if db_url == "sqlite":
         db_url = f"sqlite:///{root / 'signage.db'}"
     reset_database(db_url)
-    env = {
-        **os.environ,
-        "SIGNAGE_INSTANCE_DIR": str(root / "instance"),
-        "SIGNAGE_MEDIA_DIR": str(root / "media"),
-        "SIGNAGE_DATABASE_URL": db_url,
-        "SIGNAGE_MESSAGE_QUEUE": "" if queue == "none" else queue,
-        "SIGNAGE_RATELIMIT_STORAGE": "memory://",
-        "SIGNAGE_SECRET_KEY": "bench-fanout",
-        "SIGNAGE_DEMO_PASSWORD": "bench-fanout-1",
-        "SIGNAGE_ALERT_TWO_PERSON_PROVINCE": "false",
-    }
+    instance = Instance(
+        root,
+        database_url=db_url,
+        SIGNAGE_MESSAGE_QUEUE="" if queue == "none" else queue,
+        SIGNAGE_SECRET_KEY="bench-fanout",
+        SIGNAGE_DEMO_PASSWORD="bench-fanout-1",
+        SIGNAGE_ALERT_TWO_PERSON_PROVINCE="false",
+    )
     t = time.monotonic()
     STEPS.clear()
-    signage(env, log, "db", "upgrade")
-    signage(env, log, "seed-demo")
+    signage(instance, "db", "upgrade")
+    signage(instance, "seed-demo")
     engine = create_engine(db_url)
     with engine.connect() as c:
         communes = {
@@ -517,21 +474,22 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
             (code, f"Bảng tin {code}", area, PROFILES[i % 3])
             for i, (code, area) in enumerate(boards)
         )
-    signage(env, log, "boards", "import", str(root / "boards.csv"))
-    signage(env, log, "boards", "issue-tokens", "--out", str(root / "all-tokens.csv"))
+    signage(instance, "boards", "import", str(root / "boards.csv"))
+    signage(instance, "boards", "issue-tokens", "--out", str(root / "all-tokens.csv"))
     with open(root / "all-tokens.csv", encoding="utf-8") as fh:
         issued = dict(csv.reader(fh))
     tokens = root / "tokens.csv"
     with open(tokens, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows((code, issued[code]) for code, _a in boards)
-    admin = signage(env, log, "tokens", "create", "--user", "admin").strip()
-    operator = signage(env, log, "tokens", "create", "--user", "operator").strip()
+    admin = signage(instance, "tokens", "create", "--user", "admin").strip()
+    operator = signage(instance, "tokens", "create", "--user", "operator").strip()
     # What the scheduler's manifests.refresh job does: every board has a manifest before its
     # player connects (as after any restart), so connects do not generate them inline.
     subprocess.run(
         [sys.executable, "-c", "from signage import create_app; from signage.jobs import "
          "refresh_manifests; print(refresh_manifests(create_app()))"],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=open(log, "a"),
+        env=instance.env, check=True, stdout=subprocess.DEVNULL,
+        stderr=open(instance.log_path, "a"),
     )  # fmt: skip
     setup = time.monotonic() - t
     port = free_port()
@@ -540,18 +498,19 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
         str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--worker-connections", "20000",
         "-b", f"127.0.0.1:{port}", "wsgi:app",
     ]  # fmt: skip
-    with open(log, "a", encoding="utf-8") as fh:
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
-    server = Server("ours", url, proc, tokens, root, log, admin, operator)
+    try:
+        instance.start(cmd, port, cwd=ROOT)
+    except Exception:
+        instance.stop()
+        raise
+    server = Server(
+        "ours", url, instance.procs[-1], tokens, root, instance.log_path, admin, operator
+    )
+    server.instance = instance
     steps = ", ".join(f"{k} {v:.0f} s" for k, v in STEPS.items() if k != "tokens create")
     server.notes.append(
         f"setup {setup:.0f} s ({steps}, manifests {setup - sum(STEPS.values()):.0f} s)"
     )
-    try:
-        wait_http(url + "/login", proc, log)
-    except Exception:
-        server.stop()
-        raise
     return server
 
 
@@ -590,7 +549,7 @@ def start_node(n: int, root: Path) -> Server:
     url = f"http://127.0.0.1:{port}"
     server = Server("node", url, proc, tokens, root, log)
     try:
-        wait_http(url + "/health", proc, log)
+        wait_until_up(url, proc, log, path="/health")
     except Exception:
         server.stop()
         raise

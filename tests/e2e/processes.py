@@ -1,9 +1,16 @@
-"""Real `signage` processes for end-to-end tests: one instance directory, any number of servers."""
+"""Real processes for the end-to-end tests and the benchmarks: one instance directory, any number
+of servers, how to stop them, a small API client.
+
+It lives with the e2e tests (which import `tests.e2e.processes`); bench/fanout.py puts the
+repository root on sys.path, as bench/players.py does, and imports it from here.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SIGNAGE = Path(sys.executable).parent / "signage"
 # Debian's Chromium, never a downloaded browser (scripts/ensure-chromium.sh installs it).
@@ -60,12 +68,19 @@ def scratch_database(root: Path) -> tuple[str, Callable[[], None]]:
 
 
 class Instance:
-    """An installation in a temp directory: its own database, media, logs, extra environment."""
+    """An installation in a temp directory: its own database, media, logs, extra environment.
 
-    def __init__(self, root: Path, **env: str) -> None:
+    Any number of servers (`serve`, or any command with `start`); `server()` gives one that can
+    be stopped and started again on the same port. The e2e tests and bench/fanout.py use it.
+    """
+
+    def __init__(self, root: Path, database_url: str | None = None, **env: str) -> None:
         self.root = root
         self.log_path = root / "signage.log"
-        database_url, self.drop_database = scratch_database(root)
+        if database_url is None:
+            database_url, self.drop_database = scratch_database(root)
+        else:
+            self.drop_database = lambda: None
         self.env = {
             **os.environ,
             "SIGNAGE_INSTANCE_DIR": str(root / "instance"),
@@ -77,7 +92,11 @@ class Instance:
         }
         self.procs: list[subprocess.Popen] = []
 
-    def run(self, *args: str, timeout: float = 300) -> str:
+    @property
+    def database_url(self) -> str:
+        return self.env["SIGNAGE_DATABASE_URL"]
+
+    def run(self, *args: str, timeout: float | None = 300) -> str:
         """Run a `signage` command to completion; its stdout (fails loudly with the log)."""
         with open(self.log_path, "a", encoding="utf-8") as log:
             done = subprocess.run(
@@ -95,31 +114,45 @@ class Instance:
     def serve(self, port: int | None = None, **env: str) -> str:
         """Start `signage serve` on a free port; its base URL once it answers."""
         port = port or free_port()
+        return self.start(
+            [str(SIGNAGE), "serve", "--host", "127.0.0.1", "--port", str(port)], port, **env
+        )
+
+    def start(
+        self,
+        argv: list[str],
+        port: int,
+        probe: str = "/login",
+        cwd: Path | None = None,
+        **env: str,
+    ) -> str:
+        """Start any server command (gunicorn, node) listening on `port` with this instance's
+        environment; its base URL once `probe` answers 200."""
         url = f"http://127.0.0.1:{port}"
         log = open(self.log_path, "a", encoding="utf-8")
         proc = subprocess.Popen(
-            [str(SIGNAGE), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**self.env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            argv, env={**self.env, **env}, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
         )
         proc.log = log  # type: ignore[attr-defined]
         self.procs.append(proc)
-        wait_until_up(url, proc, self.log_path)
+        wait_until_up(url, proc, self.log_path, path=probe)
         return url
+
+    def server(self, port: int | None = None, **env: str) -> Server:
+        """A `signage serve` of this instance on a fixed port, not started yet."""
+        return Server(self, port or free_port(), env)
+
+    def stop_one(self, proc: subprocess.Popen) -> None:
+        """Stop one of this instance's servers (and whatever children it left)."""
+        stop_process(proc)
+        proc.log.close()  # type: ignore[attr-defined]
+        if proc in self.procs:
+            self.procs.remove(proc)
 
     def stop(self) -> None:
         """Terminate every server this instance started."""
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-            proc.log.close()  # type: ignore[attr-defined]
-        self.procs.clear()
+        for proc in list(self.procs):
+            self.stop_one(proc)
 
     def close(self) -> None:
         """Stop the servers and drop the scratch database."""
@@ -127,20 +160,90 @@ class Instance:
         self.drop_database()
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
-    """Poll the sign-in page until the server answers (or fail with its log)."""
+class Server:
+    """One `signage serve` of an instance on a fixed port: stop it and start it again."""
+
+    def __init__(self, instance: Instance, port: int, env: dict[str, str]) -> None:
+        self.instance, self.port, self.env = instance, port, env
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        self.instance.serve(self.port, **self.env)
+        self.proc = self.instance.procs[-1]
+        return self.url
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.instance.stop_one(self.proc)
+            self.proc = None
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL after `timeout` s; its children too (a gunicorn worker busy closing
+    10,000 sockets outlives a killed master otherwise)."""
+    kids = children(proc.pid) if proc.poll() is None else []
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+    for pid in kids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of a process (Linux /proc)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def wait_until_up(
+    url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 60, path: str = "/login"
+) -> None:
+    """Poll `path` (the sign-in page) until the server answers 200 (or fail with its log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
         try:
-            with urllib.request.urlopen(url + "/login", timeout=2) as resp:
+            with urllib.request.urlopen(url + path, timeout=2) as resp:
                 if resp.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
     raise RuntimeError(f"server did not answer on {url} within {timeout}s:\n{log_path.read_text()}")
+
+
+class Api:
+    """A small JSON client of /api/v1 with a bearer token; asserts the status code."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+
+    def __call__(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.url + "/api/v1" + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        assert status == expect, f"{method} {path}: {status} {raw[:500]!r}"
+        return json.loads(raw) if raw else None
 
 
 def eventually(check, timeout: float = 30, interval: float = 0.2):

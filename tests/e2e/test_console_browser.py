@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_up
+from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Instance
 
 pytestmark = pytest.mark.e2e
 
@@ -19,49 +16,18 @@ PASSWORD = "e2e-demo-password-1"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The real `signage` command: migrate a temp SQLite file, seed the demo, serve on a free port."""
-    tmp = tmp_path_factory.mktemp("console-e2e")
-    signage = Path(sys.executable).parent / "signage"
-    env = {
-        **os.environ,
-        "SIGNAGE_INSTANCE_DIR": str(tmp / "instance"),
-        "SIGNAGE_MEDIA_DIR": str(tmp / "media"),
-        "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'signage.db'}",
-        "SIGNAGE_DEMO_PASSWORD": PASSWORD,
-        "SIGNAGE_MESSAGE_QUEUE": "",
-        "SIGNAGE_RATELIMIT_STORAGE": "memory://",
-    }
-    log_path = tmp / "server.log"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "w", encoding="utf-8") as log:
-        for command in (["db", "upgrade"], ["seed-demo"]):
-            done = subprocess.run(
-                [str(signage), *command], env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300
-            )
-            if done.returncode != 0:
-                log.flush()
-                pytest.fail(f"signage {' '.join(command)} failed:\n{log_path.read_text()}")
-        proc = subprocess.Popen(
-            [str(signage), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    """The real `signage` command: migrate a temp database, seed the demo, serve on a free port."""
+    instance = Instance(tmp_path_factory.mktemp("console-e2e"), SIGNAGE_DEMO_PASSWORD=PASSWORD)
+    try:
         try:
-            try:
-                wait_until_up(url, proc, log_path)
-            except RuntimeError as exc:
-                log.flush()
-                pytest.fail(f"{exc}\n{log_path.read_text()}")
-            yield url, log_path
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+            instance.run("db", "upgrade")
+            instance.run("seed-demo")
+            url = instance.serve()
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        yield url, instance.log_path
+    finally:
+        instance.close()
 
 
 def test_console_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:

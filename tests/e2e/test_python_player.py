@@ -9,32 +9,24 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import create_engine, text
+
+from tests.e2e.processes import Api, Instance, Server, stop_process
 
 pytestmark = pytest.mark.e2e
 
 BOARD = "HN-HK-001"
 PASSWORD = "e2e-player-password-1"
 TIMEOUT = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = TIMEOUT, logs=()) -> Any:
@@ -50,73 +42,6 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = TIMEOUT, logs
         time.sleep(0.3)
     tails = "\n".join(f"--- {p}:\n{Path(p).read_text()[-4000:]}" for p in logs if Path(p).exists())
     pytest.fail(f"timed out waiting for {what}\n{tails}")
-
-
-class Server:
-    """`signage serve` on a free port over a temp SQLite database; restartable."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp, self.port = tmp, _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.bin = str(Path(sys.executable).parent / "signage")
-        self.log = tmp / "server.log"
-        self.env = {
-            **os.environ,
-            "SIGNAGE_INSTANCE_DIR": str(tmp / "instance"),
-            "SIGNAGE_MEDIA_DIR": str(tmp / "media"),
-            "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'signage.db'}",
-            "SIGNAGE_DEMO_PASSWORD": PASSWORD,
-            "SIGNAGE_MESSAGE_QUEUE": "",
-            "SIGNAGE_RATELIMIT_STORAGE": "memory://",
-            "SIGNAGE_STATUS_FLUSH_SECONDS": "1",
-        }
-        self.proc: subprocess.Popen | None = None
-
-    def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [self.bin, *args], env=self.env, capture_output=True, text=True, timeout=300
-        )
-        assert done.returncode == 0, f"signage {args}: {done.stdout}\n{done.stderr}"
-        return done.stdout
-
-    def start(self) -> None:
-        with open(self.log, "a", encoding="utf-8") as log:
-            self.proc = subprocess.Popen(
-                [self.bin, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for("the server to answer", self._up, logs=[self.log])
-
-    def _up(self) -> bool:
-        assert self.proc is not None and self.proc.poll() is None, "server exited"
-        try:
-            with urllib.request.urlopen(self.url + "/login", timeout=2) as resp:
-                return resp.status == 200
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return False
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
-        self.proc = None
-
-    def api(self, token: str, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            f"{self.url}/api/v1{path}",
-            data=data,
-            method=method,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read() or b"null")
 
 
 class PlayerProcess:
@@ -147,13 +72,8 @@ class PlayerProcess:
             )
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        if self.proc is not None:
+            stop_process(self.proc)
         self.proc = None
 
     def status(self) -> dict[str, Any]:
@@ -172,19 +92,19 @@ def not_blank(path: Path) -> bool:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[tuple[Server, PlayerProcess]]:
-    server = Server(tmp_path)
+def stack(tmp_path: Path) -> Iterator[tuple[Instance, Server, PlayerProcess]]:
+    instance = Instance(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD, SIGNAGE_STATUS_FLUSH_SECONDS="1")
+    server = instance.server()
     player = PlayerProcess(tmp_path, server.url)
     try:
-        yield server, player
+        yield instance, server, player
     finally:
         player.stop()
-        server.stop()
+        instance.close()
 
 
-def _item(server: Server, editor: str, admin: str, headline: str) -> int:
-    item = server.api(
-        editor,
+def _item(editor: Api, admin: Api, headline: str) -> int:
+    item = editor(
         "POST",
         "/content",
         {
@@ -195,14 +115,15 @@ def _item(server: Server, editor: str, admin: str, headline: str) -> int:
             "headline": headline,
             "body": "Thông báo thử nghiệm cho bảng tin.",
         },
+        expect=201,
     )
-    server.api(editor, "POST", f"/content/{item['id']}/submit")
-    server.api(admin, "POST", f"/content/{item['id']}/approve", {"comment": "ok"})
+    editor("POST", f"/content/{item['id']}/submit")
+    admin("POST", f"/content/{item['id']}/approve", {"comment": "ok"})
     return item["id"]
 
 
-def _sha_of(server: Server, admin: str, item_id: int) -> str:
-    doc = server.api(admin, "GET", f"/boards/{BOARD}/manifest")["manifest"]
+def _sha_of(admin: Api, item_id: int) -> str:
+    doc = admin("GET", f"/boards/{BOARD}/manifest")["manifest"]
     for seg in doc["segments"]:
         for e in seg["entries"]:
             if e["item"] == item_id:
@@ -210,25 +131,28 @@ def _sha_of(server: Server, admin: str, item_id: int) -> str:
     raise KeyError(item_id)
 
 
-def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
-    server, player = stack
-    server.cli("db", "upgrade")
-    server.cli("seed-demo")
-    admin = server.cli("tokens", "create", "--user", "admin").strip().splitlines()[-1]
-    editor = server.cli("tokens", "create", "--user", "editor").strip().splitlines()[-1]
+def test_python_player_end_to_end(stack: tuple[Instance, Server, PlayerProcess]) -> None:
+    instance, server, player = stack
+    instance.run("db", "upgrade")
+    instance.run("seed-demo")
+    admin = Api(
+        server.url, instance.run("tokens", "create", "--user", "admin").strip().splitlines()[-1]
+    )
+    editor = Api(
+        server.url, instance.run("tokens", "create", "--user", "editor").strip().splitlines()[-1]
+    )
     server.start()
-    logs = [player.log, server.log]
+    logs = [player.log, instance.log_path]
 
     # A programme on the board all day: two items taking turns every 3 s.
-    first = [_item(server, editor, admin, h) for h in ("Tin thứ nhất", "Tin thứ hai")]
-    playlist = server.api(
-        editor,
+    first = [_item(editor, admin, h) for h in ("Tin thứ nhất", "Tin thứ hai")]
+    playlist = editor(
         "POST",
         "/playlists",
         {"name": "E2E", "area": "01", "items": [{"item": i, "duration_s": 3} for i in first]},
+        expect=201,
     )
-    server.api(
-        editor,
+    editor(
         "POST",
         "/schedules",
         {
@@ -238,6 +162,7 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
             "playlist": playlist["id"],
             "windows": ["00:00-12:00", "12:00-00:00"],
         },
+        expect=201,
     )
 
     # Pairing: the code is on screen (and in the status file); an operator enters it.
@@ -249,10 +174,10 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
 
     code = wait_for("a pairing code on screen", code_on_screen, logs=logs)
     assert not_blank(player.frames / "current.png")
-    assert server.api(admin, "POST", f"/boards/{BOARD}/pair", {"pairing_code": code})["paired"]
+    assert admin("POST", f"/boards/{BOARD}/pair", {"pairing_code": code})["paired"]
 
     # It plays the programme: rendition frames that are not blank, taking turns.
-    shas = {_sha_of(server, admin, i) for i in first}
+    shas = {_sha_of(admin, i) for i in first}
     seen: set[str] = set()
 
     def both_items_seen() -> bool:
@@ -267,44 +192,43 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
     assert (player.tmp / "cache" / "token").stat().st_mode & 0o777 == 0o600
     wait_for(
         "the board online",
-        lambda: server.api(admin, "GET", f"/boards/{BOARD}/status")["online"],
+        lambda: admin("GET", f"/boards/{BOARD}/status")["online"],
         logs=logs,
     )
 
     # A programme change reaches the screen (two items still, so frames keep changing).
-    third = _item(server, editor, admin, "Tin mới thay đổi")
-    server.api(
-        editor,
+    third = _item(editor, admin, "Tin mới thay đổi")
+    editor(
         "PUT",
         f"/playlists/{playlist['id']}",
         {"name": "E2E", "items": [{"item": i, "duration_s": 3} for i in (third, first[0])]},
     )
-    new_sha = _sha_of(server, admin, third)
+    new_sha = _sha_of(admin, third)
     wait_for("the new item on screen", lambda: new_sha in player.status()["picture"], logs=logs)
     version = player.status()["manifest_version"]
-    assert version == server.api(admin, "GET", f"/boards/{BOARD}/manifest")["version"]
+    assert version == admin("GET", f"/boards/{BOARD}/manifest")["version"]
 
     # Commands from the console: identify shows the board's code; a screenshot is uploaded.
-    server.api(admin, "POST", f"/boards/{BOARD}/commands", {"name": "identify"})
+    admin("POST", f"/boards/{BOARD}/commands", {"name": "identify"}, expect=202)
     wait_for("identify on screen", lambda: "identify" in player.status()["picture"], logs=logs)
-    server.api(admin, "POST", f"/boards/{BOARD}/commands", {"name": "screenshot"})
+    admin("POST", f"/boards/{BOARD}/commands", {"name": "screenshot"}, expect=202)
     wait_for(
         "a screenshot",
-        lambda: server.api(admin, "GET", f"/boards/{BOARD}/status")["screenshot_url"],
+        lambda: admin("GET", f"/boards/{BOARD}/status")["screenshot_url"],
         logs=logs,
     )
 
     # A real alert from the API takes the screen as its rendered picture, is counted as
     # displayed, and a cancel gives the screen back to the programme.
-    alert = server.api(admin, "POST", "/alerts", {"template": "storm", "boards": [BOARD]})
+    alert = admin("POST", "/alerts", {"template": "storm", "boards": [BOARD]}, expect=201)
     shown = f"('alert', {alert['id']}, 1, 'image'"
     wait_for("the alert picture on screen", lambda: shown in player.status()["picture"], logs=logs)
     wait_for(
         "the displayed receipt counted",
-        lambda: server.api(admin, "GET", f"/alerts/{alert['id']}")["receipts"]["displayed"] == 1,
+        lambda: admin("GET", f"/alerts/{alert['id']}")["receipts"]["displayed"] == 1,
         logs=logs,
     )
-    server.api(admin, "POST", f"/alerts/{alert['id']}/cancel")
+    admin("POST", f"/alerts/{alert['id']}/cancel")
     wait_for(
         "the programme back after the cancel",
         lambda: "alert" not in player.status()["picture"],
@@ -313,8 +237,12 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
 
     # Proof of play reaches the server (batches are acknowledged and leave the journal).
     def plays_stored() -> int:
-        with closing(sqlite3.connect(server.tmp / "instance" / "signage.db")) as db:
-            return db.execute("SELECT count(*) FROM play_records").fetchone()[0]
+        engine = create_engine(instance.database_url)
+        try:
+            with engine.connect() as db:
+                return db.execute(text("SELECT count(*) FROM play_records")).scalar_one()
+        finally:
+            engine.dispose()
 
     wait_for("proof of play stored", plays_stored, logs=logs)
 
@@ -334,12 +262,12 @@ def test_python_player_end_to_end(stack: tuple[Server, PlayerProcess]) -> None:
     wait_for("reconnection", lambda: player.status()["connected"], timeout=150, logs=logs)
     wait_for(
         "the board online again",
-        lambda: server.api(admin, "GET", f"/boards/{BOARD}/status")["manifest_version"] == version,
+        lambda: admin("GET", f"/boards/{BOARD}/status")["manifest_version"] == version,
         logs=logs,
     )
 
     # Revoked: disconnected at once, "not paired" on screen, the token file gone.
-    server.api(admin, "POST", f"/boards/{BOARD}/revoke")
+    admin("POST", f"/boards/{BOARD}/revoke")
     wait_for(
         "not paired",
         lambda: (

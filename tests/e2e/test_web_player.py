@@ -7,10 +7,7 @@ player's real websocket), server down + reload (service worker), restart + resyn
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.e2e import processes
+from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Api, Instance, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -31,107 +29,35 @@ WAIT = 60_000  # ms: generous, the machine is shared
 RECONNECT_WAIT = 180_000  # backoff with full jitter may wait up to 60 s per attempt
 
 
-class Server:
-    """`signage serve` on a fixed port and its own SQLite file; stoppable and restartable."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.signage = str(Path(sys.executable).parent / "signage")
-        self.env = {
-            **os.environ,
-            "SIGNAGE_INSTANCE_DIR": str(tmp / "instance"),
-            "SIGNAGE_MEDIA_DIR": str(tmp / "media"),
-            "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'signage.db'}",
-            "SIGNAGE_DEMO_PASSWORD": PASSWORD,
-            "SIGNAGE_NEW_PASSWORD": PASSWORD,
-            "SIGNAGE_MESSAGE_QUEUE": "",
-            "SIGNAGE_RATELIMIT_STORAGE": "memory://",
-        }
-        self.log_path = tmp / "server.log"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
+class Server(processes.Server):
+    """`signage serve` on a fixed port over a demo installation; stoppable and restartable."""
 
     def run(self, *args: str) -> str:
-        done = subprocess.run(
-            [self.signage, *args], env=self.env, capture_output=True, text=True, timeout=300
-        )
-        with open(self.log_path, "a", encoding="utf-8") as log:
-            log.write(done.stdout + done.stderr)
-        if done.returncode != 0:
-            pytest.fail(f"signage {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout
-
-    def start(self) -> None:
-        log = open(self.log_path, "a", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [self.signage, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url + "/player", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"server did not answer on {self.url}:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
-        self.proc = None
+        """A `signage` command of this installation; its stdout."""
+        return self.instance.run(*args)
 
     def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
+        path = self.instance.log_path
+        return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
-class Api:
-    """A small JSON client of /api/v1 with a bearer token."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url, self.token = url, token
-
-    def __call__(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            self.url + "/api/v1" + path,
-            data=data,
-            method=method,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                status, raw = resp.status, resp.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
-        assert status == expect, f"{method} {path}: {status} {raw[:500]!r}"
-        return json.loads(raw) if raw else None
+def demo_server(tmp_path: Path) -> Iterator[Server]:
+    """The demo installation with an approver for area 31, served; closed afterwards."""
+    instance = Instance(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD, SIGNAGE_NEW_PASSWORD=PASSWORD)
+    try:
+        instance.run("db", "upgrade")
+        instance.run("seed-demo")
+        instance.run("users", "create", "e2e-approver", "--role", "approver", "--area", "31")
+        srv = Server(instance, free_port(), {})
+        srv.start()
+        yield srv
+    finally:
+        instance.close()
 
 
 @pytest.fixture()
 def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path)
-    srv.run("db", "upgrade")
-    srv.run("seed-demo")
-    srv.run("users", "create", "e2e-approver", "--role", "approver", "--area", "31")
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
+    yield from demo_server(tmp_path)
 
 
 def _approved_item(admin: Api, approver: Api, headline: str) -> int:

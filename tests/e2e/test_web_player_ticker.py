@@ -13,6 +13,7 @@ import base64
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,14 @@ from signage_player.api import Api as PlayerApi
 from signage_player.config import Config, OutputConfig
 from signage_player.player import Player
 from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_web_player import WAIT, Api, Server, _non_black_share, _until
+from tests.e2e.test_web_player import (
+    WAIT,
+    Api,
+    Server,
+    _non_black_share,
+    _until,
+    demo_server,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -45,16 +53,8 @@ SAMPLE = """() => {
 
 
 @pytest.fixture()
-def server(tmp_path: Path):
-    srv = Server(tmp_path)
-    srv.run("db", "upgrade")
-    srv.run("seed-demo")
-    srv.run("users", "create", "e2e-approver", "--role", "approver", "--area", "31")
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.stop()
+def server(tmp_path: Path) -> Iterator[Server]:
+    yield from demo_server(tmp_path)
 
 
 def _programme(server: Server) -> None:
