@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import Grant, User
-from signage.accounts.permissions import ROLES, can, require, scope_filter
+from signage.accounts.permissions import ROLES, can, require, scope_filter, scope_paths
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.db import bytewise, fold, fold_text
@@ -117,6 +118,8 @@ def may_view_user(actor_user: User | None, target: User) -> bool:
         return False
     if actor_user is target or can(actor_user, "user.view", None):
         return True
+    if not target.grants:
+        return may_manage_user(actor_user, target)
     return any(can(actor_user, "user.view", g.area) for g in target.grants)
 
 
@@ -129,7 +132,15 @@ def visible_users(actor_user: User | None, text: str = "") -> Select[tuple[User]
             .join(Area, Grant.area_id == Area.id)
             .where(scope_filter(actor_user, "user.view", Area.path))
         )
-        own = [User.id == actor_user.id] if actor_user is not None else []
+        own = []
+        if actor_user is not None:
+            # Oneself, and the accounts this admin created that hold no role yet.
+            created = and_(User.created_by_id == actor_user.id, ~User.grants.any())
+            own = (
+                [User.id == actor_user.id, created]
+                if scope_paths(actor_user, "user.manage")
+                else [User.id == actor_user.id]
+            )
         stmt = stmt.where(or_(User.id.in_(in_scope), *own))
     needle = fold_text(" ".join((text or "").split()))
     if needle:
@@ -144,10 +155,19 @@ def visible_users(actor_user: User | None, text: str = "") -> Select[tuple[User]
 
 
 def may_manage_user(actor_user: User | None, target: User) -> bool:
-    """An admin may manage a user whose every grant lies in the admin's subtrees."""
+    """An admin may manage a user whose every grant lies in the admin's subtrees.
+
+    A user without any grant belongs to no area: only installation-wide admins and the admin
+    who created the account may manage it (otherwise any province's admin could take it over).
+    """
     if not target.grants:
-        return can(actor_user, "user.manage", None) or any(
-            g.role == "admin" for g in (actor_user.grants if actor_user else [])
+        if can(actor_user, "user.manage", None):
+            return True
+        return (
+            actor_user is not None
+            and target.created_by_id is not None
+            and target.created_by_id == actor_user.id
+            and bool(scope_paths(actor_user, "user.manage"))
         )
     return all(can(actor_user, "user.manage", g.area) for g in target.grants)
 
@@ -161,13 +181,30 @@ def create_user(
     display_name: str = "",
     email: str = "",
     locale: str = "vi",
+    grants: Sequence[tuple[str, Area]] = (),
     check_permission: bool = True,
 ) -> User:
-    """Create a user; the actor must be an admin somewhere (grants are added separately)."""
-    if check_permission and not any(
-        g.role == "admin" for g in (actor.user.grants if actor.user else [])
-    ):
-        raise PermissionDenied()
+    """Create a user with their first grants, all or nothing.
+
+    Only installation-wide admins may create a user without any grant; other admins must
+    give at least one role on an area they manage, in the same step.
+    """
+    if check_permission:
+        if not scope_paths(actor.user, "user.manage"):
+            raise PermissionDenied()
+        if not grants and not can(actor.user, "user.manage", None):
+            raise ValidationFailed(
+                details=[
+                    {
+                        "field": "grants",
+                        "message": _l("Give at least one role on an area you manage."),
+                    }
+                ]
+            )
+    for role, area in grants:
+        if role not in ROLES:
+            raise ValidationFailed(details=[{"field": "role", "message": _l("Unknown role.")}])
+        require(actor.user, "user.manage", area)
     name = normalise_username(username)
     display_name, email = _clean_text(display_name), (email or "").strip()
     problems = []
@@ -192,6 +229,7 @@ def create_user(
         password_hash=hash_password(password),
         security_stamp=secrets.token_hex(16),
         locale=locale,
+        created_by_id=actor.user.id if actor.user is not None else None,
     )
     try:
         # A concurrent request may take the name between the check and the insert.
@@ -201,6 +239,8 @@ def create_user(
     except IntegrityError:
         raise taken from None
     record(session, actor, "user.create", "user", user.id, details={"username": name})
+    for role, area in grants:
+        add_grant(session, actor, user, role, area)
     return user
 
 

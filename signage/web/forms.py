@@ -52,7 +52,7 @@ def _username_rule(form: FlaskForm, field: StringField) -> None:
 
 
 class UserCreateForm(FlaskForm):
-    """A new console user (roles are granted on the user's page afterwards)."""
+    """A new console user with their first role, granted in the same step."""
 
     username = StringField(_l("Username"), validators=[_required(), _max(64), _username_rule])
     display_name = StringField(_l("Full name"), validators=[Optional(), _max(200)])
@@ -67,6 +67,15 @@ class UserCreateForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], default="viewer"
+    )
+    # Only installation-wide admins may leave it empty (the service enforces it).
+    area = StringField(
+        _l("Area code"),
+        validators=[Optional(), _max(32)],
+        description=_l("The first role's area, for example 01 (Hà Nội) or 00070."),
     )
 
 

@@ -12,6 +12,7 @@ from signage import clock
 from signage.accounts import services
 from signage.accounts.auth import current_actor, current_user, login_required, login_user
 from signage.accounts.models import Grant, User
+from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.db import db
 from signage.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -49,12 +50,14 @@ def users() -> ResponseReturnValue:
 @bp.route("/users/new", methods=["GET", "POST"])
 @login_required
 def user_new() -> ResponseReturnValue:
-    """Create a user; roles are granted on the next page."""
+    """Create a user together with their first role (an account never floats outside areas)."""
     require_any(current_user(), "user.manage")
     form = UserCreateForm()
     error, status = None, 200
     if form.validate_on_submit():
         try:
+            code = (form.area.data or "").strip()
+            grants = [(form.role.data or "", _grant_area(code))] if code else []
             user = services.create_user(
                 db.session,
                 current_actor(),
@@ -63,18 +66,27 @@ def user_new() -> ResponseReturnValue:
                 display_name=form.display_name.data or "",
                 email=form.email.data or "",
                 locale=form.locale.data or "vi",
+                grants=grants,
             )
         except DomainError as exc:
+            for detail in exc.details:
+                if detail.get("field") == "grants":
+                    detail["field"] = "area"
             error, status = show_domain_error(form, exc), exc.status
         else:
-            flash(
-                _("User %(name)s was created. Now grant them a role.", name=user.username),
-                "success",
-            )
+            flash(_("User %(name)s was created.", name=user.username), "success")
             return redirect(url_for("web.user", user_id=user.id))
     elif request.method == "POST":
         error, status = _("Check the highlighted fields."), 422
     return render_template("users/new.html", title=_("New user"), form=form, error=error), status
+
+
+def _grant_area(code: str) -> Area:
+    """The area of a grant typed as its code; an unknown code is a field error."""
+    try:
+        return get_by_code(db.session, code)
+    except NotFound as exc:
+        raise ValidationFailed(details=[{"field": "area", "message": exc.message}]) from None
 
 
 def _target(user_id: int) -> User:
@@ -126,10 +138,7 @@ def user_grant_add(user_id: int) -> ResponseReturnValue:
         ctx = _detail(user, grant_form=form, error=_("Check the highlighted fields."))
         return render_template("users/detail.html", **ctx), 422
     try:
-        try:
-            area = get_by_code(db.session, form.area.data or "")
-        except NotFound as exc:
-            raise ValidationFailed(details=[{"field": "area", "message": exc.message}]) from None
+        area = _grant_area(form.area.data or "")
         services.add_grant(db.session, current_actor(), user, form.role.data or "", area)
     except DomainError as exc:
         return _fail(user, exc, form, grant_form=form)
