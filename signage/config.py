@@ -18,6 +18,8 @@ _POSITIVE = (
     "max_image_pixels",
     "status_flush_seconds",
     "alert_receipt_flush_seconds",
+    "session_idle_seconds",
+    "session_max_seconds",
 )
 _NOT_NEGATIVE = ("login_lockout_seconds",)
 
@@ -90,6 +92,9 @@ class Settings:
     cap_feeds: str = ""
     ratelimit_storage: str = "memory://"
     session_cookie_secure: bool = False
+    # A console session ends after this long without a request, and this long after sign-in.
+    session_idle_seconds: int = 2 * 60 * 60
+    session_max_seconds: int = 12 * 60 * 60
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.
     proxy_count: int = 0
     testing: bool = False

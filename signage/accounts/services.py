@@ -299,6 +299,14 @@ def set_password(
     record(session, actor, "user.password", "user", user.id)
 
 
+def end_sessions(session: Session, actor: Actor, user: User, *, action: str = "logout") -> None:
+    """End every console session of user (a new security stamp); logout or "everywhere"."""
+    if actor.user is not user and not may_manage_user(actor.user, user):
+        raise PermissionDenied()
+    user.security_stamp = secrets.token_hex(16)
+    record(session, actor, action, "user", user.id)
+
+
 def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
     """Activate or deactivate a user; deactivation ends their sessions."""
     if not may_manage_user(actor.user, user):

@@ -10,7 +10,13 @@ from flask_babel import gettext as _
 
 from signage import clock
 from signage.accounts import services
-from signage.accounts.auth import current_actor, current_user, login_required, login_user
+from signage.accounts.auth import (
+    current_actor,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from signage.accounts.models import Grant, User
 from signage.areas.models import Area
 from signage.areas.services import get_by_code
@@ -213,4 +219,21 @@ def user_password(user_id: int) -> ResponseReturnValue:
     if user is me:
         login_user(user)  # the new security stamp would otherwise end this very session
     flash(_("The password of %(name)s was changed.", name=user.username), "success")
+    return redirect(url_for("web.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@login_required
+def user_end_sessions(user_id: int) -> ResponseReturnValue:
+    """Sign the user out on every device (a lost phone, a shared computer)."""
+    me = current_user()
+    user = _target(user_id)
+    try:
+        services.end_sessions(db.session, current_actor(), user, action="user.sessions_ended")
+    except DomainError as exc:
+        return _fail(user, exc)
+    if user is me:
+        logout_user()
+        return redirect(url_for("web.login"))
+    flash(_("%(name)s was signed out everywhere.", name=user.username), "success")
     return redirect(url_for("web.user", user_id=user.id))

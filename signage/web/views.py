@@ -11,7 +11,13 @@ from flask_babel import gettext as _
 
 from signage import clock
 from signage.accounts import services
-from signage.accounts.auth import current_user, login_required, login_user, logout_user
+from signage.accounts.auth import (
+    current_actor,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from signage.accounts.ratelimit import limiter
 from signage.db import db
 from signage.errors import AccountLocked, InvalidCredentials
@@ -65,7 +71,10 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Sign out."""
+    """Sign out: the session ends on the server too (a copied cookie stops working)."""
+    user = current_user()
+    if user is not None:
+        services.end_sessions(db.session, current_actor(), user, action="logout")
     logout_user()
     return redirect(url_for("web.login"))
 
