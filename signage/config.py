@@ -14,6 +14,7 @@ _POSITIVE = (
     "max_request_bytes",
     "max_json_bytes",
     "login_max_failures",
+    "login_address_failures",
     "max_upload_bytes",
     "max_image_pixels",
     "status_flush_seconds",
@@ -21,7 +22,7 @@ _POSITIVE = (
     "session_idle_seconds",
     "session_max_seconds",
 )
-_NOT_NEGATIVE = ("login_lockout_seconds",)
+_NOT_NEGATIVE = ("login_lockout_seconds", "login_account_delay_seconds")
 
 
 class ConfigError(ValueError):
@@ -78,6 +79,8 @@ class Settings:
     max_image_pixels: int = 40_000_000
     login_max_failures: int = 5
     login_lockout_seconds: int = 15 * 60
+    login_account_delay_seconds: int = 60
+    login_address_failures: int = 20
     login_rate_limit: str = "20 per minute"
     pairing_rate_limit: str = "10 per minute"
     # Player heartbeats are written to the database in one batch at most this often.

@@ -16,17 +16,18 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from signage.accounts import throttle
 from signage.accounts.models import Grant, User
 from signage.accounts.permissions import ROLES, can, require, scope_filter, scope_paths
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.db import bytewise, fold, fold_text
 from signage.errors import (
-    AccountLocked,
     Conflict,
     InvalidCredentials,
     NotFound,
     PermissionDenied,
+    SignInThrottled,
     ValidationFailed,
 )
 
@@ -42,10 +43,14 @@ MAX_PASSWORD = 256
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """How many failures lock an account, and for how long."""
+    """Sign-in throttling: free failures and the longest delay, per account and per address."""
 
     max_failures: int = 5
+    # The longest wait for one address; one account waits at most account_delay (its owner
+    # must not be kept out for long by someone else's guesses).
     lockout: timedelta = timedelta(minutes=15)
+    account_delay: timedelta = timedelta(minutes=1)
+    address_failures: int = 20
 
 
 def hash_password(password: str) -> str:
@@ -332,49 +337,43 @@ def verify_password(user: User, password: str) -> bool:
 def authenticate(
     session: Session, username: str, password: str, *, now: datetime, policy: LoginPolicy, ip: str
 ) -> User:
-    """Check a username and password; count failures and lock the account after too many."""
+    """Check a username and password, throttled per typed name and per address.
+
+    Unknown, deactivated and existing users get the same answers: 401 for a wrong pair,
+    429 (SignInThrottled) while the typed name or the address must wait.
+    """
+    typed = "".join(c for c in normalise_username(username) if c.isprintable())[:100]
+    keys = {
+        throttle.account_key(normalise_username(username)): throttle.Limit(
+            policy.max_failures, policy.account_delay
+        ),
+        throttle.address_key(ip): throttle.Limit(policy.address_failures, policy.lockout),
+    }
     user = find_user(session, username)
+    actor = Actor(user, ip) if user is not None else Actor(None, ip, label_override=typed or "?")
+    object_id = user.id if user is not None else ""
+    try:
+        throttle.check(session, list(keys), now)
+    except SignInThrottled:
+        record(session, actor, "login.throttled", "user", object_id)
+        raise
     if user is None or not user.is_active:
+        # A real hash check, so that timing does not reveal who exists either.
         try:
             _hasher.verify(_DUMMY_HASH, password or "x")
         except VerificationError:
             pass
-        # Whatever was typed is logged as the actor, minus characters no database stores.
-        typed = "".join(c for c in normalise_username(username) if c.isprintable())[:100]
-        record(
-            session,
-            Actor(None, ip, label_override=typed or "?"),
-            "login.failed",
-            "user",
-            user.id if user else "",
-        )
+        ok = False
+    else:
+        ok = verify_password(user, password)
+    if not ok:
+        failures = throttle.fail(session, keys, now)
+        record(session, actor, "login.failed", "user", object_id, details={"failures": failures})
         raise InvalidCredentials()
-    actor = Actor(user, ip)
-    if user.locked_until is not None and user.locked_until > now:
-        record(session, actor, "login.locked", "user", user.id)
-        raise AccountLocked()
-    try:
-        _hasher.verify(user.password_hash, password or "")
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        record(
-            session,
-            actor,
-            "login.failed",
-            "user",
-            user.id,
-            details={"failures": user.failed_logins},
-        )
-        if user.failed_logins >= policy.max_failures:
-            user.locked_until = now + policy.lockout
-            user.failed_logins = 0
-            record(session, actor, "user.lock", "user", user.id)
-            raise AccountLocked() from None
-        raise InvalidCredentials() from None
+    assert user is not None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.forget(session, next(iter(keys)))
     user.last_login_at = now
     record(session, actor, "login.succeeded", "user", user.id)
     return user

@@ -85,6 +85,7 @@ ACTION_LABELS: dict[str, Any] = {
     "login.failed": _l("Failed sign-in"),
     "login.locked": _l("Sign-in refused: account locked"),
     "user.lock": _l("Account locked after failed sign-ins"),
+    "login.throttled": _l("Sign-in refused: too many failures, wait"),
     "logout": _l("Signed out"),
     "user.sessions_ended": _l("Signed out everywhere"),
     "user.create": _l("User created"),

@@ -20,7 +20,7 @@ from signage.accounts.auth import (
 )
 from signage.accounts.ratelimit import limiter
 from signage.db import db
-from signage.errors import AccountLocked, InvalidCredentials
+from signage.errors import InvalidCredentials, SignInThrottled
 from signage.i18n import LANGUAGES
 from signage.web import bp
 from signage.web.forms import LoginForm
@@ -38,7 +38,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNAGE"].login_rate_limit, methods=["POST"])
 def login() -> ResponseReturnValue:
-    """Sign in with username and password; locks the account after repeated failures."""
+    """Sign in with username and password; repeated failures make the next attempts wait."""
     if current_user() is not None and request.method == "GET":
         return redirect(url_for("web.index"))
     form = LoginForm()
@@ -49,6 +49,8 @@ def login() -> ResponseReturnValue:
         policy = services.LoginPolicy(
             max_failures=settings.login_max_failures,
             lockout=timedelta(seconds=settings.login_lockout_seconds),
+            account_delay=timedelta(seconds=settings.login_account_delay_seconds),
+            address_failures=settings.login_address_failures,
         )
         try:
             user = services.authenticate(
@@ -59,8 +61,11 @@ def login() -> ResponseReturnValue:
                 policy=policy,
                 ip=request.remote_addr or "",
             )
-        except (InvalidCredentials, AccountLocked) as exc:
+        except InvalidCredentials as exc:
             error, status = exc.message, exc.status
+        except SignInThrottled as exc:
+            page = render_template("login.html", form=form, error=exc.message)
+            return page, exc.status, {"Retry-After": str(exc.retry_after)}
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from signage.accounts.models import User
+from signage.clock import set_clock
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 from tests.web.conftest import text
 
@@ -54,25 +56,34 @@ def test_empty_form_is_rejected(client):
     assert "Nhập cả tên đăng nhập và mật khẩu." in text(resp)
 
 
-def test_five_failures_lock_the_account(client, session, admin):
-    for _ in range(4):
-        assert login(client, "root-admin", "wrong-password-1").status_code == 401
-    resp = login(client, "root-admin", "wrong-password-1")
-    assert resp.status_code == 423
-    assert "tạm thời bị khóa" in text(resp)
-    # Even the right password is refused while locked.
-    resp = login(client, "root-admin", TEST_PASSWORD)
-    assert resp.status_code == 423
-    session.expire_all()
-    assert session.get(User, admin.id).locked_until is not None
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
-def test_locked_message_in_english(client, admin):
+def test_failures_slow_down_without_locking_and_reveal_no_account(app, client, session, admin):
+    set_clock(app, T0)
+    answers = {}
+    for name in ("root-admin", "nobody-here"):
+        for _ in range(5):
+            assert login(client, name, "wrong-password-1").status_code == 401
+        assert login(client, name, "wrong-password-1").status_code == 401  # 1 s wait now
+        resp = login(client, name, TEST_PASSWORD)
+        assert resp.status_code == 429
+        assert "đợi 1 giây" in text(resp)
+        answers[name] = text(resp).replace(name, "NAME")
+    assert "Quá nhiều lần đăng nhập sai" in answers["root-admin"]
+    assert answers["root-admin"] == answers["nobody-here"]
+    # No lock: once the wait is over the owner signs in.
+    set_clock(app, T0 + timedelta(seconds=2))
+    assert login(client, "root-admin", TEST_PASSWORD).status_code == 302
+
+
+def test_throttle_message_in_english(app, client, admin):
+    set_clock(app, T0)
     client.get("/lang/en")
-    for _ in range(5):
+    for _ in range(7):
         resp = login(client, "root-admin", "wrong-password-1")
-    assert resp.status_code == 423
-    assert "temporarily locked" in text(resp)
+    assert resp.status_code == 429
+    assert "Too many failed sign-ins" in text(resp)
 
 
 def test_language_switch_shows_english(client, admin):
