@@ -27,7 +27,13 @@ from signage.web.forms import LoginForm
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in."""
+    """Only same-site relative paths are followed after sign-in.
+
+    Control characters (CR/LF) are refused: a Location header cannot carry them, and the
+    failure came after the session was set, losing the sign-in's audit entry.
+    """
+    if target and any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return url_for("web.index")
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:

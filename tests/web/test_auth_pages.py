@@ -9,7 +9,7 @@ import pytest
 
 from signage.clock import set_clock
 from tests.conftest import TEST_PASSWORD, csrf_token, login
-from tests.web.conftest import text
+from tests.web.conftest import audit_count, text
 
 
 def test_home_redirects_to_login_when_signed_out(client):
@@ -188,3 +188,23 @@ def test_content_sections_follow_roles(client, factory, tree, hk_editor):
     other = client.application.test_client()
     login(other, "hn-approver")
     assert 'data-nav="content.queue"' in text(other.get("/"))
+
+
+@pytest.mark.parametrize(
+    "target", ["/%0d%0a", "/%0d%0aSet-Cookie:%20x=1", "/users%0a", "/%7f", "/%00"]
+)
+def test_next_with_control_characters_goes_home_and_keeps_the_audit_entry(
+    client, session, admin, target
+):
+    token = csrf_token(client)
+    resp = client.post(
+        f"/login?next={target}",
+        data={"username": "root-admin", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert audit_count(session, "login.succeeded") == 1
+    resp = client.get(f"/lang/en?next={target}")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"
