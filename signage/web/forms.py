@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 from signage.accounts.permissions import ROLES
 from signage.accounts.services import USERNAME_RE, normalise_username
 from signage.areas.services import MANUAL_KINDS
-from signage.errors import DomainError
+from signage.errors import DomainError, ValidationFailed
 from signage.web.labels import KIND_LABELS, ROLE_LABELS
 
 REQUIRED = _l("This field is required.")
@@ -122,6 +122,28 @@ class TokenCreateForm(FlaskForm):
         ],
         default="90",
     )
+
+
+# Ids are INTEGER columns: larger numbers cannot name a row (and overflow SQLite's driver).
+MAX_ID = 2**31 - 1
+
+
+def form_int(raw: str | None, *, field: str, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """A whole number typed in a form, within bounds, or ValidationFailed naming the field.
+
+    Only ASCII digits count: "²".isdigit() is true but int("²") fails, and a 5,000-digit
+    number must not reach int() or the database.
+    """
+    text = (raw or "").strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(maximum)) + 1:
+        message = _l("Enter a whole number.")
+    else:
+        value = int(text)
+        if minimum <= value <= maximum:
+            return value
+        message = _l("Enter a whole number from %(min)d to %(max)d.", min=minimum, max=maximum)
+    raise ValidationFailed(details=[{"field": field, "message": message}])
 
 
 def show_domain_error(form: FlaskForm | None, exc: DomainError) -> Any:
