@@ -7,6 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from signage import clock
 from signage.accounts import services
@@ -21,7 +22,7 @@ from signage.accounts.models import Grant, User
 from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.db import db
-from signage.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from signage.errors import DomainError, NotFound, ValidationFailed
 from signage.web import bp
 from signage.web.access import can_any, require_any
 from signage.web.forms import GrantForm, PasswordForm, UserCreateForm, show_domain_error
@@ -96,12 +97,15 @@ def _grant_area(code: str) -> Area:
 
 
 def _target(user_id: int) -> User:
-    """The user a page is about, if the current user may at least see them."""
+    """The user a page is about, if the current user may at least see them.
+
+    Users outside the caller's areas answer exactly like missing ones (as in the API).
+    """
     me = current_user()
     user = services.get_user(db.session, user_id)
     if services.may_view_user(me, user) or services.may_manage_user(me, user):
         return user
-    raise PermissionDenied()
+    raise NotFound(_l("No such user."))
 
 
 def _detail(user: User, **forms: Any) -> dict[str, Any]:
