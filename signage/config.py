@@ -14,12 +14,15 @@ _POSITIVE = (
     "max_request_bytes",
     "max_json_bytes",
     "login_max_failures",
+    "login_address_failures",
     "max_upload_bytes",
     "max_image_pixels",
     "status_flush_seconds",
     "alert_receipt_flush_seconds",
+    "session_idle_seconds",
+    "session_max_seconds",
 )
-_NOT_NEGATIVE = ("login_lockout_seconds",)
+_NOT_NEGATIVE = ("login_lockout_seconds", "login_account_delay_seconds")
 
 
 class ConfigError(ValueError):
@@ -76,6 +79,8 @@ class Settings:
     max_image_pixels: int = 40_000_000
     login_max_failures: int = 5
     login_lockout_seconds: int = 15 * 60
+    login_account_delay_seconds: int = 60
+    login_address_failures: int = 20
     login_rate_limit: str = "20 per minute"
     pairing_rate_limit: str = "10 per minute"
     # Player heartbeats are written to the database in one batch at most this often.
@@ -97,6 +102,9 @@ class Settings:
     cap_feed_allow_private: bool = False
     ratelimit_storage: str = "memory://"
     session_cookie_secure: bool = False
+    # A console session ends after this long without a request, and this long after sign-in.
+    session_idle_seconds: int = 2 * 60 * 60
+    session_max_seconds: int = 12 * 60 * 60
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.
     proxy_count: int = 0
     testing: bool = False

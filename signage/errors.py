@@ -59,10 +59,18 @@ class InvalidCredentials(DomainError):
     default_message = _l("Wrong username or password.")
 
 
-class AccountLocked(DomainError):
-    status = 423
-    code = "account_locked"
-    default_message = _l("This account is temporarily locked after too many failed sign-ins.")
+class SignInThrottled(DomainError):
+    """Too many failed sign-ins for this name or address: wait, then try again."""
+
+    status = 429
+    code = "sign_in_throttled"
+    default_message = _l("Too many failed sign-ins. Wait a moment and try again.")
+
+    def __init__(self, *, seconds: int) -> None:
+        super().__init__(
+            _l("Too many failed sign-ins. Wait %(seconds)d seconds and try again.", seconds=seconds)
+        )
+        self.retry_after = seconds
 
 
 class Conflict(DomainError):
@@ -135,6 +143,9 @@ def init_app(app: Flask) -> None:
         resp = error_response(exc.status, exc.code, exc.message, exc.details)
         if exc.status == 401 and request.path.startswith("/api/"):
             resp.headers["WWW-Authenticate"] = 'Bearer realm="signage"'
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            resp.headers["Retry-After"] = str(retry_after)
         return resp
 
     @app.errorhandler(CSRFError)

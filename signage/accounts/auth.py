@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
+from signage import clock
 from signage.accounts.models import User
 from signage.audit.services import Actor
 from signage.db import db
@@ -18,23 +19,41 @@ F = TypeVar("F", bound=Callable[..., Any])
 csrf = CSRFProtect()
 
 
+# The last-seen time in the cookie is refreshed at most this often (fewer Set-Cookie headers).
+_SEEN_RESOLUTION = 60
+
+
 def login_user(user: User) -> None:
     """Start a fresh session for user (guards against fixation by clearing the old one)."""
     lang = session.get("lang")
     session.clear()
+    started = int(clock.now().timestamp())
     session["uid"] = user.id
     session["stamp"] = user.security_stamp
+    session["iat"] = started
+    session["seen"] = started
     if lang:
         session["lang"] = lang
     session.permanent = False
 
 
 def logout_user() -> None:
-    """End the session but keep the chosen language."""
+    """Forget the session in this browser but keep the chosen language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def _session_expired(now: int) -> bool:
+    """True if the session passed its idle or absolute timeout (or predates them)."""
+    settings = current_app.config["SIGNAGE"]
+    started, seen = session.get("iat"), session.get("seen")
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return True
+    return (
+        now - seen > settings.session_idle_seconds or now - started > settings.session_max_seconds
+    )
 
 
 def _load_session_user() -> None:
@@ -42,11 +61,20 @@ def _load_session_user() -> None:
     uid = session.get("uid")
     if uid is None:
         return
+    now = int(clock.now().timestamp())
     user = db.session.get(User, uid)
-    if user is None or not user.is_active or user.security_stamp != session.get("stamp"):
-        session.pop("uid", None)
-        session.pop("stamp", None)
+    # The stamp changes on logout, password change, deactivation and "sign out everywhere":
+    # a cookie saved before any of them no longer works.
+    if (
+        user is None
+        or not user.is_active
+        or user.security_stamp != session.get("stamp")
+        or _session_expired(now)
+    ):
+        logout_user()
         return
+    if now - session["seen"] >= _SEEN_RESOLUTION:
+        session["seen"] = now
     g.user = user
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from signage.accounts.models import User
 from signage.areas.models import Area
-from signage.errors import PermissionDenied
+from signage.errors import NotFound, PermissionDenied
 
 ROLES = ("admin", "editor", "approver", "operator", "viewer")
 
@@ -90,3 +92,10 @@ def scope_filter(
     if not paths:
         return false()
     return or_(*[path_column.startswith(p, autoescape=True) for p in paths])
+
+
+def require_visible(user: User | None, action: str, area: Area | None, missing: Any = None) -> None:
+    """Raise NotFound unless can(user, action, area): an object in another area answers
+    exactly like a missing one (same status, same message), so ids reveal nothing."""
+    if not can(user, action, area):
+        raise NotFound(missing)

@@ -5,27 +5,29 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from signage.accounts import throttle
 from signage.accounts.models import Grant, User
-from signage.accounts.permissions import ROLES, can, require, scope_filter
+from signage.accounts.permissions import ROLES, can, require, scope_filter, scope_paths
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.db import bytewise, fold, fold_text
 from signage.errors import (
-    AccountLocked,
     Conflict,
     InvalidCredentials,
     NotFound,
     PermissionDenied,
+    SignInThrottled,
     ValidationFailed,
 )
 
@@ -41,10 +43,14 @@ MAX_PASSWORD = 256
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """How many failures lock an account, and for how long."""
+    """Sign-in throttling: free failures and the longest delay, per account and per address."""
 
     max_failures: int = 5
+    # The longest wait for one address; one account waits at most account_delay (its owner
+    # must not be kept out for long by someone else's guesses).
     lockout: timedelta = timedelta(minutes=15)
+    account_delay: timedelta = timedelta(minutes=1)
+    address_failures: int = 20
 
 
 def hash_password(password: str) -> str:
@@ -117,6 +123,8 @@ def may_view_user(actor_user: User | None, target: User) -> bool:
         return False
     if actor_user is target or can(actor_user, "user.view", None):
         return True
+    if not target.grants:
+        return may_manage_user(actor_user, target)
     return any(can(actor_user, "user.view", g.area) for g in target.grants)
 
 
@@ -129,7 +137,15 @@ def visible_users(actor_user: User | None, text: str = "") -> Select[User]:
             .join(Area, Grant.area_id == Area.id)
             .where(scope_filter(actor_user, "user.view", Area.path))
         )
-        own = [User.id == actor_user.id] if actor_user is not None else []
+        own = []
+        if actor_user is not None:
+            # Oneself, and the accounts this admin created that hold no role yet.
+            created = and_(User.created_by_id == actor_user.id, ~User.grants.any())
+            own = (
+                [User.id == actor_user.id, created]
+                if scope_paths(actor_user, "user.manage")
+                else [User.id == actor_user.id]
+            )
         stmt = stmt.where(or_(User.id.in_(in_scope), *own))
     needle = fold_text(" ".join((text or "").split()))
     if needle:
@@ -144,10 +160,19 @@ def visible_users(actor_user: User | None, text: str = "") -> Select[User]:
 
 
 def may_manage_user(actor_user: User | None, target: User) -> bool:
-    """An admin may manage a user whose every grant lies in the admin's subtrees."""
+    """An admin may manage a user whose every grant lies in the admin's subtrees.
+
+    A user without any grant belongs to no area: only installation-wide admins and the admin
+    who created the account may manage it (otherwise any province's admin could take it over).
+    """
     if not target.grants:
-        return can(actor_user, "user.manage", None) or any(
-            g.role == "admin" for g in (actor_user.grants if actor_user else [])
+        if can(actor_user, "user.manage", None):
+            return True
+        return (
+            actor_user is not None
+            and target.created_by_id is not None
+            and target.created_by_id == actor_user.id
+            and bool(scope_paths(actor_user, "user.manage"))
         )
     return all(can(actor_user, "user.manage", g.area) for g in target.grants)
 
@@ -161,14 +186,31 @@ def create_user(
     display_name: str = "",
     email: str = "",
     locale: str = "vi",
+    grants: Sequence[tuple[str, Area]] = (),
     check_permission: bool = True,
     now: datetime,
 ) -> User:
-    """Create a user; the actor must be an admin somewhere (grants are added separately)."""
-    if check_permission and not any(
-        g.role == "admin" for g in (actor.user.grants if actor.user else [])
-    ):
-        raise PermissionDenied()
+    """Create a user with their first grants, all or nothing.
+
+    Only installation-wide admins may create a user without any grant; other admins must
+    give at least one role on an area they manage, in the same step.
+    """
+    if check_permission:
+        if not scope_paths(actor.user, "user.manage"):
+            raise PermissionDenied()
+        if not grants and not can(actor.user, "user.manage", None):
+            raise ValidationFailed(
+                details=[
+                    {
+                        "field": "grants",
+                        "message": _l("Give at least one role on an area you manage."),
+                    }
+                ]
+            )
+    for role, area in grants:
+        if role not in ROLES:
+            raise ValidationFailed(details=[{"field": "role", "message": _l("Unknown role.")}])
+        require(actor.user, "user.manage", area)
     name = normalise_username(username)
     display_name, email = _clean_text(display_name), (email or "").strip()
     problems = []
@@ -193,6 +235,7 @@ def create_user(
         password_hash=hash_password(password),
         security_stamp=secrets.token_hex(16),
         locale=locale,
+        created_by_id=actor.user.id if actor.user is not None else None,
     )
     try:
         # A concurrent request may take the name between the check and the insert.
@@ -202,6 +245,8 @@ def create_user(
     except IntegrityError:
         raise taken from None
     record(session, actor, "user.create", "user", user.id, details={"username": name}, now=now)
+    for role, area in grants:
+        add_grant(session, actor, user, role, area, now=now)
     return user
 
 
@@ -262,6 +307,16 @@ def set_password(
     record(session, actor, "user.password", "user", user.id, now=now)
 
 
+def end_sessions(
+    session: Session, actor: Actor, user: User, *, action: str = "logout", now: datetime
+) -> None:
+    """End every console session of user (a new security stamp); logout or "everywhere"."""
+    if actor.user is not user and not may_manage_user(actor.user, user):
+        raise PermissionDenied()
+    user.security_stamp = secrets.token_hex(16)
+    record(session, actor, action, "user", user.id, now=now)
+
+
 def set_active(session: Session, actor: Actor, user: User, active: bool, *, now: datetime) -> None:
     """Activate or deactivate a user; deactivation ends their sessions."""
     if not may_manage_user(actor.user, user):
@@ -289,51 +344,51 @@ def verify_password(user: User, password: str) -> bool:
 def authenticate(
     session: Session, username: str, password: str, *, now: datetime, policy: LoginPolicy, ip: str
 ) -> User:
-    """Check a username and password; count failures and lock the account after too many."""
+    """Check a username and password, throttled per typed name and per address.
+
+    Unknown, deactivated and existing users get the same answers: 401 for a wrong pair,
+    429 (SignInThrottled) while the typed name or the address must wait.
+    """
+    typed = "".join(c for c in normalise_username(username) if c.isprintable())[:100]
+    keys = {
+        throttle.account_key(normalise_username(username)): throttle.Limit(
+            policy.max_failures, policy.account_delay
+        ),
+        throttle.address_key(ip): throttle.Limit(policy.address_failures, policy.lockout),
+    }
     user = find_user(session, username)
+    actor = Actor(user, ip) if user is not None else Actor(None, ip, label_override=typed or "?")
+    object_id = user.id if user is not None else ""
+    try:
+        throttle.check(session, list(keys), now)
+    except SignInThrottled:
+        record(session, actor, "login.throttled", "user", object_id, now=now)
+        raise
     if user is None or not user.is_active:
+        # A real hash check, so that timing does not reveal who exists either.
         try:
             _hasher.verify(_DUMMY_HASH, password or "x")
         except VerificationError:
             pass
-        # Whatever was typed is logged as the actor, minus characters no database stores.
-        typed = "".join(c for c in normalise_username(username) if c.isprintable())[:100]
-        record(
-            session,
-            Actor(None, ip, label_override=typed or "?"),
-            "login.failed",
-            "user",
-            user.id if user else "",
-            now=now,
-        )
-        raise InvalidCredentials()
-    actor = Actor(user, ip)
-    if user.locked_until is not None and user.locked_until > now:
-        record(session, actor, "login.locked", "user", user.id, now=now)
-        raise AccountLocked()
-    try:
-        _hasher.verify(user.password_hash, password or "")
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
+        ok = False
+    else:
+        ok = verify_password(user, password)
+    if not ok:
+        failures = throttle.fail(session, keys, now)
         record(
             session,
             actor,
             "login.failed",
             "user",
-            user.id,
-            details={"failures": user.failed_logins},
+            object_id,
+            details={"failures": failures},
             now=now,
         )
-        if user.failed_logins >= policy.max_failures:
-            user.locked_until = now + policy.lockout
-            user.failed_logins = 0
-            record(session, actor, "user.lock", "user", user.id, now=now)
-            raise AccountLocked() from None
-        raise InvalidCredentials() from None
+        raise InvalidCredentials()
+    assert user is not None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.forget(session, next(iter(keys)))
     user.last_login_at = now
     record(session, actor, "login.succeeded", "user", user.id, now=now)
     return user

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.accounts.permissions import require
+from signage.accounts.permissions import can, require
 from signage.api.base import actor, json_body, operation, query_args
-from signage.areas import services
+from signage.areas import access, services
 from signage.areas.models import Area
 from signage.db import db
 from signage.errors import ValidationFailed
@@ -41,7 +41,9 @@ class AreaQuery(BaseModel):
     """Children of `parent` (or of the root); with `q`, a search inside `parent`'s subtree."""
 
     model_config = ConfigDict(extra="forbid")
-    parent: str | None = Field(None, max_length=32, description="Area code; default the root.")
+    parent: str | None = Field(
+        None, max_length=32, description="Area code; default your top areas."
+    )
     q: str | None = Field(
         None,
         max_length=100,
@@ -94,11 +96,12 @@ def _child_counts(ids: list[int]) -> dict[int, int]:
 def list_areas() -> ResponseReturnValue:
     """Children of an area, or with q a search by name (ignoring case and accents) or code."""
     args = query_args(AreaQuery)
-    parent = services.get_by_code(db.session, args.parent) if args.parent else None
+    user = actor().user
+    parent = access.visible_area(db.session, user, args.parent) if args.parent else None
     if args.q is not None and args.q.strip():
-        rows = services.search(db.session, args.q, within=parent, limit=SEARCH_LIMIT)
+        rows = access.search_visible(db.session, user, args.q, within=parent, limit=SEARCH_LIMIT)
     else:
-        rows = services.children(db.session, parent)
+        rows = access.visible_children(db.session, user, parent)
     counts = _child_counts([a.id for a in rows])
     return jsonify({"areas": [area_out(a, counts.get(a.id, 0)) for a in rows]})
 
@@ -108,7 +111,7 @@ def list_areas() -> ResponseReturnValue:
 )
 def get_area(code: str) -> ResponseReturnValue:
     """One area with the codes of its ancestors, root first."""
-    area = services.get_by_code(db.session, code)
+    area = access.visible_area(db.session, actor().user, code)
     out = area_out(area, _child_counts([area.id]).get(area.id, 0))
     out["ancestors"] = [a.code for a in services.ancestors(db.session, area)]
     return jsonify(out)
@@ -128,7 +131,7 @@ def create_area() -> ResponseReturnValue:
     """Create a hand-made area under a parent the caller manages."""
     data = json_body(AreaCreate)
     parent = services.find_by_code(db.session, data.parent)
-    if parent is None:
+    if parent is None or not can(actor().user, "area.view", parent):
         raise ValidationFailed(
             details=[
                 {"field": "parent", "message": _l("Unknown area code: %(code)s", code=data.parent)}

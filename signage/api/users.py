@@ -14,7 +14,7 @@ from signage import clock
 from signage.accounts import services
 from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
-from signage.accounts.permissions import ROLES, can, scope_paths
+from signage.accounts.permissions import ROLES, scope_paths
 from signage.api.base import actor, json_body, operation, query_args
 from signage.areas.models import Area
 from signage.areas.services import find_by_code
@@ -194,12 +194,6 @@ def create_user() -> ResponseReturnValue:
         raise PermissionDenied(_l("Creating users needs the user.manage permission."))
     data = json_body(UserCreate)
     areas = _grant_areas(data.grants, "grants.")
-    if not data.grants and not can(me.user, "user.manage", None):
-        raise ValidationFailed(
-            details=[
-                {"field": "grants", "message": _l("Give at least one role on an area you manage.")}
-            ]
-        )
     user = services.create_user(
         db.session,
         me,
@@ -208,10 +202,9 @@ def create_user() -> ResponseReturnValue:
         display_name=data.display_name,
         email=data.email,
         locale=data.locale,
+        grants=[(g.role, a) for g, a in zip(data.grants, areas, strict=True)],
         now=clock.now(),
     )
-    for grant, area in zip(data.grants, areas, strict=True):
-        services.add_grant(db.session, me, user, grant.role, area, now=clock.now())
     return jsonify(user_out(user)), 201
 
 

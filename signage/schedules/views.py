@@ -25,7 +25,7 @@ from signage.schedules import publisher, services
 from signage.schedules.models import Schedule
 from signage.schedules.spans import SpanError, parse_window, split_windows
 from signage.web.access import require_any
-from signage.web.forms import show_domain_error
+from signage.web.forms import form_int, show_domain_error
 
 bp = Blueprint("schedules", __name__)
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
@@ -67,6 +67,29 @@ def playlists() -> ResponseReturnValue:
     ), status
 
 
+def _playlist_entries(item: Any) -> list[tuple[int, int | None]]:
+    """The playlist's entries after the posted durations and action (every number bounded)."""
+    pairs: list[tuple[int, int | None]] = []
+    for i, e in enumerate(item.entries):
+        raw = request.form.get(f"duration-{i}")
+        duration = e.duration_s if raw is None else form_int(raw, field=f"duration-{i}")
+        pairs.append((e.item_id, duration))
+    action, _sep, raw_index = request.form.get("action", "save").partition(":")
+    if action in ("up", "down", "remove"):
+        index = form_int(raw_index, field="action", maximum=max(len(pairs) - 1, 0))
+        if action == "remove" and pairs:
+            pairs.pop(index)
+        elif pairs:
+            j = index + (-1 if action == "up" else 1)
+            if 0 <= j < len(pairs):
+                pairs[index], pairs[j] = pairs[j], pairs[index]
+    elif action == "add":
+        raw_item = request.form.get("item", "")
+        if raw_item.strip():
+            pairs.append((form_int(raw_item, field="item", minimum=1), None))
+    return pairs
+
+
 @bp.route("/playlists/<int:playlist_id>", methods=["GET", "POST"])
 @login_required
 def playlist(playlist_id: int) -> ResponseReturnValue:
@@ -75,23 +98,8 @@ def playlist(playlist_id: int) -> ResponseReturnValue:
     item = lists.get_playlist(db.session, me, playlist_id)
     error, status = None, 200
     if request.method == "POST" and _csrf_ok():
-        pairs: list[tuple[int, int | None]] = []
-        for i, e in enumerate(item.entries):
-            raw = request.form.get(f"duration-{i}", str(e.duration_s))
-            pairs.append((e.item_id, int(raw) if raw.strip().isdigit() else e.duration_s))
-        action, _sep, raw_index = request.form.get("action", "save").partition(":")
-        index = int(raw_index) if raw_index.isdigit() else None
-        if action in ("up", "down") and index is not None and 0 <= index < len(pairs):
-            j = index + (-1 if action == "up" else 1)
-            if 0 <= j < len(pairs):
-                pairs[index], pairs[j] = pairs[j], pairs[index]
-        elif action == "remove" and index is not None and 0 <= index < len(pairs):
-            pairs.pop(index)
-        elif action == "add":
-            new_id = request.form.get("item", type=int)
-            if new_id:
-                pairs.append((new_id, None))
         try:
+            pairs = _playlist_entries(item)
             lists.set_entries(
                 db.session, current_actor(), item, pairs, now=clock.now(), publisher=publisher()
             )
@@ -213,9 +221,9 @@ def _schedule_form(item: Schedule | None, title: str) -> ResponseReturnValue:
             data = services.ScheduleInput(
                 target_kind=form.get("target_kind", ""),
                 target=form.get("target", ""),
-                playlist_id=int(form.get("playlist") or 0),
+                playlist_id=form_int(form.get("playlist") or "0", field="playlist"),
                 windows=split_windows(form.get("windows", "")),
-                weekdays=[int(d) for d in days if d.isdigit()],
+                weekdays=[form_int(d, field="weekdays", maximum=6) for d in days],
                 priority=form.get("priority", "normal"),
                 name=form.get("name", ""),
                 valid_from=_local(form.get("valid_from", "")),

@@ -20,11 +20,13 @@ def init_app(app: Flask) -> None:
         audit,
         context,
         player,
+        security,
         tokens,
         users,
         views,
     )
 
     context.init_app(app)
+    security.init_app(app)
     app.register_blueprint(bp)
     player.init_app(app)

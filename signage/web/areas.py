@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.models import User
-from signage.accounts.permissions import can, scope_paths
-from signage.areas import services
+from signage.accounts.permissions import can
+from signage.areas import access, services
 from signage.areas.models import Area
 from signage.db import bytewise, db
 from signage.errors import DomainError, PermissionDenied
@@ -39,25 +39,7 @@ def child_counts(session: Session, ids: list[int]) -> dict[int, int]:
 
 def search_areas(session: Session, user: User | None, query: str) -> list[Area]:
     """Areas in the user's view scope matching the query by name (any accents/case) or code."""
-    tops = [None] if can(user, "area.view", None) else _tops(session, user)
-    found: dict[int, Area] = {}
-    for top in tops:
-        for area in services.search(session, query, within=top, limit=SEARCH_LIMIT):
-            found.setdefault(area.id, area)
-    needle = query.strip().lower()
-    # Same order as the service: exact code first, then higher levels, then by code.
-    ranked = sorted(found.values(), key=lambda a: (a.code.lower() != needle, a.depth, a.code))
-    return ranked[:SEARCH_LIMIT]
-
-
-def _tops(session: Session, user: User | None) -> list[Area]:
-    """The highest areas the user may view (one per grant that is not inside another)."""
-    paths = scope_paths(user, "area.view")
-    if not paths:
-        return []
-    return list(
-        session.scalars(select(Area).where(Area.path.in_(paths)).order_by(bytewise(Area.code)))
-    )
+    return access.search_visible(session, user, query, limit=SEARCH_LIMIT)
 
 
 def _children_page(area: Area, number: int) -> Page:
@@ -82,10 +64,8 @@ def _node_context(area: Area, form: AreaCreateForm | None = None) -> dict[str, A
 
 
 def _viewable(code: str) -> Area:
-    area = services.get_by_code(db.session, code)
-    if not can(current_user(), "area.view", area):
-        raise PermissionDenied()
-    return area
+    """The area if the user may view it; another province's answers 404 like a missing one."""
+    return access.visible_area(db.session, current_user(), code)
 
 
 @bp.get("/areas")
@@ -108,7 +88,7 @@ def areas() -> ResponseReturnValue:
             counts=counts,
             limit=SEARCH_LIMIT,
         )
-    tops = _tops(db.session, user)
+    tops = access.visible_tops(db.session, user)
     if len(tops) == 1:
         return render_template("areas/node.html", **_node_context(tops[0]))
     return render_template(

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 from signage.accounts.permissions import ROLES
 from signage.accounts.services import USERNAME_RE, normalise_username
 from signage.areas.services import MANUAL_KINDS
-from signage.errors import DomainError
+from signage.errors import DomainError, ValidationFailed
 from signage.web.labels import KIND_LABELS, ROLE_LABELS
 
 REQUIRED = _l("This field is required.")
@@ -52,7 +52,7 @@ def _username_rule(form: FlaskForm, field: StringField) -> None:
 
 
 class UserCreateForm(FlaskForm):
-    """A new console user (roles are granted on the user's page afterwards)."""
+    """A new console user with their first role, granted in the same step."""
 
     username = StringField(_l("Username"), validators=[_required(), _max(64), _username_rule])
     display_name = StringField(_l("Full name"), validators=[Optional(), _max(200)])
@@ -67,6 +67,15 @@ class UserCreateForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], default="viewer"
+    )
+    # Only installation-wide admins may leave it empty (the service enforces it).
+    area = StringField(
+        _l("Area code"),
+        validators=[Optional(), _max(32)],
+        description=_l("The first role's area, for example 01 (Hà Nội) or 00070."),
     )
 
 
@@ -113,6 +122,28 @@ class TokenCreateForm(FlaskForm):
         ],
         default="90",
     )
+
+
+# Ids are INTEGER columns: larger numbers cannot name a row (and overflow SQLite's driver).
+MAX_ID = 2**31 - 1
+
+
+def form_int(raw: str | None, *, field: str, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """A whole number typed in a form, within bounds, or ValidationFailed naming the field.
+
+    Only ASCII digits count: "²".isdigit() is true but int("²") fails, and a 5,000-digit
+    number must not reach int() or the database.
+    """
+    text = (raw or "").strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(maximum)) + 1:
+        message = _l("Enter a whole number.")
+    else:
+        value = int(text)
+        if minimum <= value <= maximum:
+            return value
+        message = _l("Enter a whole number from %(min)d to %(max)d.", min=minimum, max=maximum)
+    raise ValidationFailed(details=[{"field": field, "message": message}])
 
 
 def show_domain_error(form: FlaskForm | None, exc: DomainError) -> Any:

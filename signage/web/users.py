@@ -7,14 +7,22 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from signage import clock
 from signage.accounts import services
-from signage.accounts.auth import current_actor, current_user, login_required, login_user
+from signage.accounts.auth import (
+    current_actor,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from signage.accounts.models import Grant, User
+from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.db import db
-from signage.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from signage.errors import DomainError, NotFound, ValidationFailed
 from signage.web import bp
 from signage.web.access import can_any, require_any
 from signage.web.forms import GrantForm, PasswordForm, UserCreateForm, show_domain_error
@@ -49,12 +57,14 @@ def users() -> ResponseReturnValue:
 @bp.route("/users/new", methods=["GET", "POST"])
 @login_required
 def user_new() -> ResponseReturnValue:
-    """Create a user; roles are granted on the next page."""
+    """Create a user together with their first role (an account never floats outside areas)."""
     require_any(current_user(), "user.manage")
     form = UserCreateForm()
     error, status = None, 200
     if form.validate_on_submit():
         try:
+            code = (form.area.data or "").strip()
+            grants = [(form.role.data or "", _grant_area(code))] if code else []
             user = services.create_user(
                 db.session,
                 current_actor(),
@@ -64,27 +74,39 @@ def user_new() -> ResponseReturnValue:
                 email=form.email.data or "",
                 locale=form.locale.data or "vi",
                 now=clock.now(),
+                grants=grants,
             )
         except DomainError as exc:
+            for detail in exc.details:
+                if detail.get("field") == "grants":
+                    detail["field"] = "area"
             error, status = show_domain_error(form, exc), exc.status
         else:
-            flash(
-                _("User %(name)s was created. Now grant them a role.", name=user.username),
-                "success",
-            )
+            flash(_("User %(name)s was created.", name=user.username), "success")
             return redirect(url_for("web.user", user_id=user.id))
     elif request.method == "POST":
         error, status = _("Check the highlighted fields."), 422
     return render_template("users/new.html", title=_("New user"), form=form, error=error), status
 
 
+def _grant_area(code: str) -> Area:
+    """The area of a grant typed as its code; an unknown code is a field error."""
+    try:
+        return get_by_code(db.session, code)
+    except NotFound as exc:
+        raise ValidationFailed(details=[{"field": "area", "message": exc.message}]) from None
+
+
 def _target(user_id: int) -> User:
-    """The user a page is about, if the current user may at least see them."""
+    """The user a page is about, if the current user may at least see them.
+
+    Users outside the caller's areas answer exactly like missing ones (as in the API).
+    """
     me = current_user()
     user = services.get_user(db.session, user_id)
     if services.may_view_user(me, user) or services.may_manage_user(me, user):
         return user
-    raise PermissionDenied()
+    raise NotFound(_l("No such user."))
 
 
 def _detail(user: User, **forms: Any) -> dict[str, Any]:
@@ -127,10 +149,7 @@ def user_grant_add(user_id: int) -> ResponseReturnValue:
         ctx = _detail(user, grant_form=form, error=_("Check the highlighted fields."))
         return render_template("users/detail.html", **ctx), 422
     try:
-        try:
-            area = get_by_code(db.session, form.area.data or "")
-        except NotFound as exc:
-            raise ValidationFailed(details=[{"field": "area", "message": exc.message}]) from None
+        area = _grant_area(form.area.data or "")
         services.add_grant(
             db.session, current_actor(), user, form.role.data or "", area, now=clock.now()
         )
@@ -208,4 +227,23 @@ def user_password(user_id: int) -> ResponseReturnValue:
     if user is me:
         login_user(user)  # the new security stamp would otherwise end this very session
     flash(_("The password of %(name)s was changed.", name=user.username), "success")
+    return redirect(url_for("web.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@login_required
+def user_end_sessions(user_id: int) -> ResponseReturnValue:
+    """Sign the user out on every device (a lost phone, a shared computer)."""
+    me = current_user()
+    user = _target(user_id)
+    try:
+        services.end_sessions(
+            db.session, current_actor(), user, action="user.sessions_ended", now=clock.now()
+        )
+    except DomainError as exc:
+        return _fail(user, exc)
+    if user is me:
+        logout_user()
+        return redirect(url_for("web.login"))
+    flash(_("%(name)s was signed out everywhere.", name=user.username), "success")
     return redirect(url_for("web.user", user_id=user.id))

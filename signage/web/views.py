@@ -11,17 +11,29 @@ from flask_babel import gettext as _
 
 from signage import clock
 from signage.accounts import services
-from signage.accounts.auth import current_user, login_required, login_user, logout_user
+from signage.accounts.auth import (
+    current_actor,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from signage.accounts.ratelimit import limiter
 from signage.db import db
-from signage.errors import AccountLocked, InvalidCredentials
+from signage.errors import InvalidCredentials, SignInThrottled
 from signage.i18n import LANGUAGES
 from signage.web import bp
 from signage.web.forms import LoginForm
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in."""
+    """Only same-site relative paths are followed after sign-in.
+
+    Control characters (CR/LF) are refused: a Location header cannot carry them, and the
+    failure came after the session was set, losing the sign-in's audit entry.
+    """
+    if target and any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return url_for("web.index")
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
@@ -32,7 +44,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNAGE"].login_rate_limit, methods=["POST"])
 def login() -> ResponseReturnValue:
-    """Sign in with username and password; locks the account after repeated failures."""
+    """Sign in with username and password; repeated failures make the next attempts wait."""
     if current_user() is not None and request.method == "GET":
         return redirect(url_for("web.index"))
     form = LoginForm()
@@ -43,6 +55,8 @@ def login() -> ResponseReturnValue:
         policy = services.LoginPolicy(
             max_failures=settings.login_max_failures,
             lockout=timedelta(seconds=settings.login_lockout_seconds),
+            account_delay=timedelta(seconds=settings.login_account_delay_seconds),
+            address_failures=settings.login_address_failures,
         )
         try:
             user = services.authenticate(
@@ -53,8 +67,11 @@ def login() -> ResponseReturnValue:
                 policy=policy,
                 ip=request.remote_addr or "",
             )
-        except (InvalidCredentials, AccountLocked) as exc:
+        except InvalidCredentials as exc:
             error, status = exc.message, exc.status
+        except SignInThrottled as exc:
+            page = render_template("login.html", form=form, error=exc.message)
+            return page, exc.status, {"Retry-After": str(exc.retry_after)}
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -65,7 +82,10 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Sign out."""
+    """Sign out: the session ends on the server too (a copied cookie stops working)."""
+    user = current_user()
+    if user is not None:
+        services.end_sessions(db.session, current_actor(), user, action="logout", now=clock.now())
     logout_user()
     return redirect(url_for("web.login"))
 

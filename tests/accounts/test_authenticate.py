@@ -1,4 +1,4 @@
-"""Sign-in: wrong passwords, unknown users, lockout and unlock at given instants, deactivation."""
+"""Sign-in: wrong passwords, unknown users, growing delays at given instants, deactivation."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import pytest
 from argon2 import extract_parameters
 from sqlalchemy import select
 
-from signage.accounts import services
-from signage.accounts.models import User
+from signage.accounts import services, throttle
+from signage.accounts.models import LoginThrottle
 from signage.audit.models import AuditEntry
 from signage.audit.services import Actor
-from signage.errors import AccountLocked, InvalidCredentials
+from signage.errors import InvalidCredentials, SignInThrottled
 from tests.conftest import TEST_PASSWORD, csrf_token, login
 
 NOW = datetime(2025, 7, 1, 1, 0, tzinfo=UTC)
-POLICY = services.LoginPolicy(max_failures=3, lockout=timedelta(minutes=15))
+POLICY = services.LoginPolicy(max_failures=3, lockout=timedelta(minutes=15), address_failures=10)
 IP = "203.0.113.5"
 
 
@@ -41,7 +41,6 @@ def test_wrong_password_is_counted_and_logged(session, factory):
     with pytest.raises(InvalidCredentials) as exc:
         sign_in(session, "lan", "wrong-password")
     assert exc.value.status == 401 and exc.value.code == "invalid_credentials"
-    assert user.failed_logins == 1
     entry = session.scalars(select(AuditEntry)).one()
     assert (entry.action, entry.actor_id, entry.ip, entry.details) == (
         "login.failed",
@@ -81,36 +80,80 @@ def test_hostile_usernames_are_just_wrong(session, factory, username):
     session.flush()  # storable on every backend
 
 
-def test_lockout_after_max_failures_and_unlock_after_the_lockout(session, factory):
-    user = factory.user("lan")
-    for i in range(POLICY.max_failures - 1):
-        with pytest.raises(InvalidCredentials):
-            sign_in(session, "lan", "wrong-password", now=NOW + timedelta(seconds=i))
-    with pytest.raises(AccountLocked) as exc:
-        sign_in(session, "lan", "wrong-password", now=NOW + timedelta(seconds=10))
-    assert exc.value.status == 423
-    locked_until = NOW + timedelta(seconds=10) + POLICY.lockout
-    assert user.locked_until == locked_until
-    # While locked, even the right password is refused, and the refusal is logged.
-    with pytest.raises(AccountLocked):
-        sign_in(session, "lan", TEST_PASSWORD, now=locked_until - timedelta(seconds=1))
-    assert [a for a, _, _ in log(session)][-3:] == ["login.failed", "user.lock", "login.locked"]
-    # From the end of the lockout, the right password works again.
-    assert sign_in(session, "lan", TEST_PASSWORD, now=locked_until) is user
-    assert user.locked_until is None and user.failed_logins == 0
-
-
-def test_success_resets_the_failure_count(session, factory):
-    user = factory.user("lan")
-    for _ in range(POLICY.max_failures - 1):
-        with pytest.raises(InvalidCredentials):
-            sign_in(session, "lan", "wrong-password")
-    sign_in(session, "lan", TEST_PASSWORD)
-    assert user.failed_logins == 0
-    # So the next failures start counting from zero: no lock after one more.
+def _fail(session, username, now, ip=IP):
     with pytest.raises(InvalidCredentials):
-        sign_in(session, "lan", "wrong-password")
-    assert user.locked_until is None
+        services.authenticate(session, username, "wrong-password", now=now, policy=POLICY, ip=ip)
+
+
+def _throttled(session, username, password, now, ip=IP) -> SignInThrottled:
+    with pytest.raises(SignInThrottled) as exc:
+        services.authenticate(session, username, password, now=now, policy=POLICY, ip=ip)
+    return exc.value
+
+
+def test_failures_make_the_next_attempt_wait_longer_and_longer(session, factory):
+    user = factory.user("lan")
+    for i in range(POLICY.max_failures):
+        _fail(session, "lan", NOW + timedelta(seconds=i))  # free failures: no wait
+    t = NOW + timedelta(seconds=10)
+    waits = []
+    for i in range(8):
+        _fail(session, "lan", t, ip=f"198.51.100.{i}")  # from several addresses
+        exc = _throttled(session, "lan", TEST_PASSWORD, t)  # even the right password waits
+        assert exc.status == 429
+        waits.append(exc.retry_after)
+        t += timedelta(seconds=exc.retry_after)
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60]  # doubling, capped at the account delay
+    # No lock: once the wait is over, the right password works, and the count starts again.
+    assert sign_in(session, "lan", TEST_PASSWORD, now=t) is user
+    _fail(session, "lan", t)
+    assert sign_in(session, "lan", TEST_PASSWORD, now=t) is user
+    assert "login.throttled" in [a for a, _, _ in log(session)]
+
+
+def test_unknown_and_existing_names_are_throttled_alike(session, factory):
+    factory.user("lan")
+    answers = {}
+    for name in ("lan", "nobody"):
+        for i in range(POLICY.max_failures + 1):
+            _fail(session, name, NOW + timedelta(seconds=i), ip=f"198.51.100.{len(answers)}")
+        exc = _throttled(session, name, "whatever", NOW + timedelta(seconds=3), ip="192.0.2.1")
+        answers[name] = (exc.status, exc.code, str(exc.message), exc.retry_after)
+    assert answers["lan"] == answers["nobody"]
+
+
+def test_an_attacker_cannot_keep_the_owner_out_for_long(session, factory):
+    user = factory.user("lan")
+    t = NOW
+    for i in range(12):  # guessing as fast as the delays allow, from many addresses
+        try:
+            _fail(session, "lan", t, ip=f"10.0.{i // 250}.{i % 250}")
+        except SignInThrottled as exc:  # pragma: no cover - the loop waits exactly the delay
+            raise AssertionError(exc) from None
+        row = session.get(LoginThrottle, throttle.account_key("lan"))
+        t = row.blocked_until or t
+    # The owner never waits more than the account delay.
+    exc = _throttled(session, "lan", TEST_PASSWORD, t - timedelta(microseconds=1), ip="192.0.2.9")
+    assert exc.retry_after <= POLICY.account_delay.total_seconds()
+    assert sign_in(session, "lan", TEST_PASSWORD, now=t) is user
+
+
+def test_one_address_is_slowed_down_across_names(session, factory):
+    for i in range(POLICY.address_failures + 1):
+        _fail(session, f"name{i}", NOW)  # one failure each: the names are not throttled
+    exc = _throttled(session, "another-name", "whatever", NOW)
+    assert exc.retry_after == 1
+    # Another address is not affected.
+    _fail(session, "another-name", NOW, ip="192.0.2.77")
+
+
+def test_old_failures_are_forgotten(session, factory):
+    factory.user("lan")
+    for i in range(POLICY.max_failures):
+        _fail(session, "lan", NOW + timedelta(seconds=i))
+    later = NOW + throttle.FORGET_AFTER + timedelta(minutes=1)
+    _fail(session, "lan", later)  # counts as the first failure again: no wait afterwards
+    assert sign_in(session, "lan", TEST_PASSWORD, now=later) is not None
 
 
 def test_deactivated_user_cannot_sign_in(session, factory):
@@ -160,5 +203,5 @@ def test_login_failures_through_the_form_are_recorded(client, session, factory):
     factory.user("lan")
     resp = login(client, "lan", "wrong-password")
     assert resp.status_code == 401
-    assert session.scalar(select(User.failed_logins).where(User.username == "lan")) == 1
+    assert session.get(LoginThrottle, throttle.account_key("lan")).failures == 1
     assert [a for a, _, _ in log(session)] == ["login.failed"]

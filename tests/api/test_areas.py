@@ -16,8 +16,28 @@ def codes(resp) -> list[str]:
 
 
 @pytest.fixture()
-def auth(factory, hn_editor) -> dict[str, str]:
-    return factory.bearer(hn_editor)
+def auth(factory, tree) -> dict[str, str]:
+    """A nation-wide viewer: sees the whole tree."""
+    return factory.bearer(factory.user("vn-viewer", ("viewer", tree["vn"]), locale="en"))
+
+
+@pytest.fixture()
+def hp_auth(factory, tree) -> dict[str, str]:
+    return factory.bearer(factory.user("hp-viewer", ("viewer", tree["hp"]), locale="en"))
+
+
+def test_another_provinces_tree_answers_like_a_missing_area(client, tree, hp_auth):
+    """Issue 10 items 11-12: a Hải Phòng viewer gets 404 for Hà Nội, as the console does."""
+    for path in ("/api/v1/areas/01", "/api/v1/areas/00070", "/api/v1/areas?parent=01"):
+        resp = client.get(path, headers=hp_auth)
+        assert resp.status_code == 404
+        missing = client.get(path.replace("01", "NOPE"), headers=hp_auth)
+        assert resp.get_json()["error"]["code"] == missing.get_json()["error"]["code"]
+    assert client.get("/api/v1/areas/31", headers=hp_auth).status_code == 200
+    # Browsing starts at the viewer's own areas; searches stay inside them.
+    assert codes(client.get("/api/v1/areas", headers=hp_auth)) == ["31"]
+    assert codes(client.get("/api/v1/areas?q=phường", headers=hp_auth)) == ["11311"]
+    assert codes(client.get("/api/v1/areas?q=thành phố", headers=hp_auth)) == ["31"]
 
 
 def test_browse_the_tree(client, tree, auth):
@@ -133,9 +153,10 @@ def test_create_area_refuses_bad_input(client, session, factory, hn_admin, chang
 def test_create_area_outside_the_subtree_is_forbidden(
     client, session, factory, hn_admin, hn_editor
 ):
-    for user, parent in ((hn_admin, "31"), (hn_editor, "00070")):
+    for user, parent, status in ((hn_admin, "31", 422), (hn_editor, "00070", 403)):
         auth = factory.bearer(user)
         before = snapshot(session)
         resp = client.post("/api/v1/areas", json={**NEW, "parent": parent}, headers=auth)
-        assert_error(resp, 403)
+        # Another province's parent reads like an unknown code; one's own area is just forbidden.
+        assert_error(resp, status)
         assert snapshot(session) == before

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from signage.accounts.models import User
+from signage.clock import set_clock
 from tests.conftest import TEST_PASSWORD, csrf_token, login
-from tests.web.conftest import text
+from tests.web.conftest import audit_count, text
 
 
 def test_home_redirects_to_login_when_signed_out(client):
@@ -54,25 +57,35 @@ def test_empty_form_is_rejected(client):
     assert "Nhập cả tên đăng nhập và mật khẩu." in text(resp)
 
 
-def test_five_failures_lock_the_account(client, session, admin):
-    for _ in range(4):
-        assert login(client, "root-admin", "wrong-password-1").status_code == 401
-    resp = login(client, "root-admin", "wrong-password-1")
-    assert resp.status_code == 423
-    assert "tạm thời bị khóa" in text(resp)
-    # Even the right password is refused while locked.
-    resp = login(client, "root-admin", TEST_PASSWORD)
-    assert resp.status_code == 423
-    session.expire_all()
-    assert session.get(User, admin.id).locked_until is not None
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
-def test_locked_message_in_english(client, admin):
+def test_failures_slow_down_without_locking_and_reveal_no_account(app, client, session, admin):
+    set_clock(app, T0)
+    answers = {}
+    for name in ("root-admin", "nobody-here"):
+        for _ in range(5):
+            assert login(client, name, "wrong-password-1").status_code == 401
+        assert login(client, name, "wrong-password-1").status_code == 401  # 1 s wait now
+        resp = login(client, name, TEST_PASSWORD)
+        assert resp.status_code == 429
+        assert "đợi 1 giây" in text(resp)
+        body = re.sub(r'name="csrf_token"[^>]*>', "", text(resp))
+        answers[name] = body.replace(name, "NAME")
+    assert "Quá nhiều lần đăng nhập sai" in answers["root-admin"]
+    assert answers["root-admin"] == answers["nobody-here"]
+    # No lock: once the wait is over the owner signs in.
+    set_clock(app, T0 + timedelta(seconds=2))
+    assert login(client, "root-admin", TEST_PASSWORD).status_code == 302
+
+
+def test_throttle_message_in_english(app, client, admin):
+    set_clock(app, T0)
     client.get("/lang/en")
-    for _ in range(5):
+    for _ in range(7):
         resp = login(client, "root-admin", "wrong-password-1")
-    assert resp.status_code == 423
-    assert "temporarily locked" in text(resp)
+    assert resp.status_code == 429
+    assert "Too many failed sign-ins" in text(resp)
 
 
 def test_language_switch_shows_english(client, admin):
@@ -175,3 +188,23 @@ def test_content_sections_follow_roles(client, factory, tree, hk_editor):
     other = client.application.test_client()
     login(other, "hn-approver")
     assert 'data-nav="content.queue"' in text(other.get("/"))
+
+
+@pytest.mark.parametrize(
+    "target", ["/%0d%0a", "/%0d%0aSet-Cookie:%20x=1", "/users%0a", "/%7f", "/%00"]
+)
+def test_next_with_control_characters_goes_home_and_keeps_the_audit_entry(
+    client, session, admin, target
+):
+    token = csrf_token(client)
+    resp = client.post(
+        f"/login?next={target}",
+        data={"username": "root-admin", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert audit_count(session, "login.succeeded") == 1
+    resp = client.get(f"/lang/en?next={target}")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/"

@@ -44,7 +44,7 @@ def test_non_admins_cannot_open_user_pages(client, admin, hk_editor, hp_viewer, 
     login(client, who)
     assert client.get("/users").status_code == 403
     assert client.get("/users/new").status_code == 403
-    assert client.get(f"/users/{admin.id}").status_code == 403
+    assert client.get(f"/users/{admin.id}").status_code == 404  # like a missing user
     assert 'data-nav="web.user"' not in text(client.get("/"))
 
 
@@ -62,7 +62,7 @@ def test_subtree_admin_lists_only_their_users(client, admin, hn_admin, hk_editor
     assert 'data-username="hn-admin"' in body
     assert 'data-username="hp-viewer"' not in body
     assert 'data-username="root-admin"' not in body
-    assert client.get(f"/users/{hp_viewer.id}").status_code == 403
+    assert client.get(f"/users/{hp_viewer.id}").status_code == 404  # like a missing user
 
 
 def test_user_search(client, admin, hk_editor, hp_viewer):
@@ -85,16 +85,41 @@ def test_list_is_paginated(client, factory, admin, tree):
 def test_create_user(client, session, hn_admin):
     login(client, "hn-admin")
     assert client.get("/users/new").status_code == 200
-    resp = _create(client)
+    resp = _create(client, role="editor", area="00070")
     assert resp.status_code == 302
     user = _user(session, "nguyen.van.a")
     assert user is not None
     assert user.display_name == "Nguyễn Văn A"
+    assert [(g.role, g.area.code) for g in user.grants] == [("editor", "00070")]
     assert resp.headers["Location"] == f"/users/{user.id}"
     assert audit_count(session, "user.create") == 1
+    assert audit_count(session, "grant.add") == 1
     page = text(client.get(resp.headers["Location"]))
     assert "Đã tạo người dùng nguyen.van.a" in page
-    assert 'id="no-grants"' in page
+
+
+def test_root_admin_may_create_a_user_without_a_role(client, session, admin):
+    login(client, "root-admin")
+    assert _create(client).status_code == 302
+    user = _user(session, "nguyen.van.a")
+    assert user is not None and user.grants == []
+    assert 'id="no-grants"' in text(client.get(f"/users/{user.id}"))
+
+
+def test_province_admin_must_give_a_first_role(client, session, hn_admin):
+    login(client, "hn-admin")
+    resp = _create(client)
+    assert resp.status_code == 422
+    assert _user(session, "nguyen.van.a") is None
+    assert audit_count(session, "user.create") == 0
+
+
+def test_first_role_outside_the_admins_areas_creates_nothing(client, session, hn_admin):
+    login(client, "hn-admin")
+    assert _create(client, role="editor", area="31").status_code == 403
+    assert _create(client, role="editor", area="nowhere").status_code == 422
+    assert _user(session, "nguyen.van.a") is None
+    assert audit_count(session, "user.create") == 0
 
 
 def test_duplicate_username_is_409(client, session, admin, hk_editor):
@@ -181,6 +206,8 @@ def test_unknown_user_is_404(client, admin):
 
 def test_add_grant(client, session, hn_admin, factory, tree):
     target = factory.user("new-editor")
+    target.created_by_id = hn_admin.id  # a user without grants is managed by their creator
+    session.flush()
     login(client, "hn-admin")
     page = f"/users/{target.id}"
     resp = post_form(client, page, f"{page}/grants", {"role": "approver", "area": "00070"})
@@ -193,6 +220,8 @@ def test_add_grant(client, session, hn_admin, factory, tree):
 
 def test_add_grant_outside_subtree_is_403_and_writes_nothing(client, session, hn_admin, factory):
     target = factory.user("new-editor")
+    target.created_by_id = hn_admin.id
+    session.flush()
     login(client, "hn-admin")
     page = f"/users/{target.id}"
     resp = post_form(client, page, f"{page}/grants", {"role": "editor", "area": "31"})
@@ -301,7 +330,7 @@ def test_cannot_deactivate_self(client, session, admin):
 def test_subtree_admin_cannot_deactivate_outsider(client, session, hn_admin, hp_viewer):
     login(client, "hn-admin")
     resp = post_form(client, "/", f"/users/{hp_viewer.id}/active", {"active": "0"})
-    assert resp.status_code == 403
+    assert resp.status_code == 404
     assert _user(session, "hp-viewer").is_active is True
 
 

@@ -46,6 +46,11 @@
         if (!window.confirm(form.dataset.confirm)) event.preventDefault();
       });
     });
+    document.querySelectorAll("[data-history-back]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+      });
+    });
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {

@@ -1,0 +1,69 @@
+"""Which areas a user may see, shared by the console and the API (outside the scope = 404)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signage.accounts.models import User
+from signage.accounts.permissions import can, require_visible, scope_paths
+from signage.areas import services
+from signage.areas.models import Area
+from signage.db import bytewise
+
+SEARCH_LIMIT = 50
+
+
+def visible_area(session: Session, user: User | None, code: str, action: str = "area.view") -> Area:
+    """The area with this code if the user may do action on it; otherwise the very NotFound
+    an unknown code gets (another province's tree must not be told apart from nothing)."""
+    area = services.find_by_code(session, code)
+    shown = "".join(c for c in str(code or "") if c.isprintable())[:40]
+    missing = _l("Unknown area code: %(code)s", code=shown)
+    if area is None:
+        require_visible(None, action, None, missing)
+    require_visible(user, action, area, missing)
+    assert area is not None
+    return area
+
+
+def visible_tops(session: Session, user: User | None) -> list[Area]:
+    """The highest areas the user may view (one per grant that is not inside another)."""
+    paths = scope_paths(user, "area.view")
+    if not paths:
+        return []
+    return list(
+        session.scalars(select(Area).where(Area.path.in_(paths)).order_by(bytewise(Area.code)))
+    )
+
+
+def visible_children(session: Session, user: User | None, parent: Area | None) -> list[Area]:
+    """Children of parent; without one, the roots (or the user's top areas if not nation-wide)."""
+    if parent is None and not can(user, "area.view", None):
+        return visible_tops(session, user)
+    return services.children(session, parent)
+
+
+def search_visible(
+    session: Session,
+    user: User | None,
+    query: str,
+    within: Area | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> list[Area]:
+    """Areas in the user's view scope (and within, if given) matching query by name or code."""
+    if within is not None:
+        tops: list[Area | None] = [within]
+    elif can(user, "area.view", None):
+        tops = [None]
+    else:
+        tops = list(visible_tops(session, user))
+    found: dict[int, Area] = {}
+    for top in tops:
+        for area in services.search(session, query, within=top, limit=limit):
+            found.setdefault(area.id, area)
+    needle = query.strip().lower()
+    # Same order as the service: exact code first, then higher levels, then by code.
+    ranked = sorted(found.values(), key=lambda a: (a.code.lower() != needle, a.depth, a.code))
+    return ranked[:limit]
