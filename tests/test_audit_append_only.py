@@ -12,12 +12,21 @@ from sqlalchemy import exc, select, text
 from signage.accounts.models import User
 from signage.audit.models import AuditEntry
 from signage.audit.services import Actor, record
+from signage.clock import system_clock
 
 
 @pytest.fixture()
 def entry(session, factory, tree):
     user = factory.user("auditor")
-    row = record(session, Actor(user), "test.action", "thing", "1", area_id=tree["hk"].id)
+    row = record(
+        session,
+        Actor(user),
+        "test.action",
+        "thing",
+        "1",
+        area_id=tree["hk"].id,
+        now=system_clock(),
+    )
     session.flush()
     return row
 

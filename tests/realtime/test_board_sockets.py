@@ -125,7 +125,9 @@ def test_moving_an_area_moves_its_boards_sockets(player, session, admin, tree):
     from signage.areas.services import move_area
 
     assert reaches(player, f"area:{tree['hk'].id}")
-    move_area(session, Actor(admin), tree["village"], tree["bd"])  # the board's village
+    move_area(
+        session, Actor(admin), tree["village"], tree["bd"], now=system_clock()
+    )  # the board's village
     session.commit()
     assert not reaches(player, f"area:{tree['hk'].id}")
     assert reaches(player, f"area:{tree['bd'].id}")
