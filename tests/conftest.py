@@ -47,6 +47,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(traveller.stop)
 
 
+ONE_PASS_VARIABLE = "SIGNAGE_TEST_ONE_PASS"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With SIGNAGE_TEST_ONE_PASS=1 (CI runs the suite twice), a slow test marked
+    `one_pass("sqlite")` or `one_pass("postgresql")` runs only in the pass on that database:
+    it is deselected, not skipped, in the other one."""
+    if os.environ.get(ONE_PASS_VARIABLE) != "1":
+        return
+    url = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    keep: list[pytest.Item] = []
+    other: list[pytest.Item] = []
+    for item in items:
+        mark = item.get_closest_marker("one_pass")
+        (other if mark is not None and mark.args[0] != backend else keep).append(item)
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = keep
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     """Say when the session runs on a shifted wall clock."""
     start = os.environ.get(WALL_CLOCK_VARIABLE)

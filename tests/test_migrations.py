@@ -71,3 +71,30 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 def test_models_match_the_migrations(scratch_url):
     upgrade(scratch_url)
     assert model_diff(scratch_url) == []
+
+
+def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(scratch_url):
+    """0007 rebuilds `users` on SQLite (copy, DROP, rename): the DROP must not fire ON DELETE
+    actions, which deleted every grant and nulled every audit entry's actor."""
+    from tests.alerts.test_alert_editors_migration import insert
+
+    upgrade(scratch_url, "0006")
+    engine = make_engine(scratch_url)
+    try:
+        from sqlalchemy import MetaData
+
+        meta = MetaData()
+        meta.reflect(engine, only=["areas", "users", "grants", "audit_log"])
+        t = meta.tables
+        with engine.begin() as conn:
+            insert(conn, t["areas"], id=1, code="01", path="/1/", depth=1)
+            insert(conn, t["users"], id=7, username="u7", email="u7@x")
+            insert(conn, t["grants"], id=1, user_id=7, role="editor", area_id=1)
+            insert(conn, t["audit_log"], id=1, actor_id=7, action="x", object_type="user",
+                   object_id="7", details={})  # fmt: skip
+        upgrade(scratch_url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT user_id FROM grants")).scalars().all() == [7]
+            assert conn.execute(text("SELECT actor_id FROM audit_log")).scalars().all() == [7]
+    finally:
+        engine.dispose()

@@ -37,15 +37,40 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by copy and DROP; with foreign keys on, the DROP would fire
+        # ON DELETE actions (audit entries losing their actor, grants deleted). SQLite ignores
+        # this pragma inside a transaction, so it is set before the migration's transaction.
+        _foreign_keys(connection, "OFF")
+    try:
+        _migrate(connection, sqlite)
+    finally:
+        if sqlite:
+            _foreign_keys(connection, "ON")
+
+
+def _foreign_keys(connection, state: str) -> None:
+    # On the driver's connection (autocommit): SQLAlchemy's "begin" event would wrap it in BEGIN.
+    if connection.in_transaction():
+        connection.commit()
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={state}")
+
+
+def _migrate(connection, sqlite: bool) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
         render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration left rows with dangling foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Instance
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
 PASSWORD = "e2e-demo-password-1"
 

@@ -24,7 +24,7 @@ import requests
 from tests.e2e.drills import Board, RedisServer, Syncer
 from tests.e2e.processes import Instance, eventually, free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("postgresql")]
 
 DRILL_BOARDS = 30
 CONVERGE_S = 60  # generous: proves convergence, not speed

@@ -35,7 +35,7 @@ from tests.players.conftest import sha as _sha
 from tests.players.test_ticker import LONG
 from tests.players.test_ticker import encoded as png
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
 PROFILE = "led-256x128-3c"
 X, Y = 7, 5  # the window's position on the screen, as the player's config sets it

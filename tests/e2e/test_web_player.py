@@ -21,7 +21,7 @@ import pytest
 from tests.e2e import processes
 from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Api, Instance, free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
 PASSWORD = "e2e-demo-password-1"
 BOARD = "E2E-LCD-1"

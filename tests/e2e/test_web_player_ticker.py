@@ -35,7 +35,7 @@ from tests.e2e.test_web_player import (
     demo_server,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
 BOARD = "E2E-LED-TICKER"
 PROFILE = "led-192x96-mono"
