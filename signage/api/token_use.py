@@ -120,18 +120,9 @@ def _start_flusher(app: Flask) -> None:
     if id(app) in _flushers:
         return
     _flushers.add(id(app))
-    from signage.realtime import socketio
+    from signage.realtime import every
 
-    def loop() -> None:
-        while True:
-            socketio.sleep(EVERY.total_seconds() / 2)
-            try:
-                with app.app_context():
-                    flush(app)
-            except Exception:
-                log.exception("writing API token uses failed")
-
-    socketio.start_background_task(loop)
+    every(app, EVERY.total_seconds() / 2, lambda: flush(app), "writing API token uses")
 
 
 def init_app(app: Flask) -> None:

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from flask import Flask
 from flask_socketio import SocketIO
 
+log = logging.getLogger(__name__)
 socketio = SocketIO()
+
+
+def every(app: Flask, seconds: float, job: Callable[[], object], what: str) -> None:
+    """Run job inside the app's context every `seconds` in a background task; failures are
+    logged and the next round runs as usual (buffer flushes: status, receipts, token uses)."""
+
+    def loop() -> None:
+        while True:
+            socketio.sleep(seconds)
+            try:
+                with app.app_context():
+                    job()
+            except Exception:
+                log.exception("%s failed", what)
+
+    socketio.start_background_task(loop)
 
 
 def init_app(app: Flask) -> None:

@@ -421,29 +421,16 @@ def _start_flusher(app: Any) -> None:
     if app.config["SIGNAGE"].testing or id(app) in _flushers:
         return
     _flushers.add(id(app))
-    from signage.realtime import socketio
+    from signage.realtime import every
     from signage.realtime.lifecycle import flush_at_exit
 
     flush_at_exit(app)  # what is still buffered when the process ends is written, not lost
 
-    def loop() -> None:
-        # Connections every second, heartbeats when their interval has passed.
-        while True:
-            socketio.sleep(CONNECTIONS_FLUSH_SECONDS)
-            try:
-                with app.app_context():
-                    flush_status(app, heartbeats=status_buffer(app).due(clock.now()))
-            except Exception:
-                log.exception("flushing player status failed")
-
-    def receipts_loop() -> None:
-        while True:
-            socketio.sleep(receipt_buffer(app).interval)
-            try:
-                with app.app_context():
-                    flush_receipts(app)
-            except Exception:
-                log.exception("flushing alert receipts failed")
-
-    socketio.start_background_task(loop)
-    socketio.start_background_task(receipts_loop)
+    # Connections every second, heartbeats when their interval has passed.
+    every(
+        app,
+        CONNECTIONS_FLUSH_SECONDS,
+        lambda: flush_status(app, heartbeats=status_buffer(app).due(clock.now())),
+        "flushing player status",
+    )
+    every(app, receipt_buffer(app).interval, lambda: flush_receipts(app), "flushing receipts")
