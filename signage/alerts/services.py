@@ -231,11 +231,38 @@ def _common_area(session: Session, areas: list[Area]) -> Area:
     return session.get(Area, int(common[-1])) or root(session)
 
 
-def needs_confirmation(settings: Any, targets: Targets) -> bool:
-    """Two-person rule: a province-wide (or wider) alert waits for a second operator."""
+def needs_confirmation(session: Session, settings: Any, targets: Targets) -> bool:
+    """Two-person rule: a province-wide (or wider) alert waits for a second operator.
+
+    Province-wide however it is targeted: the province (or the country) itself, or communes,
+    groups, boards or a CAP polygon that together take every board of a province whose boards
+    stand in two or more of its communes. (A province with boards in one commune only is not
+    taken "province-wide" by an alert to that commune: the operator chose the commune.)
+    """
     if not settings.alert_two_person_province:
         return False
-    return any(a.depth <= 1 for a in targets.areas)
+    if any(a.depth <= 1 for a in targets.areas):
+        return True
+    if not (targets.groups or targets.boards or len(targets.areas) > 1):
+        return False  # one commune (or smaller) area: never a whole province of 2+ communes
+    chosen = affected_by_targets(session, targets.pairs())
+    provinces = {tuple(_path_ids(a.path)[:2]) for a in targets.owning_areas() if a.depth >= 1}
+    for province in provinces:
+        prefix = "".join(f"/{i}" for i in province) + "/"
+        rows = session.execute(
+            select(Board.id, Area.path)
+            .join(Area, Board.area_id == Area.id)
+            .where(Area.path.startswith(prefix, autoescape=True))
+        ).all()
+        communes = {tuple(_path_ids(path)[:3]) for _, path in rows}
+        if len(communes) >= 2 and {board_id for board_id, _ in rows} <= chosen:
+            return True
+    return False
+
+
+def _path_ids(path: str) -> list[int]:
+    """'/1/5/9/' → [1, 5, 9]: the area ids from the root down."""
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def targeted_boards(session: Session, alert: Alert) -> list[Board]:
@@ -323,7 +350,7 @@ def create_alert(
     alert.targets = [AlertTarget(kind=k, target_id=i) for k, i in targets.pairs()]
     session.add(alert)
     session.flush()
-    pending = not two_person_exempt and needs_confirmation(settings, targets)
+    pending = not two_person_exempt and needs_confirmation(session, settings, targets)
     record(
         session,
         actor,

@@ -254,3 +254,54 @@ def test_console_shows_the_proposal_and_confirms_its_version(
                     data={"csrf_token": csrf_token(other, detail), "version": "2"})  # fmt: skip
     assert ok.status_code == 302
     assert [a["headline"] for a in events(players["hk"], "alert")] == ["Đề xuất mới"]
+
+
+# A whole province however it is targeted: communes, boards, groups or a CAP polygon that together
+# take every board of a province (with boards in two or more communes) wait like the province.
+
+
+@pytest.fixture()
+def ba_dinh_board(session, tree):
+    from tests.schedules.conftest import make_board
+
+    return make_board(session, "BD-1", tree["bd"], lat=21.0340, lon=105.8140)
+
+
+def test_every_commune_of_a_province_waits_like_the_province(
+    client, factory, session, hn_operator, boards, ba_dinh_board
+):
+    both = send(client, factory, hn_operator, areas=["00070", "00004"]).get_json()
+    assert both["state"] == "pending_confirmation"
+    one = send(client, factory, hn_operator, areas=["00070"]).get_json()
+    assert one["state"] == "active"
+
+
+def test_a_list_of_every_board_of_a_province_waits_and_one_board_short_airs(
+    client, factory, session, hn_operator, boards, ba_dinh_board
+):
+    every = ["HK-1", "HK-LCD", "HK-TEST", "BD-1"]
+    held = send(client, factory, hn_operator, boards=every).get_json()
+    assert held["state"] == "pending_confirmation"
+    short = send(client, factory, hn_operator, boards=every[:-1]).get_json()
+    assert short["state"] == "active"
+
+
+def test_a_cap_polygon_around_every_board_of_a_province_waits(
+    client, factory, session, hn_operator, tree, boards, ba_dinh_board
+):
+    for board, (lat, lon) in zip(
+        (boards["hk"], boards["lcd"], boards["test"]),
+        ((21.0285, 105.8542), (21.0290, 105.8530), (21.0280, 105.8550)),
+        strict=True,
+    ):
+        board.lat, board.lon = lat, lon
+    session.flush()
+    around = "<polygon>21.00,105.80 21.06,105.80 21.06,105.87 21.00,105.87 21.00,105.80</polygon>"
+    resp = post(client, factory, hn_operator, message("VN-HN-0300", area=around))
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["state"] == "pending_confirmation"
+    hoan_kiem_only = (
+        "<polygon>21.02,105.85 21.04,105.85 21.04,105.86 21.02,105.86 21.02,105.85</polygon>"
+    )
+    resp = post(client, factory, hn_operator, message("VN-HN-0301", area=hoan_kiem_only))
+    assert resp.status_code == 201 and resp.get_json()["state"] == "active"
