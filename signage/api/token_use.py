@@ -126,5 +126,8 @@ def _start_flusher(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its buffer."""
+    """Give the app its buffer, written also when the process stops (SIGTERM, worker exit)."""
+    from signage.realtime.lifecycle import on_flush
+
     app.extensions["signage_token_uses"] = TokenUseBuffer()
+    on_flush(app, "API token uses", flush)

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
 _registered: set[int] = set()
 
 
+def on_flush(app: Any, name: str, flush: Callable[[Any], object]) -> None:
+    """Have `flush_buffers` also write another in-memory buffer (e.g. API token uses)."""
+    app.extensions.setdefault("signage_shutdown_flushes", {})[name] = flush
+
+
 def flush_buffers(app: Any) -> None:
     """Write the buffered connections, heartbeats and receipts of this process now."""
     from signage.realtime.player import flush_receipts, flush_status
 
-    for name, flush in (("receipts", flush_receipts), ("status", flush_status)):
+    others = app.extensions.get("signage_shutdown_flushes", {})
+    for name, flush in (("receipts", flush_receipts), ("status", flush_status), *others.items()):
         try:
             with app.app_context():
                 flush(app)

@@ -120,3 +120,18 @@ def test_two_concurrent_clients_on_sqlite_never_see_database_locked(tmp_path):
         engine.dispose()
         if app.extensions.get("signage_db"):
             app.extensions["signage_db"].engine.dispose()
+
+
+def test_uses_waiting_in_memory_are_written_when_the_process_stops(
+    app, session, factory, hn_editor
+):
+    from signage.realtime.lifecycle import flush_buffers
+
+    factory.token(hn_editor)
+    token = session.scalars(select(ApiToken)).one()
+    session.commit()
+    token_uses(app).seen(token.id, T0)  # noted by a request, not yet written by the loop
+    flush_buffers(app)  # what SIGTERM, gunicorn's worker_exit and atexit run
+    session.expire_all()
+    assert session.get(ApiToken, token.id).last_used_at == T0
+    assert token_uses(app).pending() == 0
