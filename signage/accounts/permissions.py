@@ -99,3 +99,10 @@ def require_visible(user: User | None, action: str, area: Area | None, missing: 
     exactly like a missing one (same status, same message), so ids reveal nothing."""
     if not can(user, action, area):
         raise NotFound(missing)
+
+
+def require_found(user: User | None, action: str, area: Area | None, missing: Any = None) -> None:
+    """Raise NotFound (with the missing object's message) if the object was not found (area
+    None) or lies in an area where the user may not do action: the two read the same."""
+    if area is None or not can(user, action, area):
+        raise NotFound(missing)

@@ -188,9 +188,10 @@ def resolve_targets(
     for field_name, codes, lookup, unknown in lookups:
         for code in dict.fromkeys(codes):
             row = lookup(code)
-            # A board or group of another area answers like a missing one (no existence oracle).
-            hidden = check and field_name != "areas" and row is not None
-            if hidden and not can(user, "alert.view", cast(Any, row).area):
+            # An area, board or group outside the user's view answers like a missing one.
+            hidden = check and row is not None
+            area = row if field_name == "areas" else cast(Any, row).area if row else None
+            if hidden and not can(user, "alert.view", area):
                 row = None
             if row is None:
                 problems.append({"field": field_name, "message": unknown % {"code": code}})

@@ -16,7 +16,7 @@ from wtforms.validators import Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
-from signage.accounts.permissions import scope_paths
+from signage.accounts.permissions import require, scope_paths
 from signage.alerts import services
 from signage.alerts.models import STATUSES, Alert
 from signage.areas.models import Area
@@ -264,11 +264,14 @@ def new() -> ResponseReturnValue:
     )
 
 
-def _alert_or_404(alert_id: int) -> Alert:
+def _alert_or_404(alert_id: int, action: str = "alert.view") -> Alert:
+    """The alert if the user may see it (else 404) and do action on it (else 403)."""
     try:
-        return services.get_alert(db.session, current_user(), alert_id)
+        alert = services.get_alert(db.session, current_user(), alert_id)
     except DomainError:
         abort(404)
+    require(current_user(), action, alert.area)
+    return alert
 
 
 @bp.get("/<int:alert_id>")
@@ -313,7 +316,7 @@ def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200
 
 
 def _act(alert_id: int, do: Any, done: Any) -> ResponseReturnValue:
-    alert = _alert_or_404(alert_id)
+    alert = _alert_or_404(alert_id, "alert.send")
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -328,7 +331,7 @@ def _act(alert_id: int, do: Any, done: Any) -> ResponseReturnValue:
 @login_required
 def confirm(alert_id: int) -> ResponseReturnValue:
     """Second operator's confirmation of the version shown on their page."""
-    alert = _alert_or_404(alert_id)
+    alert = _alert_or_404(alert_id, "alert.send")
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -362,7 +365,7 @@ def cancel(alert_id: int) -> ResponseReturnValue:
 @login_required
 def update(alert_id: int) -> ResponseReturnValue:
     """New text: every targeted board switches to the new version."""
-    alert = _alert_or_404(alert_id)
+    alert = _alert_or_404(alert_id, "alert.send")
     form = UpdateForm()
     if not form.validate_on_submit():
         return _detail(alert, form, _("Check the fields marked in red."), 422)

@@ -6,17 +6,15 @@ from typing import Literal
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.accounts.permissions import can, require
+from signage.accounts.permissions import require
 from signage.api.base import actor, json_body, operation, query_args
 from signage.areas import access, services
 from signage.areas.models import Area
 from signage.db import db
-from signage.errors import ValidationFailed
 
 SEARCH_LIMIT = 50
 
@@ -130,13 +128,7 @@ def get_area(code: str) -> ResponseReturnValue:
 def create_area() -> ResponseReturnValue:
     """Create a hand-made area under a parent the caller manages."""
     data = json_body(AreaCreate)
-    parent = services.find_by_code(db.session, data.parent)
-    if parent is None or not can(actor().user, "area.view", parent):
-        raise ValidationFailed(
-            details=[
-                {"field": "parent", "message": _l("Unknown area code: %(code)s", code=data.parent)}
-            ]
-        )
+    parent = access.named_area(db.session, actor().user, data.parent, field="parent")
     require(actor().user, "area.manage", parent)
     area = services.create_area(
         db.session,

@@ -14,7 +14,7 @@ from signage import clock
 from signage.accounts import services
 from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
-from signage.accounts.permissions import ROLES, scope_paths
+from signage.accounts.permissions import ROLES, can, scope_paths
 from signage.api.base import actor, json_body, operation, query_args
 from signage.areas.models import Area
 from signage.areas.services import find_by_code
@@ -119,12 +119,13 @@ def _visible_user(user_id: int) -> User:
 
 
 def _grant_areas(grants: list[GrantIn], prefix: str) -> list[Area]:
-    """The areas named by grants; an unknown code is a field error, not a missing page."""
+    """The areas named by grants; an unknown code is a field error, not a missing page (and
+    an area outside the caller's view reads the same)."""
     areas: list[Area] = []
     problems: list[dict[str, Any]] = []
     for i, grant in enumerate(grants):
         area = find_by_code(db.session, grant.area)
-        if area is None:
+        if area is None or not can(actor().user, "area.view", area):
             problems.append(
                 {
                     "field": f"{prefix}{i}.area" if prefix else "area",

@@ -11,6 +11,7 @@ from signage.accounts.permissions import can, require_visible, scope_paths
 from signage.areas import services
 from signage.areas.models import Area
 from signage.db import bytewise
+from signage.errors import ValidationFailed
 
 SEARCH_LIMIT = 50
 
@@ -25,6 +26,20 @@ def visible_area(session: Session, user: User | None, code: str, action: str = "
         require_visible(None, action, None, missing)
     require_visible(user, action, area, missing)
     assert area is not None
+    return area
+
+
+def named_area(
+    session: Session, user: User | None, code: str, field: str = "area", action: str = "area.view"
+) -> Area:
+    """The area a form or request body names by code, if the user may do action on it;
+    otherwise the very field error an unknown code gets (no existence oracle)."""
+    area = services.find_by_code(session, (code or "").strip())
+    if area is None or not can(user, action, area):
+        shown = "".join(c for c in str(code or "") if c.isprintable())[:40]
+        raise ValidationFailed(
+            details=[{"field": field, "message": _l("Unknown area code: %(code)s", code=shown)}]
+        )
     return area
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from signage import clock
 from signage.api.base import UtcDateTime, actor, board_client, json_body, operation, query_args
-from signage.areas.services import find_by_code
+from signage.areas.access import named_area
 from signage.boards import importer, services
 from signage.boards.models import Board, BoardGroup
 from signage.db import db
-from signage.errors import PermissionDenied, ValidationFailed
+from signage.errors import NotFound, ValidationFailed
 from signage.schedules import publisher
 from signage.schedules.models import BoardManifest
 from signage.schedules.services import board_timeline
@@ -117,22 +117,18 @@ class TimelineQuery(BaseModel):
 
 
 def _area(code: str) -> Any:
-    area = find_by_code(db.session, code)
-    if area is None:
-        raise ValidationFailed(
-            details=[{"field": "area", "message": _l("Unknown area code: %(code)s", code=code)}]
-        )
-    return area
+    return named_area(db.session, actor().user, code)
 
 
 def player_board(code: str) -> Board | None:
     """The board of the player token that authenticated this request (None for a user).
 
-    A board token opens only its own board's endpoints.
+    A board token opens only its own board's endpoints; another board's code answers like a
+    missing one, so a token on a kiosk cannot probe which boards exist.
     """
     board = board_client()
     if board is not None and board.code != code:
-        raise PermissionDenied(_l("A board token only opens its own board."))
+        raise NotFound(_l("No board has the code %(code)s.", code=code))
     return board
 
 

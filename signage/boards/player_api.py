@@ -237,6 +237,8 @@ def revoke_board(code: str) -> ResponseReturnValue:
 def upload_screenshot(code: str) -> ResponseReturnValue:
     board = player_board(code)
     if board is None:
+        # A user: another area's board reads like a missing one; a visible one is refused.
+        services.get_board(db.session, actor().user, code)
         raise PermissionDenied(_l("Only the board's player may upload its screenshot."))
     if request.mimetype not in ("image/png", "application/octet-stream"):
         raise ValidationFailed(

@@ -22,13 +22,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import require, scope_filter
+from signage.accounts.permissions import require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.boards.models import DEFAULT_TZ, Board, BoardGroup
 from signage.content.models import ProfileRecord
 from signage.db import fold, fold_text, run_after_commit
-from signage.errors import Conflict, NotFound, ValidationFailed
+from signage.errors import Conflict, ValidationFailed
 from signage.realtime import rooms as socket_rooms
 from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.spans import SpanError, parse_hours
@@ -238,10 +238,16 @@ def delete_board(
 
 
 def get_board(session: Session, user: User | None, code: str, action: str = "board.view") -> Board:
-    """The board with this code that the user may see (403 outside their areas)."""
+    """The board with this code if the user may do action on it: 404 outside their areas (like
+    a missing board), 403 where they may see it but not do action."""
     board = session.scalar(select(Board).where(Board.code == (code or "").strip()))
-    if board is None:
-        raise NotFound(_l("No board has the code %(code)s.", code=code))
+    require_found(
+        user,
+        "board.view",
+        board.area if board else None,
+        _l("No board has the code %(code)s.", code=code),
+    )
+    assert board is not None
     require(user, action, board.area)
     return board
 
@@ -293,10 +299,15 @@ def create_group(
 
 
 def get_group(session: Session, user: User | None, code: str, action: str = "board.view"):
-    """The group with this code the user may see."""
+    """The group with this code if the user may do action on it (404 outside their areas)."""
     group = session.scalar(select(BoardGroup).where(BoardGroup.code == (code or "").strip()))
-    if group is None:
-        raise NotFound(_l("No group has the code %(code)s.", code=code))
+    require_found(
+        user,
+        "board.view",
+        group.area if group else None,
+        _l("No group has the code %(code)s.", code=code),
+    )
+    assert group is not None
     require(user, action, group.area)
     return group
 

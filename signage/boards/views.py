@@ -16,11 +16,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
-from signage.areas.services import find_by_code
+from signage.areas.access import named_area
 from signage.boards import importer, services
 from signage.content.services import profile_records
 from signage.db import db
-from signage.errors import DomainError, ValidationFailed
+from signage.errors import DomainError
 from signage.schedules import publisher
 from signage.schedules.services import board_timeline
 from signage.web.access import require_any
@@ -59,12 +59,7 @@ class GroupForm(FlaskForm):
 
 
 def _area(code: str) -> Any:
-    area = find_by_code(db.session, (code or "").strip())
-    if area is None:
-        raise ValidationFailed(
-            details=[{"field": "area", "message": _l("Unknown area code: %(code)s", code=code)}]
-        )
-    return area
+    return named_area(db.session, current_user(), code)
 
 
 @bp.get("/")
@@ -329,6 +324,8 @@ def groups() -> ResponseReturnValue:
     """Groups of boards, and a form to add one."""
     me = current_user()
     require_any(me, "board.view")
+    if request.method == "POST":
+        require_any(me, "board.manage")
     form = GroupForm()
     error, status = None, 200
     if form.validate_on_submit():

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from signage import clock
 from signage.accounts.permissions import scope_paths
 from signage.api.base import actor, board_client, json_body, operation, query_args
-from signage.areas.services import find_by_code
+from signage.areas.access import named_area
 from signage.boards import access as board_access
 from signage.content import media_store, services, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
@@ -258,12 +258,7 @@ def item_out(item: ContentItem) -> dict[str, Any]:
 
 
 def _area(code: str) -> Any:
-    area = find_by_code(db.session, code)
-    if area is None:
-        raise ValidationFailed(
-            details=[{"field": "area", "message": _l("Unknown area code: %(code)s", code=code)}]
-        )
-    return area
+    return named_area(db.session, actor().user, code)
 
 
 @operation(

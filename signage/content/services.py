@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import require, scope_filter, scope_paths
+from signage.accounts.permissions import require, require_found, scope_filter, scope_paths
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 from signage.audit.services import Actor, record
@@ -335,11 +335,10 @@ def visible_items(
 
 
 def get_item(session: Session, user: User | None, item_id: int) -> ContentItem:
-    """An item the user may view (403 outside their areas, 404 if it does not exist)."""
+    """An item the user may view (outside their areas: 404, exactly like a missing one)."""
     item = session.get(ContentItem, item_id)
-    if item is None:
-        raise NotFound(_l("No such content item."))
-    require(user, "content.view", item.area)
+    require_found(user, "content.view", item.area if item else None, _l("No such content item."))
+    assert item is not None
     return item
 
 

@@ -26,9 +26,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
+from signage.accounts.permissions import require
 from signage.accounts.tokens import authenticate_token
 from signage.api.token_use import note_use
-from signage.areas.services import find_by_code
+from signage.areas.access import named_area
 from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
 from signage.content import media_access, media_store, services, workflow
 from signage.content.models import CATEGORIES, ContentItem
@@ -113,14 +114,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _area_of(form: Any) -> Any:
-    area = find_by_code(db.session, (form.area.data or "").strip())
-    if area is None:
-        raise ValidationFailed(
-            details=[
-                {"field": "area", "message": _l("Unknown area code: %(code)s", code=form.area.data)}
-            ]
-        )
-    return area
+    return named_area(db.session, current_user(), form.area.data or "")
 
 
 @bp.get("/")
@@ -348,6 +342,7 @@ def item(item_id: int) -> ResponseReturnValue:
 def edit(item_id: int) -> ResponseReturnValue:
     """Make a new revision; an approved revision keeps airing until this one is approved."""
     item = services.get_item(db.session, current_user(), item_id)
+    require(current_user(), "content.edit", item.area)
     latest = item.latest
     form = TextItemForm(
         data={

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from signage import clock
 from signage.api.base import UtcDateTime, actor, json_body, operation
-from signage.areas.services import get_by_code
+from signage.areas.access import visible_area
 from signage.db import db
 from signage.schedules import playlists, publisher, services
 from signage.schedules.models import Playlist, Schedule
@@ -132,7 +132,7 @@ def create_playlist() -> ResponseReturnValue:
         db.session,
         actor(),
         name=data.name,
-        area=get_by_code(db.session, data.area),
+        area=visible_area(db.session, actor().user, data.area, "schedule.view"),
         entries=_entries(data.items),
         now=clock.now(),
     )

@@ -10,12 +10,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import can, require, scope_filter
+from signage.accounts.permissions import can, require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.content.models import ContentItem
 from signage.content.workflow import schedulable_revision
-from signage.errors import Conflict, NotFound, ValidationFailed
+from signage.errors import Conflict, ValidationFailed
 from signage.schedules import manifests
 from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.models import Playlist, PlaylistEntry, Schedule
@@ -167,10 +167,11 @@ def delete_playlist(session: Session, actor: Actor, playlist: Playlist, *, now: 
 def get_playlist(
     session: Session, user: User | None, playlist_id: int, action: str = "schedule.view"
 ) -> Playlist:
-    """A playlist the user may see."""
+    """A playlist the user may do action on (404 outside their areas, like a missing one)."""
     playlist = session.get(Playlist, playlist_id)
-    if playlist is None:
-        raise NotFound(_l("No such playlist."))
+    area = playlist.area if playlist else None
+    require_found(user, "schedule.view", area, _l("No such playlist."))
+    assert playlist is not None
     require(user, action, playlist.area)
     return playlist
 

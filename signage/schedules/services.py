@@ -13,12 +13,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import require, scope_filter
+from signage.accounts.permissions import can, require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.boards.models import Board, BoardGroup
 from signage.content.workflow import schedulable_revision
-from signage.errors import NotFound, ValidationFailed
+from signage.errors import ValidationFailed
 from signage.schedules import manifests, playlists
 from signage.schedules import rules as pure
 from signage.schedules.manifests import ManifestPublisher
@@ -44,8 +44,11 @@ class ScheduleInput:
     name: str = ""
 
 
-def resolve_target(session: Session, kind: str, code: str) -> tuple[int, Area]:
-    """(target id, governing area) of an area, group or board code."""
+def resolve_target(
+    session: Session, kind: str, code: str, user: User | None = None
+) -> tuple[int, Area]:
+    """(target id, governing area) of an area, group or board code; with a user, a target
+    outside the user's areas reads like an unknown code."""
     from signage.areas.services import find_by_code
 
     code = (code or "").strip()
@@ -63,6 +66,8 @@ def resolve_target(session: Session, kind: str, code: str) -> tuple[int, Area]:
         raise ValidationFailed(
             details=[{"field": "target_kind", "message": _l("Choose area, group or board.")}]
         )
+    if user is not None and area is not None and not can(user, "schedule.view", area):
+        found = None
     if found is None:
         raise ValidationFailed(
             details=[
@@ -143,7 +148,7 @@ def save_schedule(
     schedule: Schedule | None = None,
 ) -> Schedule:
     """Create (or replace) a schedule; the affected boards' manifests regenerate and are pushed."""
-    target_id, area = resolve_target(session, data.target_kind, data.target)
+    target_id, area = resolve_target(session, data.target_kind, data.target, actor.user)
     require(actor.user, "schedule.edit", area)
     before: set[tuple[str, int]] = set()
     if schedule is not None:
@@ -214,11 +219,12 @@ def delete_schedule(
 
 
 def get_schedule(session: Session, user: User | None, schedule_id: int) -> Schedule:
-    """A schedule the user may see."""
+    """A schedule the user may see (404 outside their areas, like a missing one)."""
     schedule = session.get(Schedule, schedule_id)
-    if schedule is None:
-        raise NotFound(_l("No such schedule."))
-    require(user, "schedule.view", schedule.area)
+    require_found(
+        user, "schedule.view", schedule.area if schedule else None, _l("No such schedule.")
+    )
+    assert schedule is not None
     return schedule
 
 

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.permissions import require
-from signage.areas.services import find_by_code
+from signage.areas.access import named_area
 from signage.content.services import profile_records, visible_items
 from signage.content.workflow import airing_revision
 from signage.db import db
@@ -42,14 +42,12 @@ def playlists() -> ResponseReturnValue:
     """Playlists in the user's areas, and a form to start one."""
     me = current_user()
     require_any(me, "schedule.view")
+    if request.method == "POST":
+        require_any(me, "schedule.edit")
     error, status = None, 200
     if request.method == "POST" and _csrf_ok():
         try:
-            area = find_by_code(db.session, request.form.get("area", ""))
-            if area is None:
-                raise ValidationFailed(
-                    _l("Unknown area code: %(code)s", code=request.form.get("area", ""))
-                )
+            area = named_area(db.session, me, request.form.get("area", ""))
             playlist = lists.create_playlist(
                 db.session,
                 current_actor(),

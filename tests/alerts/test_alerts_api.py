@@ -83,9 +83,13 @@ def test_custom_text_without_template(client, factory, hn_operator, boards, play
 def test_targets_outside_the_grant_are_refused_and_nothing_is_created(
     client, factory, session, hk_operator, boards, players
 ):
+    # Another province's area answers like an unknown code, without its name.
     resp = send(client, factory, hk_operator, areas=["00070", "31"])
-    assert resp.status_code == 403
-    assert "Thành phố Hải Phòng" in resp.get_json()["error"]["message"]
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["details"] == [
+        {"field": "areas", "message": "Unknown area code: 31"}
+    ]
+    assert "Hải Phòng" not in resp.get_data(as_text=True)
     # A board of another area answers exactly like a missing one (no existence oracle).
     other = send(client, factory, hk_operator, boards=["HP-1"])
     missing = send(client, factory, hk_operator, boards=["NO-SUCH"])

@@ -107,7 +107,9 @@ def test_area_admin_cannot_grant_outside_their_subtree(client, session, factory,
     auth = factory.bearer(hn_admin)
     before = snapshot(session)
     body = {"username": "sneaky", "password": PASSWORD, "grants": [{"role": "admin", "area": "31"}]}
-    assert_error(client.post("/api/v1/users", json=body, headers=auth), 403)
+    # Another province's area reads like an unknown code (no existence oracle).
+    err = assert_error(client.post("/api/v1/users", json=body, headers=auth), 422)
+    assert err["details"] == [{"field": "grants.0.area", "message": "Unknown area code: 31"}]
     assert snapshot(session) == before
     assert session.scalar(select(User).where(User.username == "sneaky")) is None
 
@@ -312,7 +314,8 @@ def test_hanoi_admin_cannot_create_a_grant_in_haiphong(
     resp = client.post(
         f"/api/v1/users/{hn_editor.id}/grants", json={"role": "admin", "area": "31"}, headers=auth
     )
-    assert_error(resp, 403, "forbidden")
+    err = assert_error(resp, 422, "validation_failed")  # like an unknown area code
+    assert err["details"] == [{"field": "area", "message": "Unknown area code: 31"}]
     assert snapshot(session) == before
 
 

@@ -83,11 +83,13 @@ def test_approving_own_item_is_403(client, factory, tree, session):
     assert "own" in error["message"]
 
 
-def test_approver_outside_area_is_403(client, ed, factory, hp_approver):
+def test_approver_outside_area_gets_404_like_a_missing_item(client, ed, factory, hp_approver):
     item_id = create(client, ed).get_json()["id"]
     client.post(f"/api/v1/content/{item_id}/submit", headers=ed)
     other = factory.bearer(hp_approver)
-    assert_error(client.post(f"/api/v1/content/{item_id}/approve", headers=other), 403)
+    outside = assert_error(client.post(f"/api/v1/content/{item_id}/approve", headers=other), 404)
+    missing = assert_error(client.post("/api/v1/content/999999/approve", headers=other), 404)
+    assert outside == missing
 
 
 def test_double_approve_and_archived_approve_are_409(client, ed, ap, session):
@@ -159,7 +161,7 @@ def test_rendition_png_is_cached(client, ed, session):
 def test_rendition_needs_view_permission(client, ed, factory, tree):
     url = create(client, ed).get_json()["revisions"][0]["renditions"]["lcd-1920x1080"]
     outsider = factory.bearer(factory.user("hp-v", ("viewer", tree["hp"])))
-    assert_error(client.get(url, headers=outsider), 403)
+    assert_error(client.get(url, headers=outsider), 404)
 
 
 def test_unknown_profile_is_404(client, ed):

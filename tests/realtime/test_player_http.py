@@ -76,7 +76,12 @@ def test_board_token_opens_only_its_own_board(client, session, tree, token):
     from tests.schedules.conftest import make_board
 
     make_board(session, "BD-1", tree["bd"])
-    assert client.get("/api/v1/boards/BD-1/manifest", headers=bearer(token)).status_code == 403
+    # Another board answers exactly like a board that does not exist (no existence oracle).
+    other = client.get("/api/v1/boards/BD-1/manifest", headers=bearer(token))
+    missing = client.get("/api/v1/boards/NO-SUCH/manifest", headers=bearer(token))
+    assert other.status_code == missing.status_code == 404
+    shown = other.get_data(as_text=True).replace("BD-1", "?")
+    assert shown == missing.get_data(as_text=True).replace("NO-SUCH", "?")
     assert client.get("/api/v1/boards", headers=bearer(token)).status_code == 401
     assert client.get("/api/v1/boards/HK-1/manifest", headers=bearer("sgb_x")).status_code == 401
 

@@ -102,7 +102,7 @@ def test_timeline_api(client, factory, session, store, admin, approver, tree):
     assert naive.status_code == 422
 
 
-def test_schedule_outside_grants_is_403_and_writes_nothing(
+def test_schedule_outside_grants_is_refused_like_unknown_and_writes_nothing(
     client, factory, session, store, admin, approver, tree
 ):
     _h, pl = setup_playlist(client, factory, session, store, admin, approver, tree)
@@ -118,7 +118,9 @@ def test_schedule_outside_grants_is_403_and_writes_nothing(
         },
         headers=factory.bearer(hk),
     )
-    assert resp.status_code == 403
+    # Another province reads like an unknown target code (no existence oracle).
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["details"][0]["field"] == "target"
     resp = client.post(
         "/api/v1/schedules",
         json={
@@ -129,7 +131,7 @@ def test_schedule_outside_grants_is_403_and_writes_nothing(
         },
         headers=factory.bearer(hp_only),
     )
-    assert resp.status_code == 403  # may not even see the Hà Nội playlist
+    assert resp.status_code == 404  # may not even see the Hà Nội playlist
     assert session.scalar(select(func.count()).select_from(Schedule)) == 0
 
 
