@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import urllib.request
 from collections.abc import Iterator
@@ -192,6 +193,18 @@ def test_web_player_shows_banners_over_the_programme(server: Server, tmp_path: P
     board = "E2E-BANNER-WEB"
     admin, programme = _programme(server, board)
     console: list[str] = []
+    requests: list[str] = []
+    sockets: list[Any] = []
+
+    def through(ws: Any) -> None:  # the page's websocket, passed through; we may add frames
+        upstream = ws.connect_to_server()
+        ws.on_message(upstream.send)
+        upstream.on_message(ws.send)
+        sockets.append(ws)
+
+    def inject(event: str, payload: dict[str, Any]) -> None:
+        sockets[-1].send("42/player," + json.dumps([event, payload]))
+
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -202,6 +215,8 @@ def test_web_player_shows_banners_over_the_programme(server: Server, tmp_path: P
                 page.set_default_timeout(WAIT)
                 page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
                 page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+                page.on("request", lambda r: requests.append(r.url))
+                page.route_web_socket(re.compile(r".*/socket\.io/.*"), through)
                 page.goto(server.url + "/player")
                 code_el = page.locator("#pairing-code")
                 expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
@@ -252,6 +267,33 @@ def test_web_player_shows_banners_over_the_programme(server: Server, tmp_path: P
                 expect(page.locator("#banner")).to_be_hidden()
                 assert page.evaluate("document.getElementById('stage').dataset.banner") is None
                 assert _screenshot(page).tobytes() == programme.tobytes()
+
+                # Hostile or older messages: a mode that is not exactly "banner", or a banner
+                # that is malformed, takes over the screen; nothing is fetched from elsewhere.
+                image = {**taken["images"][PROFILE], "banner": back}
+                base = {"version": 1, "severity": "moderate", "headline": "Tin thử",
+                        "expires_at": None, "images": {PROFILE: image}}  # fmt: skip
+                hostile = [
+                    ("BANNER", back),
+                    (None, back),
+                    (["banner"], back),
+                    ("banner", {**back, "url": "//evil.example/strip.png"}),
+                    ("banner", {**back, "height": "tall"}),
+                    ("banner", {**back, "ticker": {**back["ticker"], "speed_px_s": 0}}),
+                ]
+                for number, (mode, banner) in enumerate(hostile, start=900):
+                    doc = {**base, "id": number, "mode": mode,
+                           "images": {PROFILE: {**image, "banner": banner}}}  # fmt: skip
+                    inject("alert", doc)
+                    expect(stage).to_have_attribute("data-alert", str(number))
+                    expect(page.locator("#alert")).to_be_visible()
+                    expect(page.locator("#banner")).to_be_hidden()
+                    inject("alert_cancel", {"id": number, "version": 1})
+                    expect(page.locator("#alert")).to_be_hidden()
+                inject("alert", {**base, "id": 999, "mode": "banner"})  # the same, well formed
+                expect(stage).to_have_attribute("data-banner", "999")
+                expect(page.locator("#alert")).to_be_hidden()
+                assert not [u for u in requests if "evil.example" in u]
             finally:
                 browser.close()
     except BaseException:
