@@ -252,8 +252,10 @@ class Turns:
             chosen = top[(ids.index(self.on_screen) + 1) % len(top)]  # the next one's turn
         else:
             chosen = top[0]
+        # Alone, an alert's turn just goes on: a banner keeps scrolling from where it was.
+        if fresh or chosen.id != self.on_screen:
+            self.on_screen, self.on_since = chosen.id, mono
         self.fresh.clear()
-        self.on_screen, self.on_since = chosen.id, mono
         return chosen
 
 

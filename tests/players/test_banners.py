@@ -192,8 +192,16 @@ def test_malformed_modes_take_over(player, mode) -> None:
         {"y": -1},
         {"height": 0},
         {"height": "tall"},
-        {"ticker": {"url": "/media/x.png", "sha256": "0" * 64, "x": 0, "y": 0,
-                    "speed_px_s": 0, "strip_width": 10}},  # fmt: skip
+        {
+            "ticker": {
+                "url": "/media/x.png",
+                "sha256": "0" * 64,
+                "x": 0,
+                "y": 0,
+                "speed_px_s": 0,
+                "strip_width": 10,
+            }
+        },  # fmt: skip
         {"ticker": "scroll"},
     ],
 )
@@ -213,3 +221,14 @@ def test_a_banner_whose_strip_is_not_cached_yet_airs_full_screen(player) -> None
     show(p, alert(1, banner=doc))
     frame(p)
     assert p.shown_key[:2] == ("alert", 1)
+
+
+def test_a_lone_banner_keeps_scrolling_across_its_turns(player) -> None:
+    p, fake = player
+    doc, files = banner_doc(LONG)
+    server = render_banner(LED, LONG)
+    show(p, alert(1, banner=doc), files)
+    for seconds in (0.0, al.ROTATE_S + 0.5, 2 * al.ROTATE_S + 3):
+        fake.advance(seconds - (fake.mono_t - 1000.0))
+        _, strip = split(frame(p))
+        assert strip == server.frame(seconds).tobytes(), seconds  # never back to the start
