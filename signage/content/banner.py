@@ -72,6 +72,7 @@ def render_banner(profile: DisplayProfile, text: str, *, label: str = "") -> Ren
         bg=bg,
         finish=lambda s: _finish(s, profile),
         x=x0,
+        crisp=profile.is_led,
     )
     strip.paste(ticker.frame(0), (x0, 0))
     return Rendition(_finish(strip, profile), ticker)

@@ -74,8 +74,10 @@ def ticker_for(
     bg: RGB,
     finish: Callable[[Image.Image], Image.Image] = lambda strip: strip,
     x: int = 0,
+    crisp: bool = True,
 ) -> Ticker:
-    """Build a ticker from coloured text segments joined by SEPARATOR (LED: no anti-aliasing)."""
+    """Build a ticker from coloured text segments joined by SEPARATOR (`crisp`, for LED
+    boards: no anti-aliasing)."""
     size = ticker_size(weight, width, height)
     font = face(weight, size)
     metrics = line_metrics(weight, size)
@@ -88,7 +90,8 @@ def ticker_for(
     gap = max(width // 2, 2 * size)
     strip = Image.new("RGB", (max(1, text_px + gap), height), bg)
     draw = ImageDraw.Draw(strip)
-    draw.fontmode = "1"
+    if crisp:
+        draw.fontmode = "1"
     baseline = (height - metrics.height) // 2 + metrics.ascent
     pen = 0.0
     for text, colour in parts:
