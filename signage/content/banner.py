@@ -21,8 +21,7 @@ from signage.content.render import Rendition
 from signage.content.ticker import SEPARATOR, ticker_for, ticker_size
 
 BANNER_WEIGHT = "Bold"
-ALERT_RED: RGB = (176, 0, 0)
-WHITE: RGB = (255, 255, 255)
+ALERT_RED: RGB = (176, 0, 0)  # the full-screen alert's red (signage.alerts.delivery)
 
 
 def banner_colours(profile: DisplayProfile) -> tuple[RGB, RGB]:
@@ -34,7 +33,7 @@ def banner_colours(profile: DisplayProfile) -> tuple[RGB, RGB]:
         back = pal.nearest(ALERT_RED, profile.palette)
         ink = AMBER if AMBER in profile.palette and AMBER != back else profile.palette[0]
         return ink, back
-    return WHITE, ALERT_RED
+    return pal.WHITE, ALERT_RED
 
 
 def render_banner(profile: DisplayProfile, text: str, *, label: str = "") -> Rendition:
