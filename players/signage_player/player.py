@@ -50,6 +50,8 @@ def _still(key: object) -> object:
     fsynced) on every frame of scrolling text."""
     if isinstance(key, tuple) and len(key) == 5 and key[0] == "entry" and key[2] == "ticker":
         return key[:3] + key[4:]
+    if isinstance(key, tuple) and len(key) == 5 and key[0] == "banner":
+        return (*key[:3], _still(key[4]))
     return key
 
 
@@ -100,6 +102,9 @@ class Player:
         self._scrolling: (
             tuple[tuple[str, str, tuple[int, int]], Image.Image, Image.Image] | None
         ) = None
+        # Under a banner (display thread only): the programme's picture and the banner's strips.
+        self._under_banner: tuple[object, Image.Image] | None = None
+        self._banner_strips: tuple[tuple[str, ...], Image.Image, Image.Image | None] | None = None
 
     # --- persistence ---------------------------------------------------------------------
     def _load_json(self, name: str) -> dict[str, Any]:
@@ -237,10 +242,11 @@ class Player:
     def compose(self, now: datetime) -> tuple[object, Callable[[], Image.Image]]:
         """The picture for this instant: a key that changes with it, and how to draw it."""
         size = self.size()
+        mono = self.clock.mono()
         with self.lock:
             mode, code = self.mode, self.pairing_code
             board = dict(self.board)
-            alert = self.alerts.showing(now, self.clock.mono()) if mode != "pairing" else None
+            alert = self.alerts.showing(now, mono, self.profile) if mode != "pairing" else None
             identify = time.monotonic() < self.identify_until
             manifest = self.manifest
         if mode in ("pairing", "not_paired"):
@@ -256,6 +262,19 @@ class Player:
             return ("update", size), lambda: render.message_screen(
                 size, "Cần cập nhật phần mềm", "Update the player"
             )
+        key, draw = self._programme(now, size, board, manifest)
+        if key[0] == "off":  # banners wait for the operating hours (takeovers wake the screen)
+            return key, draw
+        with self.lock:
+            banner = self.alerts.banner(now, mono, self.profile)
+        if banner is not None:
+            return self._with_banner(banner[0], mono - banner[1], key, draw, size)
+        return key, draw
+
+    def _programme(
+        self, now: datetime, size: tuple[int, int], board: dict[str, Any], manifest: Any
+    ) -> tuple[tuple[Any, ...], Callable[[], Image.Image]]:
+        """The programme's picture: entry (still or scrolling), fallback screen or off."""
         airing = mf.airing_at(manifest, now)
         if airing.kind == "off":
             return ("off", size), lambda: render.black(size)
@@ -284,6 +303,48 @@ class Player:
             local.strftime("%H:%M %d/%m/%Y"),
             size,
         ), lambda: render.fallback_screen(size, name, local)
+
+    def _with_banner(
+        self,
+        alert: al.Alert,
+        seconds: float,
+        under: tuple[Any, ...],
+        draw_under: Callable[[], Image.Image],
+        size: tuple[int, int],
+    ) -> tuple[object, Callable[[], Image.Image]]:
+        """The programme with the alert's banner strip over its bottom rows; full screen when
+        the strip's files are not cached yet (the alert airs either way)."""
+        banner = alert.banner(self.profile)
+        assert banner is not None
+        missing = [sha for sha in banner.files() if not self.cache.has(sha)]
+        if missing:
+            self._missing(missing[0])
+            return self._alert_picture(alert, size)
+        ticker = banner.ticker
+        offset = ticker.offset(seconds) if ticker is not None else None
+
+        def draw() -> Image.Image:
+            held = self._under_banner
+            if held is None or held[0] != under:
+                held = self._under_banner = (under, draw_under())
+            strip, band = self._banner_pictures(banner)
+            if ticker is not None and band is not None and offset is not None:
+                strip = render.scrolled(strip, band, ticker.y, offset, ticker.x)
+            return render.with_banner(held[1], strip, banner.y)
+
+        return ("banner", alert.id, alert.version, offset, under), draw
+
+    def _banner_pictures(self, banner: al.Banner) -> tuple[Image.Image, Image.Image | None]:
+        """The banner's strip and ticker strip, decoded and verified once, not every frame."""
+        files = tuple(banner.files())
+        held = self._banner_strips
+        if held is None or held[0] != files:
+            strip = render.picture_raw(self._verified(banner.sha256))
+            band = None
+            if banner.ticker is not None:
+                band = render.picture_raw(self._verified(banner.ticker.sha256))
+            held = self._banner_strips = (files, strip, band)
+        return held[1], held[2]
 
     def _alert_picture(
         self, alert: al.Alert, size: tuple[int, int]
@@ -352,6 +413,13 @@ class Player:
     def _account(self, key: object, now: datetime) -> None:
         """Proof of play for programme entries; `displayed` receipts for alerts."""
         kind = key[0] if isinstance(key, tuple) and key else None
+        if kind == "banner" and isinstance(key, tuple):  # the programme plays under it
+            banner: tuple[int, int] = (key[1], key[2])
+            if banner not in self.displayed_alerts:
+                self.displayed_alerts.add(banner)
+                self.receipt(banner[0], banner[1], "displayed")
+            key = key[4]
+            kind = key[0] if isinstance(key, tuple) and key else None
         if kind == "alert" and isinstance(key, tuple):
             ident: tuple[int, int] = (key[1], key[2])
             if ident not in self.displayed_alerts:

@@ -174,15 +174,23 @@ def ticker_frame(still: bytes, strip: bytes, y: int, offset: int, size: Size) ->
     return scrolled(picture(still, size, crop=True), picture_raw(strip), y, offset)
 
 
-def scrolled(base: Image.Image, band: Image.Image, y: int, offset: int) -> Image.Image:
-    """A copy of `base` with the band's window at `offset` pasted at row y (see ticker_frame)."""
+def scrolled(base: Image.Image, band: Image.Image, y: int, offset: int, x: int = 0) -> Image.Image:
+    """A copy of `base` with the band's window at `offset` pasted at row y, from column x to
+    the right edge (see ticker_frame; banners keep a label left of x)."""
     out = base.copy()
-    window = Image.new("RGB", (base.width, band.height), BLACK)
-    x = -offset
-    while x < base.width:
-        window.paste(band, (x, 0))
-        x += band.width
-    out.paste(window, (0, y))
+    window = Image.new("RGB", (max(1, base.width - x), band.height), BLACK)
+    pos = -offset
+    while pos < window.width:
+        window.paste(band, (pos, 0))
+        pos += band.width
+    out.paste(window, (x, y))
+    return out
+
+
+def with_banner(base: Image.Image, strip: Image.Image, y: int) -> Image.Image:
+    """A copy of the programme's picture with an alert's banner strip pasted at row y."""
+    out = base.copy()
+    out.paste(strip, (0, y))
     return out
 
 

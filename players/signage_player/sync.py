@@ -125,6 +125,8 @@ class Sync:
                 keep |= set(self.player.manifest.files())
             for alert in self.player.alerts.alerts.values():
                 keep |= {img.sha256 for img in alert.images.values()}
+                for banner in alert.banners.values():
+                    keep |= set(banner.files())
         return keep
 
     def _download(self, files: dict[str, str], keep: set[str]) -> bool:
@@ -159,6 +161,10 @@ class Sync:
                 for a in self.player.alerts.alerts.values()
                 if profile in a.images
             }
+            for a in self.player.alerts.alerts.values():
+                banner = a.banner(profile)
+                if banner is not None:
+                    wanted.update(banner.files())
         if wanted and not self._download(wanted, keep=self._keep()):
             log.warning("some alert pictures are missing; their text is shown instead")
         # The next frame compares keys again and switches from text to the picture.

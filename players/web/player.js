@@ -448,7 +448,12 @@
     mediaOf(manifest.manifest).forEach(function (f) { keep[f.url] = true; });
     Object.keys(alerts).forEach(function (id) {
       var images = alerts[id].alert.images || {};
-      Object.keys(images).forEach(function (k) { keep[images[k].url] = true; });
+      Object.keys(images).forEach(function (k) {
+        keep[images[k].url] = true;
+        var b = images[k].banner;
+        if (b && typeof b.url === "string") keep[b.url] = true;
+        if (b && b.ticker && typeof b.ticker.url === "string") keep[b.ticker.url] = true;
+      });
     });
     caches.open(MEDIA_CACHE).then(function (cache) {
       cache.keys().then(function (requests) {
@@ -793,6 +798,11 @@
       ctx.fillRect(0, 0, w, h);
       drawLines(ctx, [[$("fallback-name").textContent, 0.06], [$("fallback-clock").textContent, 0.2], [$("fallback-date").textContent, 0.05]], w, h, "#fff");
     }
+    if ($("alert").hidden && !bannerCanvas.hidden) {
+      var r = bannerCanvas.getBoundingClientRect();
+      ctx.imageSmoothingEnabled = !document.body.classList.contains("led");
+      ctx.drawImage(bannerCanvas, r.left, r.top, r.width, r.height);
+    }
     return new Promise(function (resolve, reject) {
       canvas.toBlob(function (blob) {
         if (!blob) return reject(new Error("canvas is empty"));
@@ -882,8 +892,14 @@
   function preloadAlert(a) {
     var img = alertImage(a);
     if (!img || !window.caches) return;
+    var urls = [img.url];
+    var b = bannerOf(a);
+    if (b) urls.push(b.url);
+    if (b && b.ticker) urls.push(b.ticker.url);
     caches.open(MEDIA_CACHE).then(function (cache) {
-      return cache.match(img.url).then(function (hit) { return hit || cache.add(img.url); });
+      return Promise.all(urls.map(function (url) {
+        return cache.match(url).then(function (hit) { return hit || cache.add(url); });
+      }));
     }).catch(function () {});
   }
 
@@ -911,7 +927,10 @@
   var shownAlertKey = "";
 
   function renderAlerts() {
-    var list = mode === "playing" ? activeAlerts() : [];
+    var all = mode === "playing" ? activeAlerts() : [];
+    // Banners air in their strip only while no alert takes over the screen.
+    var list = all.filter(function (h) { return !bannerOf(h.alert); });
+    renderBanner(list.length ? [] : all.filter(function (h) { return !!bannerOf(h.alert); }));
     var box = $("alert");
     if (!list.length) {
       box.hidden = true;
@@ -948,6 +967,149 @@
       saveAlerts();
       receipt(a, "displayed");
     }
+  }
+
+  // ---- banners -----------------------------------------------------------------------------
+  // An alert with `mode: "banner"` and a valid `banner` for our profile airs in a strip over
+  // the programme (docs/protocol.md): the strip is pasted at row `y` of the rendition, on a
+  // canvas laid over the picture where the rendition's rows are on screen. A scrolling banner
+  // pastes its ticker strip from column ticker.x, `s` seconds after the banner went on screen,
+  // at -(floor(s * speed_px_s) mod strip_width): the Python player's arithmetic. Banners take
+  // turns like takeovers (most severe, then newest; a new one goes on screen at once) and wait
+  // while the screen is off. Anything else (another mode, a malformed banner) takes over.
+
+  var bannerCanvas = $("banner");
+  var banner = null; // {key, held, spec, since, strip, band, offset, raf}
+  var bannerTurn = { id: null, since: 0 };
+
+  function validFile(f) {
+    return !!(f && typeof f.url === "string" && /^\/[^\/\\]/.test(f.url) && f.url.indexOf("\\") < 0
+      && f.url.length <= 500 && typeof f.sha256 === "string" && /^[0-9a-f]{64}$/.test(f.sha256));
+  }
+
+  function validBanner(b) {
+    if (!validFile(b) || !isCount(b.y, 0) || b.y > 16384 || !isCount(b.height, 1) || b.height > 16384) return false;
+    var t = b.ticker;
+    return t === undefined || t === null || (validFile(t) && isCount(t.x, 0) && t.x <= 16384
+      && isCount(t.y, 0) && t.y <= 16384 && isCount(t.speed_px_s, 1) && t.speed_px_s <= 10000
+      && isCount(t.strip_width, 1) && t.strip_width <= 1000000);
+  }
+
+  /** The alert's banner for our profile, or null when it takes over the screen. */
+  function bannerOf(a) {
+    if (!a || a.mode !== "banner") return null;
+    var img = alertImage(a);
+    return img && validBanner(img.banner) ? img.banner : null;
+  }
+
+  function pickBanner(list) {
+    var top = SEVERITY[list[0].alert.severity] || 0;
+    var peers = list.filter(function (h) { return (SEVERITY[h.alert.severity] || 0) === top; });
+    var ids = peers.map(function (h) { return h.alert.id; });
+    var fresh = peers.filter(function (h) { return !h.shown; });
+    var at = ids.indexOf(bannerTurn.id);
+    var chosen;
+    if (fresh.length) chosen = fresh[0]; // new, or a new version: on screen at once
+    else if (at >= 0 && Date.now() - bannerTurn.since < ALERT_ROTATE_MS) return peers[at];
+    else if (at >= 0) chosen = peers[(at + 1) % peers.length];
+    else chosen = peers[0];
+    bannerTurn = { id: chosen.alert.id, since: Date.now() };
+    return chosen;
+  }
+
+  function hideBanner() {
+    if (banner && banner.raf) cancelAnimationFrame(banner.raf);
+    banner = null;
+    bannerCanvas.hidden = true;
+    bannerTurn = { id: null, since: 0 };
+    var stage = $("stage");
+    delete stage.dataset.banner;
+    delete stage.dataset.bannerOffset;
+    delete stage.dataset.bannerAt;
+  }
+
+  function renderBanner(list) {
+    if (!list.length || !showing || showing.kind === "off") return hideBanner();
+    var held = pickBanner(list);
+    var a = held.alert, spec = bannerOf(a);
+    var key = a.id + ":" + a.version + ":" + JSON.stringify(spec);
+    if (!banner || banner.key !== key) startBanner(key, held, spec);
+    placeBanner(spec);
+    if (!held.shown) {
+      held.shown = true;
+      saveAlerts();
+      receipt(a, "displayed");
+    }
+  }
+
+  function startBanner(key, held, spec) {
+    if (banner && banner.raf) cancelAnimationFrame(banner.raf);
+    var mine = banner = { key: key, held: held, spec: spec, since: bannerTurn.since, offset: -1, raf: 0 };
+    $("stage").dataset.banner = "loading";
+    var wanted = [loaded(spec.url)];
+    if (spec.ticker) wanted.push(loaded(spec.ticker.url));
+    Promise.all(wanted).then(function (pictures) {
+      if (banner !== mine) return;
+      if (spec.ticker && pictures[1].naturalWidth !== spec.ticker.strip_width) throw new Error("strip width differs from the alert");
+      mine.strip = pictures[0];
+      mine.band = pictures[1] || null;
+      bannerCanvas.width = mine.strip.naturalWidth;
+      bannerCanvas.height = mine.strip.naturalHeight;
+      drawBanner();
+      bannerCanvas.hidden = false;
+      $("stage").dataset.banner = String(held.alert.id);
+    }).catch(function (e) {
+      // The strip is missing: the alert airs full screen instead (it must not go unseen).
+      console.warn("banner shown full screen:", e);
+      if (banner !== mine) return;
+      held.alert = Object.assign({}, held.alert, { mode: "takeover" });
+      hideBanner();
+      renderAlerts();
+    });
+  }
+
+  function drawBanner() {
+    var mine = banner;
+    if (!mine || !mine.strip) return;
+    var t = now();
+    var spec = mine.spec, tk = spec.ticker;
+    var offset = tk ? Math.floor((Math.max(0, Date.now() - mine.since) / 1000) * tk.speed_px_s) % tk.strip_width : 0;
+    if (offset !== mine.offset) {
+      var ctx = bannerCanvas.getContext("2d");
+      var w = bannerCanvas.width;
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(mine.strip, 0, 0);
+      if (tk && mine.band) {
+        var bandH = mine.band.naturalHeight;
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(tk.x, tk.y, w - tk.x, bandH);
+        ctx.clip();
+        ctx.fillStyle = "#000";
+        ctx.fillRect(tk.x, tk.y, w - tk.x, bandH);
+        for (var x = tk.x - offset; x < w; x += mine.band.naturalWidth) ctx.drawImage(mine.band, x, tk.y);
+        ctx.restore();
+      }
+      mine.offset = offset;
+      var stage = $("stage");
+      stage.dataset.bannerOffset = String(offset);
+      stage.dataset.bannerAt = String(t);
+    }
+    if (tk) mine.raf = requestAnimationFrame(drawBanner);
+  }
+
+  /** Lay the canvas over the rows `y`..`y + height` of the rendition as it shows on screen. */
+  function placeBanner(spec) {
+    var m = /(\d+)x(\d+)/.exec(document.body.dataset.profile || "");
+    var W = window.innerWidth, H = window.innerHeight;
+    var rw = m ? parseInt(m[1], 10) : W, rh = m ? parseInt(m[2], 10) : H;
+    var scale = Math.min(W / rw, H / rh);
+    var left = (W - rw * scale) / 2, top = (H - rh * scale) / 2 + spec.y * scale;
+    var style = bannerCanvas.style;
+    style.left = left + "px";
+    style.top = top + "px";
+    style.width = rw * scale + "px";
+    style.height = spec.height * scale + "px";
   }
 
   // ---- boot --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ and written in one batch per interval; boards that have not confirmed get the al
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from signage.alerts.models import Alert, AlertDelivery
 from signage.boards.models import Board, BoardStatus
 from signage.boards.telemetry import online_clause
 from signage.clock import iso_utc
+from signage.content.profiles import DisplayProfile
 from signage.db import run_after_commit
 from signage.storage import MediaStore
 
@@ -98,9 +100,15 @@ def screen_text(alert: Alert, *, lcd: bool) -> tuple[str, str]:
 def render_images(
     session: Session, alert: Alert, boards: Iterable[Board], store: MediaStore
 ) -> None:
-    """Render the current version for every profile among the boards; stored by content hash."""
+    """Render the current version for every profile among the boards; stored by content hash.
+
+    Banner alerts (display_mode) also get a banner strip per profile, under `banner`; the full
+    screen rendition stays for players without a banner layout.
+    """
+    from signage.alerts.services import display_mode
     from signage.content.render import render_text
 
+    banner = display_mode(alert.urgency, alert.severity, alert.certainty) == "banner"
     images: dict[str, Any] = {}
     for record in {b.profile.key: b.profile for b in boards}.values():
         profile = record.as_profile()
@@ -111,7 +119,38 @@ def render_images(
             fg, bg = WHITE, ALERT_RED
         stored = store.put(render_text(profile, headline, body, fg=fg, bg=bg).png(), "png")
         images[profile.key] = {"url": f"/media/{stored.sha256}.png", "sha256": stored.sha256}
+        if banner:
+            images[profile.key]["banner"] = render_banner_strip(alert, profile, store)
     alert.images = images
+
+
+def render_banner_strip(alert: Alert, profile: DisplayProfile, store: MediaStore) -> dict[str, Any]:
+    """The `banner` field of one profile's image: strip, its row, and a ticker when it scrolls."""
+    from signage.content.banner import banner_text, render_banner
+
+    label = EXERCISE_LABEL.get(alert.status, alert.status.upper()) if alert.is_exercise else ""
+    rendition = render_banner(profile, banner_text(alert.headline, alert.description), label=label)
+    stored = store.put(rendition.png(), "png")
+    out: dict[str, Any] = {
+        "url": f"/media/{stored.sha256}.png",
+        "sha256": stored.sha256,
+        "y": profile.height - profile.banner_height,
+        "height": profile.banner_height,
+    }
+    ticker = rendition.ticker
+    if ticker is not None:
+        buffer = io.BytesIO()
+        ticker.strip.save(buffer, format="PNG")
+        strip = store.put(buffer.getvalue(), "png")
+        out["ticker"] = {
+            "url": f"/media/{strip.sha256}.png",
+            "sha256": strip.sha256,
+            "x": ticker.x,
+            "y": ticker.y,
+            "speed_px_s": ticker.speed_px_s,
+            "strip_width": ticker.strip.width,
+        }
+    return out
 
 
 def rooms(session: Session, alert: Alert, boards: list[Board]) -> list[str]:

@@ -104,6 +104,10 @@ def _alert_media(session: Session, board_id: int) -> set[str]:
         for image in (images or {}).values():
             if isinstance(image, dict) and isinstance(image.get("sha256"), str):
                 found.add(image["sha256"])
+            banner = image.get("banner") if isinstance(image, dict) else None
+            for part in (banner, banner.get("ticker") if isinstance(banner, dict) else None):
+                if isinstance(part, dict) and isinstance(part.get("sha256"), str):
+                    found.add(part["sha256"])
     return found
 
 

@@ -166,6 +166,7 @@ class ProfileIn(BaseModel):
     colour_mode: Literal["mono", "palette", "full"]
     palette: list[Colour] = Field(default_factory=list, max_length=256)
     kind: Literal["led", "lcd"]
+    banner_fraction: float = Field(default=0.25, ge=0.05, le=0.5)
 
 
 class ProfileOut(BaseModel):
@@ -176,6 +177,7 @@ class ProfileOut(BaseModel):
     colour_mode: str
     palette: list[list[int]]
     kind: str
+    banner_fraction: float
 
 
 class ProfileList(BaseModel):
@@ -479,6 +481,7 @@ def profile_out(profile: DisplayProfile) -> ProfileOut:
         colour_mode=profile.colour_mode,
         palette=[list(c) for c in profile.palette],
         kind=profile.kind,
+        banner_fraction=profile.banner_fraction,
     )
 
 
@@ -509,6 +512,7 @@ def create_profile() -> ResponseReturnValue:
             colour_mode=data.colour_mode,
             palette=tuple((c[0], c[1], c[2]) for c in data.palette),
             kind=data.kind,
+            banner_fraction=data.banner_fraction,
         )
     except ValueError as exc:
         raise ValidationFailed(details=[{"field": "palette", "message": str(exc)}]) from None

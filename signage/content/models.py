@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage import clock
@@ -47,6 +47,7 @@ class ProfileRecord(Base):
     colour_mode: Mapped[str] = mapped_column(String(16))
     palette: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
     kind: Mapped[str] = mapped_column(String(8))
+    banner_fraction: Mapped[float] = mapped_column(Float, default=0.25, server_default="0.25")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     def as_profile(self) -> DisplayProfile:
@@ -59,6 +60,7 @@ class ProfileRecord(Base):
             colour_mode=self.colour_mode,
             palette=tuple((c[0], c[1], c[2]) for c in self.palette),
             kind=self.kind,
+            banner_fraction=self.banner_fraction,
         )
 
 

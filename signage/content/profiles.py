@@ -18,6 +18,7 @@ RED: RGB = (255, 0, 0)
 GREEN: RGB = (0, 255, 0)
 # Red and green diodes both lit: shown as yellow/amber on tri-colour boards.
 AMBER: RGB = (255, 255, 0)
+MIN_BANNER_FRACTION, MAX_BANNER_FRACTION = 0.05, 0.5
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class DisplayProfile:
     colour_mode: str
     palette: tuple[RGB, ...]
     kind: str
+    # Height of the banner strip (alerts that do not take over), as a share of the board height.
+    banner_fraction: float = 0.25
 
     def __post_init__(self) -> None:
         if self.colour_mode not in COLOUR_MODES:
@@ -46,6 +49,10 @@ class DisplayProfile:
         for colour in self.palette:
             if len(colour) != 3 or any(not 0 <= c <= 255 for c in colour):
                 raise ValueError(f"palette colour {colour!r} is not an RGB triple")
+        if not MIN_BANNER_FRACTION <= self.banner_fraction <= MAX_BANNER_FRACTION:
+            raise ValueError(
+                f"banner_fraction must be between {MIN_BANNER_FRACTION} and {MAX_BANNER_FRACTION}"
+            )
         if len(set(self.palette)) != len(self.palette):
             raise ValueError("palette colours must be distinct")
         if self.colour_mode == "full":
@@ -65,6 +72,11 @@ class DisplayProfile:
     def is_led(self) -> bool:
         """True for LED boards (no anti-aliasing, palette-exact output)."""
         return self.kind == "led"
+
+    @property
+    def banner_height(self) -> int:
+        """Pixel height of the banner strip at the bottom of the board."""
+        return max(1, round(self.height * self.banner_fraction))
 
     @property
     def size(self) -> tuple[int, int]:
@@ -108,6 +120,7 @@ SEED_PROFILES: tuple[DisplayProfile, ...] = (
         colour_mode="full",
         palette=(),
         kind="lcd",
+        banner_fraction=0.15,
     ),
     DisplayProfile(
         key="lcd-1080x1920",
@@ -117,6 +130,7 @@ SEED_PROFILES: tuple[DisplayProfile, ...] = (
         colour_mode="full",
         palette=(),
         kind="lcd",
+        banner_fraction=0.1,
     ),
 )
 

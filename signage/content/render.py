@@ -48,7 +48,7 @@ class Rendition:
         """Whole board at `t_seconds` into playback (the ticker band pasted in place)."""
         board = self.image.copy()
         if self.ticker is not None:
-            board.paste(self.ticker.frame(t_seconds), (0, self.ticker.y))
+            board.paste(self.ticker.frame(t_seconds), (self.ticker.x, self.ticker.y))
         return board
 
     def png(self) -> bytes:

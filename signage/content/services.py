@@ -511,6 +511,7 @@ def create_profile(
         colour_mode=profile.colour_mode,
         palette=[list(c) for c in profile.palette],
         kind=profile.kind,
+        banner_fraction=profile.banner_fraction,
     )
     session.add(row)
     session.flush()

@@ -20,12 +20,14 @@ _SAMPLE = "Cảnh báo bão số 3: người dân không ra khơi"
 
 @dataclass(frozen=True, eq=False)
 class Ticker:
-    """One loop of scrolling text (`strip`) shown through a `width`-wide window at row `y`."""
+    """One loop of scrolling text (`strip`) shown through a `width`-wide window at row `y`,
+    column `x` (0 but for banners that keep a label fixed at their left)."""
 
     strip: Image.Image
     y: int
     width: int
     speed_px_s: int
+    x: int = 0
 
     @property
     def loop_seconds(self) -> float:
@@ -71,8 +73,11 @@ def ticker_for(
     y: int,
     bg: RGB,
     finish: Callable[[Image.Image], Image.Image] = lambda strip: strip,
+    x: int = 0,
+    crisp: bool = True,
 ) -> Ticker:
-    """Build a ticker from coloured text segments joined by SEPARATOR (LED: no anti-aliasing)."""
+    """Build a ticker from coloured text segments joined by SEPARATOR (`crisp`, for LED
+    boards: no anti-aliasing)."""
     size = ticker_size(weight, width, height)
     font = face(weight, size)
     metrics = line_metrics(weight, size)
@@ -85,11 +90,12 @@ def ticker_for(
     gap = max(width // 2, 2 * size)
     strip = Image.new("RGB", (max(1, text_px + gap), height), bg)
     draw = ImageDraw.Draw(strip)
-    draw.fontmode = "1"
+    if crisp:
+        draw.fontmode = "1"
     baseline = (height - metrics.height) // 2 + metrics.ascent
-    x = 0.0
+    pen = 0.0
     for text, colour in parts:
-        draw.text((round(x), baseline), text, font=font, fill=colour, anchor="ls")
-        x += font.getlength(text)
+        draw.text((round(pen), baseline), text, font=font, fill=colour, anchor="ls")
+        pen += font.getlength(text)
     speed = max(1, round(CHARS_PER_SECOND * _average_char_width(weight, size)))
-    return Ticker(strip=finish(strip), y=y, width=width, speed_px_s=speed)
+    return Ticker(strip=finish(strip), y=y, width=width, speed_px_s=speed, x=x)

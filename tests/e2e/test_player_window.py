@@ -4,8 +4,8 @@ The test starts its own Xvfb on a display number the server picks (-displayfd), 
 player's frame loop in a separate process with the window output (SDL's x11 driver) and the
 frames output side by side, takes a screenshot of the screen with `xwd` after each picture and
 compares the window's rectangle with the frame written, pixel for pixel: a text item, an image
-item, a scrolling item at two instants, a takeover alert over it and the programme back after
-the cancel. Banners are not built yet (issue 15), so there is no banner case.
+item, a scrolling item at two instants, a scrolling exercise banner over the scrolling item, a
+takeover alert over it and the programme back after the cancel.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 from PIL import Image
 
 from signage.alerts.delivery import ALERT_RED, WHITE
+from signage.content.banner import render_banner
 from signage.content.profiles import seed_profile
 from signage.content.render import render_image, render_text
 from tests.e2e.processes import eventually, stop_process
@@ -96,8 +97,9 @@ def photograph(size: tuple[int, int]) -> Image.Image:
     return img
 
 
-def programme() -> tuple[dict[str, Any], list[bytes], dict[str, Any]]:
-    """A manifest with a text item, an image item, then a scrolling item; the files; an alert."""
+def programme() -> tuple[dict[str, Any], list[bytes], dict[str, Any], dict[str, Any]]:
+    """A manifest with a text item, an image item, then a scrolling item; the files; a takeover
+    alert and a banner alert."""
     profile = seed_profile(PROFILE)
     text = render_text(profile, "Lịch tiêm chủng", "Trạm y tế phường, 8:00 thứ Bảy.")
     assert text.ticker is None
@@ -107,6 +109,9 @@ def programme() -> tuple[dict[str, Any], list[bytes], dict[str, Any]]:
     warning = render_text(profile, "CẢNH BÁO BÃO", "Không ra khơi.", fg=WHITE, bg=ALERT_RED)
     files = [png(text.image), png(picture.image), png(ticker.image), png(ticker.ticker.strip)]
     files.append(png(warning.image))
+    banner = render_banner(profile, LONG, label="DIỄN TẬP")
+    assert banner.ticker is not None
+    files += [png(banner.image), png(banner.ticker.strip)]
 
     def entry(item: int, data: bytes, **extra: Any) -> dict[str, Any]:
         return {"item": item, "revision": item, "duration_s": 3600, "schedule": 1,
@@ -132,18 +137,28 @@ def programme() -> tuple[dict[str, Any], list[bytes], dict[str, Any]]:
              "headline": "CẢNH BÁO BÃO", "body": "Không ra khơi.", "expires_at": None,
              "images": {PROFILE: {"url": f"/media/{_sha(files[4])}.png",
                                   "sha256": _sha(files[4])}}}  # fmt: skip
-    return manifest, files, alert
+    strip, band = files[5], files[6]
+    watch = {**alert, "id": 10, "severity": "moderate", "mode": "banner", "headline": "Theo dõi lũ",
+             "images": {PROFILE: {**alert["images"][PROFILE], "banner": {
+                 "url": f"/media/{_sha(strip)}.png", "sha256": _sha(strip),
+                 "y": profile.height - profile.banner_height, "height": profile.banner_height,
+                 "ticker": {"url": f"/media/{_sha(band)}.png", "sha256": _sha(band),
+                            "x": banner.ticker.x, "y": banner.ticker.y,
+                            "speed_px_s": banner.ticker.speed_px_s,
+                            "strip_width": banner.ticker.strip.width}}}}}  # fmt: skip
+    return manifest, files, alert, watch
 
 
 def test_the_window_on_a_real_display_shows_the_frames_pixel_for_pixel(
     display: str, tmp_path: Path
 ) -> None:
-    manifest, files, alert = programme()
+    manifest, files, alert, watch = programme()
     cases = [
         {"name": "text", "at_s": 5, "kind": "entry"},
         {"name": "image", "at_s": 65, "kind": "entry"},
         {"name": "scroll-early", "at_s": 123.25, "kind": "entry"},
         {"name": "scroll-later", "at_s": 137, "kind": "entry"},
+        {"name": "banner", "at_s": 139, "kind": "banner", "alert": watch},
         {"name": "takeover", "at_s": 140, "kind": "alert", "alert": alert},
         {"name": "cancelled", "at_s": 141, "kind": "entry"},
     ]
