@@ -66,7 +66,9 @@ from tests.e2e.processes import (  # noqa: E402
 NAMESPACE = "/player"
 HEARTBEAT_S = 30.0  # docs/protocol.md, and the Python player's defaults
 ALERT_SYNC_S = 5.0
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_soak"
+CONNECT_WAIT_S = 10.0  # the Python player's wait_timeout for `state` after connecting
+# Only to create the scratch database (named <this one>_e2e_<random>) next to it.
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RECORDS_PER_BATCH = 4
 HEARTBEAT = {"current_item": None, "player_version": "0.1.0", "free_disk": 12 * 10**9,
              "uptime": 86_400}  # fmt: skip
@@ -130,10 +132,10 @@ class Fleet:
                 return
             if state == "refused":
                 return
-            if not ready.done():
-                ready.set_result(False)
-                return
-            self.count["disconnects"] += 1
+            if ready.done():
+                self.count["disconnects"] += 1
+            else:  # never got `state`: try again, as a real player does
+                self.count["connect retries"] += 1
             if time.monotonic() - began > 60:
                 attempt = 0
             await asyncio.sleep(random.uniform(0, min(60.0, 2.0**attempt)))
@@ -174,6 +176,14 @@ class Fleet:
         self.sockets.add(ws)
         ticker: asyncio.Task | None = None
         live = False
+
+        def no_state() -> None:
+            """python-socketio's client gives up after its wait_timeout (10 s in our player)."""
+            if not live:
+                self.errors["no state within 10 s"] += 1
+                asyncio.ensure_future(ws.close())
+
+        watchdog = asyncio.get_running_loop().call_later(CONNECT_WAIT_S, no_state)
 
         async def send(name: str, payload: dict[str, Any]) -> None:
             await ws.send(wire.event(NAMESPACE, name, payload))
@@ -286,6 +296,7 @@ class Fleet:
             if not self.closing:
                 self.errors[f"socket: {type(exc).__name__}"] += 1
         finally:
+            watchdog.cancel()
             if ticker is not None:
                 ticker.cancel()
             if live:
@@ -719,20 +730,21 @@ def sample_row(s: dict[str, Any]) -> str:
 
 CYCLE_HEADER = (
     "| # | minute | boards | POST (s) | alert: players p50 / p99 / max (ms) | missing "
-    "| API displayed=N (s) | cancel: players p50 / p99 / max (ms) | missing "
-    "| DB cleared=N (s) |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| API displayed=N (s) | cancel POST (s) | cancel: players p50 / p99 / max (ms) | missing "
+    "| DB cleared=N (s) |\n|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
 def cycle_row(c: dict[str, Any]) -> str:
     if "alert" not in c:
-        return f"| {c['seq']} | {c['minute']:.1f} | {c['expect']} | {c.get('error')} |||||||"
+        return f"| {c['seq']} | {c['minute']:.1f} | {c['expect']} | {c.get('error')} ||||||||"
     a = c["alert"]
     x = c.get("cancel") or {}
     return (
         f"| {c['seq']} | {c['minute']:.1f} | {c['expect']} | {c['post_s']:.2f}"
         f" | {num(a['p50'])} / {num(a['p99'])} / {num(a['max'])} | {a['missing']}"
         f" | {num(a['server_s'], '.2f')} ({a['server_count']})"
+        f" | {num(c.get('cancel_post_s'), '.2f')}"
         f" | {num(x.get('p50'))} / {num(x.get('p99'))} / {num(x.get('max'))}"
         f" | {x.get('missing', '-')}"
         f" | {num(x.get('server_s'), '.2f')} ({x.get('server_count', '-')}) |"
@@ -775,6 +787,7 @@ def summarise(soak: Soak, result: dict[str, Any]) -> dict[str, Any]:
         "cpu_max_pct": max(cpus) if cpus else float("nan"),
         "gen_cpu_avg_pct": sum(x["gen_cpu_pct"] for x in s[1:]) / max(1, len(s) - 1),
         "disconnects": result["final"]["count"].get("disconnects", 0),
+        "connect_retries": result["final"]["count"].get("connect retries", 0),
         "http_errors": sum(soak.http_errors.values()),
         "player_errors": sum(errors.values()),
         "alerts": len(cycles),
@@ -839,9 +852,9 @@ def report(soak: Soak, summary: dict[str, Any], env: str, command: str) -> str:
         f"| alerts sent / failed | {s['alerts']} / {s['alerts_failed']} |",
         f"| missing receipts (players) / server never counted N | {s['missing_receipts']} /"
         f" {s['server_short']} |",
-        f"| connect failures / disconnects / HTTP errors / player errors | "
-        f"{s['connect_failures']} / {s['disconnects']} / {s['http_errors']} /"
-        f" {s['player_errors']} |",
+        f"| connect failures / retries / disconnects / HTTP errors / player errors | "
+        f"{s['connect_failures']} / {s['connect_retries']} / {s['disconnects']} /"
+        f" {s['http_errors']} / {s['player_errors']} |",
         f"| **errors** | **{s['errors']}** {s['errors_detail'] or ''} |",
     ]
     return "\n".join(lines) + "\n"
