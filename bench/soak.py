@@ -655,6 +655,7 @@ class Soak:
             res["error"] = "cancel failed"
         else:
             res["cancel"] = self.converge("cancel", alert_id, out["version"], t1, expect)
+        res["end_minute"] = (time.monotonic() - t_start) / 60
         self.cycles.append(res)
         print(cycle_row(res), flush=True)
 
@@ -754,9 +755,9 @@ def cycle_row(c: dict[str, Any]) -> str:
 def summarise(soak: Soak, result: dict[str, Any]) -> dict[str, Any]:
     s = soak.samples
     rss0, rss1 = s[0]["server_rss_mib"], s[-1]["server_rss_mib"]
-    # Warm: the first sample after the first alert (its renditions, caches, buffers).
-    first = soak.cycles[0]["minute"] if soak.cycles else None
-    warm = next((x for x in s if first is not None and x["minute"] > first), s[0])
+    # Warm: the first sample after the first alert ended (its renditions, caches, buffers).
+    first = soak.cycles[0].get("end_minute") if soak.cycles else None
+    warm = next((x for x in s if first is not None and x["minute"] >= first), s[0])
     cpus = [x["server_cpu_pct"] for x in s[1:] if x["server_cpu_pct"] == x["server_cpu_pct"]]
     count = result["final"]["count"]
     cycles = soak.cycles
