@@ -101,14 +101,19 @@ class Fleet:
     async def connect_all(self, concurrency: int, timeout: float) -> dict[str, Any]:
         sem = asyncio.Semaphore(concurrency)
         t0 = time.monotonic()
+        deadline = t0 + timeout  # for the whole fleet, not for each player
         done: list[float] = []
 
         async def one(code: str, token: str) -> None:
             ready = asyncio.get_running_loop().create_future()
             async with sem:
+                if time.monotonic() >= deadline:
+                    self.errors["connect not started before --timeout"] += 1
+                    return
                 asyncio.create_task(self.player(code, token, ready))
                 try:
-                    if await asyncio.wait_for(asyncio.shield(ready), timeout):
+                    left = max(0.0, deadline - time.monotonic())
+                    if await asyncio.wait_for(asyncio.shield(ready), left):
                         done.append(time.monotonic() - t0)
                 except TimeoutError:
                     self.errors["connect timeout"] += 1
@@ -877,7 +882,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     parser.add_argument("--pop-every", type=float, default=60, help="proof-of-play batch, s")
     parser.add_argument("--sample-every", type=float, default=60, help="RSS/CPU sample, s")
     parser.add_argument("--concurrency", type=int, default=200, help="handshakes in flight")
-    parser.add_argument("--timeout", type=float, default=120, help="a connect or convergence")
+    parser.add_argument(
+        "--timeout", type=float, default=120, help="connecting all, or one convergence"
+    )
     parser.add_argument("--out", default=str(HERE / "results" / "soak.md"))
     parser.add_argument("--generator", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
