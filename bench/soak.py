@@ -525,6 +525,8 @@ class Soak:
             self.server.stop()  # the scheduler too
         if self.redis is not None:
             stop_process(self.redis)
+        if hasattr(self, "_engine"):
+            self._engine.dispose()
         self.drop_db()
 
     # -- measuring
