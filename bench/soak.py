@@ -907,6 +907,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
             pass
         asyncio.run(generator_main(args.url, args.tokens, args.first, args.count, args.pop_every))
         return None
+    for name in ("players", "minutes", "alert_every", "pop_every", "sample_every", "concurrency"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
     if args.players + 200 > hard:
         print(f"warning: the file limit is {hard}; {args.players} players will not all fit")
     args.generators = args.generators or max(1, -(-args.players // 2500))

@@ -42,3 +42,13 @@ def test_a_short_soak_reports_real_numbers_and_no_errors(tmp_path: Path) -> None
     table = out.read_text(encoding="utf-8")
     assert "| **errors** | **0**" in table
     assert out.with_suffix(".json").exists()
+
+
+@pytest.mark.parametrize("option", ["--players", "--minutes", "--alert-every", "--pop-every"])
+def test_nonsense_options_are_refused_before_anything_starts(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        soak.main([option, "0", "--db", "sqlite"])
+    assert exc.value.code == 2
+    assert "must be positive" in capsys.readouterr().err
