@@ -431,8 +431,11 @@ def board_rows(communes: dict[str, list[str]], n: int) -> list[tuple[str, str]]:
     return out
 
 
-def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
-    """A fresh instance with n boards, then the production gunicorn command on it."""
+def start_ours(
+    n: int, root: Path, db_url: str, queue: str, gunicorn: list[str] | None = None, **env: str
+) -> Server:
+    """A fresh instance with n boards, then the production gunicorn command on it (`gunicorn`:
+    other options than this bench's; `env`: more settings for the instance)."""
     from sqlalchemy import create_engine, text
 
     root.mkdir(parents=True)
@@ -446,6 +449,7 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
         SIGNAGE_SECRET_KEY="bench-fanout",
         SIGNAGE_DEMO_PASSWORD="bench-fanout-1",
         SIGNAGE_ALERT_TWO_PERSON_PROVINCE="false",
+        **env,
     )
     t = time.monotonic()
     STEPS.clear()
@@ -485,19 +489,17 @@ def start_ours(n: int, root: Path, db_url: str, queue: str) -> Server:
     operator = signage(instance, "tokens", "create", "--user", "operator").strip()
     # What the scheduler's manifests.refresh job does: every board has a manifest before its
     # player connects (as after any restart), so connects do not generate them inline.
-    subprocess.run(
-        [sys.executable, "-c", "from signage import create_app; from signage.jobs import "
-         "refresh_manifests; print(refresh_manifests(create_app()))"],
-        env=instance.env, check=True, stdout=subprocess.DEVNULL,
-        stderr=open(instance.log_path, "a"),
-    )  # fmt: skip
+    with open(instance.log_path, "a", encoding="utf-8") as log:
+        subprocess.run(
+            [sys.executable, "-c", "from signage import create_app; from signage.jobs import "
+             "refresh_manifests; print(refresh_manifests(create_app()))"],
+            env=instance.env, check=True, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
     setup = time.monotonic() - t
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [
-        str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--worker-connections", "20000",
-        "-b", f"127.0.0.1:{port}", "wsgi:app",
-    ]  # fmt: skip
+    options = gunicorn or ["-k", "gevent", "-w", "1", "--worker-connections", "20000"]
+    cmd = [str(BIN / "gunicorn"), *options, "-b", f"127.0.0.1:{port}", "wsgi:app"]
     try:
         instance.start(cmd, port, cwd=ROOT)
     except Exception:

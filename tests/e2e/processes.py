@@ -41,13 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def scratch_database(root: Path) -> tuple[str, Callable[[], None]]:
+def scratch_database(root: Path, url: str | None = None) -> tuple[str, Callable[[], None]]:
     """A database of its own for one installation, and how to drop it.
 
-    SQLite by default; when the suite runs on PostgreSQL (SIGNAGE_TEST_DATABASE_URL), a fresh
-    PostgreSQL database next to the test database, so the servers run on the real thing.
+    SQLite by default; when the suite runs on PostgreSQL (SIGNAGE_TEST_DATABASE_URL), or `url`
+    names a PostgreSQL server (bench/soak.py), a fresh PostgreSQL database next to that one's
+    database, so the servers run on the real thing.
     """
-    url = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
+    if url is None:
+        url = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
         return f"sqlite:///{root / 'instance' / 'signage.db'}", lambda: None
     import psycopg
