@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
 
 from signage.audit.services import Actor
 from signage.clock import system_clock
