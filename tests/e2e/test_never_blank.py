@@ -157,8 +157,11 @@ def test_web_player_a_week_offline_is_never_blank(
                 pending = page.evaluate(
                     "JSON.parse(localStorage.getItem('signage.pop.pending') || '[]')"
                 )
-                marked = [r for r in pending if r["item_id"] == expected]
-                assert marked and all(r.get("source") == source for r in marked), pending
+                # (the scheduled play before the jump is not marked; the one after it is)
+                assert [(r["item_id"], r.get("source")) for r in pending] == [
+                    (programme, None),
+                    (expected, source),
+                ], pending
             finally:
                 browser.close()
     except BaseException:
@@ -169,33 +172,22 @@ def test_web_player_a_week_offline_is_never_blank(
 
 def test_web_player_shows_a_new_alert_at_once_then_rotates_from_it(server: Server) -> None:
     """Equally severe alerts take turns every 10 s counted from when each went on screen; a
-    new or updated one shows at once (before: it waited for its 10 s bucket of the wall clock)."""
-    import json
-
+    new or updated one shows at once (before: it waited for its 10 s bucket of the wall clock).
+    Real alerts through the API, so reconciliation keeps them while the page's clock is moved."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=WAIT)
     admin, programme, _ = _web_setup(server, False)
-    sockets: list[Any] = []
 
-    def through(ws: Any) -> None:
-        upstream = ws.connect_to_server()
-        ws.on_message(lambda m: upstream.send(m))
-        upstream.on_message(lambda m: ws.send(m))
-        sockets.append(ws)
-
-    def alert(ident: int, severity: str, version: int = 1) -> None:
-        payload = {
-            "id": ident, "version": version, "category": "storm", "severity": severity,
-            "headline": f"Cảnh báo {ident}", "body": "", "expires_at": None, "images": {},
-        }  # fmt: skip
-        sockets[-1].send("42/player," + json.dumps(["alert", payload]))
+    def storm() -> str:
+        return str(
+            admin("POST", "/alerts", {"template": "storm", "boards": [WEB_BOARD]}, 201)["id"]
+        )
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
-            page.route_web_socket(re.compile(r".*/socket\.io/.*"), through)
             page.clock.install()
             page.goto(server.url + "/player")
             code_el = page.locator("#pairing-code")
@@ -210,25 +202,31 @@ def test_web_player_shows_a_new_alert_at_once_then_rotates_from_it(server: Serve
             expect(stage).to_have_attribute("data-item", str(programme))
             # Time stands still from here: only run_for moves it. The instant is chosen so that
             # the old wall-clock buckets (floor(t / 10 s) mod 3) would show the second alert.
-            ms = (int(time.time() * 1000) // 30_000 + 2) * 30_000 + 15_000
-            page.clock.pause_at(ms)
-            alert(21, "severe")
-            expect(stage).to_have_attribute("data-alert", "21")
-            alert(22, "severe")
-            expect(stage).to_have_attribute("data-alert", "22")
-            alert(23, "severe")  # with no time passing: on screen at the next frame
-            expect(stage).to_have_attribute("data-alert", "23")
-            expect(page.locator("#alert-text")).to_contain_text("Cảnh báo 23")
+            ms = (int(time.time() * 1000) // 10_000 + 1) * 10_000 + 5_000
+            while ms // 10_000 % 3 != 1:
+                ms += 10_000
+            page.clock.pause_at(datetime.fromtimestamp(ms / 1000, UTC))
+            first = storm()
+            expect(stage).to_have_attribute("data-alert", first)
+            second = storm()
+            expect(stage).to_have_attribute("data-alert", second)
+            third = storm()  # with no time passing: on screen at the next frame
+            expect(stage).to_have_attribute("data-alert", third)
             page.clock.run_for(9_000)
-            expect(stage).to_have_attribute("data-alert", "23")  # its whole turn
-            for turn in ("22", "21", "23"):  # then the rotation goes on from it
+            expect(stage).to_have_attribute("data-alert", third)  # its whole turn
+            for turn in (second, first, third):  # then the rotation goes on from it
                 page.clock.run_for(10_000)
                 expect(stage).to_have_attribute("data-alert", turn)
-            alert(21, "severe", version=2)  # an update shows at once too
-            expect(stage).to_have_attribute("data-alert", "21")
-            alert(30, "minor")  # a less severe one still waits
+            # An update (a new version) shows at once too.
+            admin("PATCH", f"/alerts/{first}", {"headline": "Bão số 10 đổi hướng"})
+            expect(stage).to_have_attribute("data-alert", first)
+            expect(page.locator("#alert-headline")).to_have_text("Bão số 10 đổi hướng")
+            # A less severe one waits for the more severe ones.
+            body = {"template": "flood", "severity": "Minor", "boards": [WEB_BOARD]}
+            minor = str(admin("POST", "/alerts", body, 201)["id"])
+            _until(page, f"JSON.parse(localStorage.getItem('signage.alerts'))['{minor}']")
             page.clock.run_for(1_000)
-            expect(stage).to_have_attribute("data-alert", "21")
+            expect(stage).to_have_attribute("data-alert", first)
         finally:
             browser.close()
 
