@@ -320,7 +320,7 @@ def regenerate(
                 until = min(segs[0].end if segs else hi, lo + ROLL)
                 cache[key] = (_segments_json(segs, profile, renditions), until)
             seg_json, until = cache[key]
-            doc = {
+            doc: dict[str, Any] = {
                 "board": board.code,
                 "profile": profile.key,
                 "tz": board.timezone,

@@ -167,7 +167,7 @@ def area_fallback(code: str) -> ResponseReturnValue:
     if not can(current_user(), "schedule.edit", area):
         raise PermissionDenied()
     if not FlaskForm().validate_on_submit():
-        raise ValidationFailed(_("The form expired; reload the page and try again."))
+        raise ValidationFailed(_("The form expired or was not sent from this site. Reload it."))
     raw = (request.form.get("playlist") or "").strip()
     if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
         raise ValidationFailed(
