@@ -90,6 +90,17 @@ def _web_setup(server: Server, with_fallback: bool) -> tuple[Api, int, int | Non
     return admin, programme, fallback
 
 
+def _pair(page: Any, server: Server, admin: Api) -> Any:
+    """Open the player page and pair it with the test board; the stage locator."""
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/player")
+    code_el = page.locator("#pairing-code")
+    expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
+    admin("POST", f"/boards/{WEB_BOARD}/pair", {"pairing_code": code_el.get_attribute("data-code")})
+    return page.locator("#stage")
+
+
 CACHED_SHA = """async (url) => {
   const cache = await caches.open('signage-media-v1');
   const hit = await cache.match(url);
@@ -121,15 +132,7 @@ def test_web_player_a_week_offline_is_never_blank(
                 page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
                 page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
                 page.clock.install()  # the page's clock, moved below; it runs on by itself
-                page.goto(server.url + "/player")
-                code_el = page.locator("#pairing-code")
-                expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
-                admin(
-                    "POST",
-                    f"/boards/{WEB_BOARD}/pair",
-                    {"pairing_code": code_el.get_attribute("data-code")},
-                )
-                stage = page.locator("#stage")
+                stage = _pair(page, server, admin)
                 expect(stage).to_have_attribute("data-item", str(programme))
                 _until(
                     page,
@@ -189,15 +192,7 @@ def test_web_player_shows_a_new_alert_at_once_then_rotates_from_it(server: Serve
         try:
             page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
             page.clock.install()
-            page.goto(server.url + "/player")
-            code_el = page.locator("#pairing-code")
-            expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
-            admin(
-                "POST",
-                f"/boards/{WEB_BOARD}/pair",
-                {"pairing_code": code_el.get_attribute("data-code")},
-            )
-            stage = page.locator("#stage")
+            stage = _pair(page, server, admin)
             expect(stage).to_have_attribute("data-connected", "yes")
             expect(stage).to_have_attribute("data-item", str(programme))
             # Time stands still from here: only run_for moves it. The instant is chosen so that
