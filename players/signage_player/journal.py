@@ -78,14 +78,25 @@ class Journal:
         self.counter = 0
         self.open_count = len(_lines(self.open_path))
 
-    def append(self, item: int, revision: int, start: datetime, duration_s: float) -> None:
-        """Add one record durably; seal a batch when it is full."""
-        record = {
+    def append(
+        self,
+        item: int,
+        revision: int,
+        start: datetime,
+        duration_s: float,
+        *,
+        source: str | None = None,
+    ) -> None:
+        """Add one record durably; seal a batch when it is full. `source` marks a play no
+        schedule asked for (fallback_playlist, last_programme)."""
+        record: dict[str, Any] = {
             "item_id": item,
             "revision_id": revision,
             "start": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "duration_s": round(min(max(duration_s, 0.0), 86_400.0), 3),
         }
+        if source:
+            record["source"] = source
         with open(self.open_path, "a", encoding="utf-8") as f:
             if f.tell() and not self._ends_with_newline():
                 f.write("\n")  # a torn line must not swallow the next record

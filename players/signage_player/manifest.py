@@ -81,16 +81,33 @@ class Manifest:
     fallback: str
     to: datetime | None
     segments: tuple[Segment, ...]
+    fallback_playlist: tuple[Entry, ...] = ()  # the area's choice: gaps and past the horizon
 
     def files(self) -> dict[str, str]:
-        """sha256 -> url of every rendition the manifest needs."""
+        """sha256 -> url of every rendition the manifest needs (the fallback playlist's too:
+        it must be cached before the server becomes unreachable)."""
         files = {}
-        for segment in self.segments:
-            for e in segment.entries:
-                files[e.sha256] = e.url
-                if e.ticker is not None:
-                    files[e.ticker.sha256] = e.ticker.url
+        entries = [e for segment in self.segments for e in segment.entries]
+        for e in entries + list(self.fallback_playlist):
+            files[e.sha256] = e.url
+            if e.ticker is not None:
+                files[e.ticker.sha256] = e.ticker.url
         return files
+
+    @property
+    def horizon(self) -> datetime | None:
+        """Where the manifest's timeline ends: its last segment's end (or `to`, if later)."""
+        ends = [self.segments[-1].end] if self.segments else []
+        ends += [self.to] if self.to is not None else []
+        return max(ends) if ends else None
+
+    def last_programme(self) -> Segment | None:
+        """The last programme segment (looped past the horizon when there is no fallback
+        playlist)."""
+        for segment in reversed(self.segments):
+            if segment.kind == "programme" and segment.entries:
+                return segment
+        return None
 
     def segment_at(self, when: datetime) -> Segment | None:
         """The segment covering `when`, or None before the first / after the last."""
@@ -228,6 +245,20 @@ def parse(body: Any, version: str | None = None) -> Manifest:
         if b.start < a.end:
             raise ManifestError(f"segments: {a.start.isoformat()} overlaps the next segment")
     to = body.get("to")
+    fallback = body.get("fallback_playlist")
+    if fallback is not None:
+        if not isinstance(fallback, dict):
+            raise ManifestError("fallback_playlist: expected an object with entries")
+        raw_entries = fallback.get("entries", [])
+        if not isinstance(raw_entries, list) or len(raw_entries) > MAX_ENTRIES:
+            raise ManifestError(
+                f"fallback_playlist.entries: expected a list of at most {MAX_ENTRIES}"
+            )
+        fallback_entries = tuple(
+            _entry(e, f"fallback_playlist.entries.{i}.") for i, e in enumerate(raw_entries)
+        )
+    else:
+        fallback_entries = ()
     return Manifest(
         version=version,
         board=_str(body, "board", "", limit=64, default=""),
@@ -236,7 +267,14 @@ def parse(body: Any, version: str | None = None) -> Manifest:
         fallback=_str(body, "fallback", "", limit=200, default=""),
         to=parse_time(to, "to") if to is not None else None,
         segments=tuple(segments),
+        fallback_playlist=fallback_entries,
     )
+
+
+# Why an entry airs when no schedule asked for it (proof of play's `source`).
+FALLBACK_PLAYLIST = "fallback_playlist"
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a loop's start when nothing else fixes one
+LAST_PROGRAMME = "last_programme"
 
 
 @dataclass(frozen=True)
@@ -247,27 +285,61 @@ class Airing:
     entry: Entry | None = None
     started: datetime | None = None
     until: datetime | None = None
+    source: str | None = None  # None (scheduled), FALLBACK_PLAYLIST or LAST_PROGRAMME
+
+
+def _loop(
+    entries: tuple[Entry, ...],
+    start: datetime,
+    end: datetime | None,
+    when: datetime,
+    source: str | None = None,
+) -> Airing:
+    """The entry at `when` of entries looped from `start` (until `end`, None = for ever)."""
+    cycle = sum(e.duration_s for e in entries)
+    offset = (when - start).total_seconds() % cycle
+    loop_start = when - timedelta(seconds=offset)
+    at = 0.0
+    for entry in entries:
+        if offset < at + entry.duration_s:
+            started = max(start, loop_start + timedelta(seconds=at))
+            until = loop_start + timedelta(seconds=at + entry.duration_s)
+            until = min(end, until) if end is not None else until
+            return Airing("programme", entry, started, until, source)
+        at += entry.duration_s
+    return Airing("programme", entries[-1], when, end, source)  # float rounding at the very end
 
 
 def airing_at(manifest: Manifest | None, when: datetime) -> Airing:
     """The entry airing at `when`: entries loop from the segment's start, so every board
-    showing the same segment shows the same entry at the same time (and after a restart)."""
-    seg = manifest.segment_at(when) if manifest else None
-    if seg is None:
+    showing the same segment shows the same entry at the same time (and after a restart).
+
+    Never blank (docs/protocol.md): a gap in the schedule (a `fallback` segment, or before the
+    first segment) plays the area's fallback playlist if the manifest has one; past the
+    horizon (the server unreachable for days) the fallback playlist, else the last programme,
+    loops from the horizon on; only without either does the fallback screen show."""
+    if manifest is None:
         return Airing("fallback")
-    if seg.kind != "programme":
-        return Airing(seg.kind, until=seg.end)
-    cycle = seg.cycle_s()
-    offset = (when - seg.start).total_seconds() % cycle
-    loop_start = when - timedelta(seconds=offset)
-    at = 0.0
-    for entry in seg.entries:
-        if offset < at + entry.duration_s:
-            started = max(seg.start, loop_start + timedelta(seconds=at))
-            until = min(seg.end, loop_start + timedelta(seconds=at + entry.duration_s))
-            return Airing("programme", entry, started, until)
-        at += entry.duration_s
-    return Airing("programme", seg.entries[-1], when, seg.end)  # float rounding at the very end
+    seg = manifest.segment_at(when)
+    if seg is not None and seg.kind == "programme":
+        return _loop(seg.entries, seg.start, seg.end, when)
+    if seg is not None and seg.kind == "off":
+        return Airing("off", until=seg.end)
+    fallback = manifest.fallback_playlist
+    horizon = manifest.horizon
+    if seg is None and horizon is not None and when >= horizon:
+        if fallback:
+            return _loop(fallback, horizon, None, when, FALLBACK_PLAYLIST)
+        last = manifest.last_programme()
+        if last is not None:
+            return _loop(last.entries, horizon, None, when, LAST_PROGRAMME)
+        return Airing("fallback")
+    if fallback:
+        if seg is not None:
+            return _loop(fallback, seg.start, seg.end, when, FALLBACK_PLAYLIST)
+        first = manifest.segments[0].start if manifest.segments else None  # before the first
+        return _loop(fallback, EPOCH, first, when, FALLBACK_PLAYLIST)
+    return Airing("fallback", until=seg.end if seg is not None else None)
 
 
 class Clock:

@@ -63,6 +63,7 @@ class Playing:
     item: int
     revision: int
     start: datetime
+    source: str | None = None  # why it airs when no schedule asked (manifest.FALLBACK_PLAYLIST...)
 
 
 class Player:
@@ -432,7 +433,9 @@ class Player:
             if self.playing and self.playing.key != play_key:
                 self._end_play(now)
             if play_key and entry and self.playing is None:
-                self.playing = Playing(play_key, entry.item, entry.revision, now)
+                self.playing = Playing(
+                    play_key, entry.item, entry.revision, now, airing.source if airing else None
+                )
             self.current_item = entry.item if entry else None
 
     def _end_play(self, now: datetime) -> None:
@@ -442,7 +445,9 @@ class Player:
         duration = (now - playing.start).total_seconds()
         if duration >= MIN_PLAY_S:
             try:
-                self.journal.append(playing.item, playing.revision, playing.start, duration)
+                self.journal.append(
+                    playing.item, playing.revision, playing.start, duration, source=playing.source
+                )
             except OSError as exc:
                 log.error("cannot write proof of play: %s", exc)
 

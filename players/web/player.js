@@ -392,8 +392,10 @@
   function mediaOf(doc) {
     var seen = {};
     var list = [];
-    (doc.segments || []).forEach(function (seg) {
-      (seg.entries || []).forEach(function (e) {
+    var lists = (doc.segments || []).map(function (seg) { return seg.entries || []; });
+    lists.push(fallbackEntries(doc)); // cached now: it plays when the server is long gone
+    lists.forEach(function (entries) {
+      entries.forEach(function (e) {
         if (e.url && !seen[e.url]) { seen[e.url] = true; list.push({ url: e.url, sha256: e.sha256 }); }
         var strip = validTicker(e) ? e.ticker : null;
         if (strip && !seen[strip.url]) { seen[strip.url] = true; list.push({ url: strip.url, sha256: strip.sha256 }); }
@@ -501,18 +503,77 @@
     return entries[entries.length - 1];
   }
 
+  // ---- never blank ---------------------------------------------------------------------------
+  // A gap in the schedule plays the area's fallback playlist (if the manifest has one); past the
+  // horizon (the server unreachable for days) the fallback playlist, else the last programme,
+  // loops from the horizon on; only without either the fallback screen (name and clock) shows.
+  // Same rules as the Python player (docs/protocol.md, "Never blank").
+
+  var EPOCH = "2000-01-01T00:00:00Z"; // a loop's start when nothing else fixes one
+
+  function playable(e) {
+    return !!(e && typeof e.url === "string" && /^\/[^\/\\]/.test(e.url) && typeof e.item === "number"
+      && typeof e.duration_s === "number" && e.duration_s >= 1);
+  }
+
+  function fallbackEntries(doc) {
+    var f = doc && doc.fallback_playlist;
+    return f && Array.isArray(f.entries) ? f.entries.filter(playable) : [];
+  }
+
+  /** Where the manifest's timeline ends (ms): its last segment's end, or `to` if later. */
+  function horizonMs(doc) {
+    var segs = doc.segments || [];
+    var ends = segs.map(function (s) { return Date.parse(s.end); });
+    if (doc.to) ends.push(Date.parse(doc.to));
+    ends = ends.filter(function (x) { return !isNaN(x); });
+    return ends.length ? Math.max.apply(null, ends) : null;
+  }
+
+  function lastProgramme(doc) {
+    var segs = doc.segments || [];
+    for (var i = segs.length - 1; i >= 0; i--) {
+      if (segs[i].kind === "programme" && (segs[i].entries || []).filter(playable).length) return segs[i];
+    }
+    return null;
+  }
+
+  /** A loop of entries from `start` (ISO): shaped like a programme segment for entryAt/ticker. */
+  function loop(start, entries) { return { start: start, kind: "programme", entries: entries }; }
+
+  /** What airs at t: {seg, kind, source}; seg is the programme (or loop) whose entry plays. */
+  function airingAt(t) {
+    var seg = currentSegment(t);
+    if (seg && seg.kind === "programme" && (seg.entries || []).length) return { seg: seg, kind: "programme", source: null };
+    if (seg && seg.kind === "off") return { seg: seg, kind: "off", source: null };
+    if (!manifest) return { seg: null, kind: "fallback", source: null };
+    var doc = manifest.manifest;
+    var fallback = fallbackEntries(doc);
+    var horizon = horizonMs(doc);
+    if (!seg && horizon !== null && t >= horizon) {
+      if (fallback.length) return { seg: loop(iso(horizon), fallback), kind: "programme", source: "fallback_playlist" };
+      var last = lastProgramme(doc);
+      if (last) return { seg: loop(iso(horizon), last.entries.filter(playable)), kind: "programme", source: "last_programme" };
+      return { seg: null, kind: "fallback", source: null };
+    }
+    if (fallback.length) return { seg: loop(seg ? seg.start : EPOCH, fallback), kind: "programme", source: "fallback_playlist" };
+    return { seg: seg, kind: "fallback", source: null };
+  }
+
   function render() {
     if (mode !== "playing") return;
     var t = now();
-    var seg = currentSegment(t);
-    var kind = seg ? seg.kind : "fallback";
+    var airing = airingAt(t);
+    var seg = airing.seg;
+    var kind = airing.kind;
     var entry = kind === "programme" ? entryAt(seg, t) : null;
     if (kind === "programme" && !entry) kind = "fallback";
-    var key = kind + ":" + (entry ? entry.item + "/" + entry.revision + "/" + entry.url : "") + ":" + (seg ? seg.start : "");
+    var source = kind === "programme" ? airing.source : null;
+    var key = kind + ":" + (entry ? entry.item + "/" + entry.revision + "/" + entry.url : "") + ":" + (seg ? seg.start : "") + ":" + (source || "");
     if (!showing || showing.key !== key) {
-      if (showing && showing.entry) recordPlay(showing.entry, showing.since, Date.now());
-      showing = { key: key, kind: kind, entry: entry, since: Date.now() };
-      show(kind, entry);
+      if (showing && showing.entry) recordPlay(showing.entry, showing.since, Date.now(), showing.source);
+      showing = { key: key, kind: kind, entry: entry, since: Date.now(), source: source };
+      show(kind, entry, source);
     }
     var scroll = kind === "programme" && validTicker(entry) ? key + JSON.stringify(entry.ticker) : "";
     if (scroll !== (ticker ? ticker.key : "")) startTicker(scroll, seg, entry);
@@ -521,11 +582,12 @@
     renderAlerts();
   }
 
-  function show(kind, entry) {
+  function show(kind, entry, source) {
     var stage = $("stage");
     var frame = $("frame");
     stage.dataset.kind = kind;
     stage.dataset.item = entry ? String(entry.item) : "";
+    stage.dataset.source = source || "";
     $("fallback").hidden = kind !== "fallback";
     if (kind === "programme") {
       frame.src = entry.url;
@@ -670,15 +732,18 @@
 
   // ---- proof of play -----------------------------------------------------------------------
 
-  function recordPlay(entry, since, until) {
+  /** One proof-of-play record; `source` marks a play no schedule asked for. */
+  function recordPlay(entry, since, until, source) {
     if (!entry.item || !entry.revision) return;
     var pending = load(KEY.pending) || [];
-    pending.push({
+    var record = {
       item_id: entry.item,
       revision_id: entry.revision,
       start: iso(since + skewMs),
       duration_s: Math.min(86400, Math.max(0, Math.round((until - since) / 100) / 10))
-    });
+    };
+    if (source) record.source = source;
+    pending.push(record);
     save(KEY.pending, pending);
     if (pending.length >= 50) { cutBatch(); sendBatches(); }
   }
@@ -848,6 +913,7 @@
     var sameVersion = held && held.alert.version === a.version;
     if (sameVersion) return confirmAlert(held); // a resend: the server lacks our receipt
     alerts[a.id] = { alert: a, shown: false, at: Date.now() };
+    freshAlerts[a.id] = true; // on screen at the next frame, whatever the rotation
     saveAlerts();
     preloadAlert(a);
     renderAlerts();
@@ -874,6 +940,7 @@
     var next = {};
     list.filter(validAlert).forEach(function (a) {
       var held = alerts[a.id];
+      if (!held || held.alert.version !== a.version) freshAlerts[a.id] = true;
       next[a.id] = { alert: a, shown: !!(held && held.alert.version === a.version && held.shown), at: held ? held.at : Date.now() };
       preloadAlert(a);
     });
@@ -925,6 +992,34 @@
   }
 
   var shownAlertKey = "";
+  // Rotation among equally severe alerts, as the Python player does (alerts.py): turns are
+  // counted from when each alert went on screen (monotonic clock), not in absolute buckets, and
+  // an alert that arrives or changes version among them shows at the next frame for a whole
+  // turn, then the rotation goes on from it. A less severe one still waits.
+  var freshAlerts = {}; // id -> true: arrived or changed, not yet on screen
+  var onScreen = null; // the alert id on screen since onSince (performance.now() ms)
+  var onSince = 0;
+
+  function mono() { return window.performance && performance.now ? performance.now() : Date.now(); }
+
+  /** The alert to show among `list` (display order), keeping turns ALERT_ROTATE_MS long. */
+  function rotation(list) {
+    var top = SEVERITY[list[0].alert.severity] || 0;
+    var peers = list.filter(function (h) { return (SEVERITY[h.alert.severity] || 0) === top; });
+    var ids = peers.map(function (h) { return h.alert.id; });
+    var fresh = peers.filter(function (h) { return freshAlerts[h.alert.id]; });
+    var at = mono();
+    var i = ids.indexOf(onScreen);
+    var chosen;
+    if (fresh.length) chosen = fresh[0]; // the best ranked of those that just arrived
+    else if (i >= 0 && at - onSince >= 0 && at - onSince < ALERT_ROTATE_MS) return peers[i];
+    else if (i >= 0) chosen = peers[(i + 1) % peers.length]; // the next one's turn
+    else chosen = peers[0];
+    freshAlerts = {};
+    onScreen = chosen.alert.id;
+    onSince = at;
+    return chosen;
+  }
 
   function renderAlerts() {
     var all = mode === "playing" ? activeAlerts() : [];
@@ -935,12 +1030,12 @@
     if (!list.length) {
       box.hidden = true;
       shownAlertKey = "";
+      freshAlerts = {};
+      onScreen = null;
       $("stage").dataset.alert = "";
       return;
     }
-    var top = SEVERITY[list[0].alert.severity] || 0;
-    var peers = list.filter(function (h) { return (SEVERITY[h.alert.severity] || 0) === top; });
-    var held = peers[Math.floor(Date.now() / ALERT_ROTATE_MS) % peers.length];
+    var held = rotation(list);
     var a = held.alert;
     var key = a.id + ":" + a.version;
     box.hidden = false;
@@ -1124,7 +1219,7 @@
   window.addEventListener("pagehide", function () {
     // Keep what was on screen until now: the record survives the reload in localStorage.
     if (mode === "playing" && showing && showing.entry) {
-      recordPlay(showing.entry, showing.since, Date.now());
+      recordPlay(showing.entry, showing.since, Date.now(), showing.source);
       showing = null;
     }
   });

@@ -42,6 +42,11 @@ class Area(Base):
     depth: Mapped[int] = mapped_column(default=0)
     official: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # What boards here play when nothing is scheduled, and past their manifest's horizon
+    # (inherited down the tree; docs/protocol.md "Never blank").
+    fallback_playlist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("playlists.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], lazy="joined")
 

@@ -163,3 +163,5 @@ class PlayRecord(Base):
     revision_id: Mapped[int] = mapped_column()
     start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     duration_s: Mapped[float] = mapped_column(Float)
+    # Why it aired when no schedule did: fallback_playlist or last_programme; NULL = scheduled.
+    source: Mapped[str | None] = mapped_column(String(20))

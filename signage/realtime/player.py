@@ -84,6 +84,8 @@ class PlayIn(Strict):
     revision_id: StrictInt = Field(ge=1, le=2**31 - 1)
     start: str = Field(max_length=40)
     duration_s: float = Field(ge=0, le=86400)
+    # Why it aired when no schedule did (docs/protocol.md, "Never blank"); absent = scheduled.
+    source: Literal["fallback_playlist", "last_programme"] | None = None
 
 
 class ProofOfPlayIn(Strict):
@@ -400,6 +402,7 @@ def _play_row(record: PlayIn) -> dict[str, Any]:
         "revision_id": record.revision_id,
         "start": start.astimezone(UTC),
         "duration_s": record.duration_s,
+        "source": record.source,
     }
 
 

@@ -6,11 +6,12 @@ from typing import Any, Literal
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from signage import clock
 from signage.api.base import UtcDateTime, actor, json_body, operation
 from signage.areas.access import visible_area
+from signage.areas.models import Area
 from signage.db import db
 from signage.schedules import playlists, publisher, services
 from signage.schedules.models import Playlist, Schedule
@@ -172,7 +173,7 @@ def put_playlist(playlist_id: int) -> ResponseReturnValue:
 )
 def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
-    playlists.delete_playlist(db.session, actor(), playlist, now=clock.now())
+    playlists.delete_playlist(db.session, actor(), playlist, now=clock.now(), publisher=publisher())
     return "", 204
 
 
@@ -249,3 +250,65 @@ def delete_schedule(schedule_id: int) -> ResponseReturnValue:
     schedule = services.get_schedule(db.session, actor().user, schedule_id)
     services.delete_schedule(db.session, actor(), schedule, now=clock.now(), publisher=publisher())
     return "", 204
+
+
+# --- an area's fallback playlist ---------------------------------------------------------
+
+
+class FallbackIn(BaseModel):
+    """The playlist an area's boards fall back on; null to inherit from the area above."""
+
+    model_config = ConfigDict(extra="forbid")
+    playlist: StrictInt | None = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="A playlist of this area or an ancestor whose items all air; null clears.",
+    )
+
+
+class FallbackOut(BaseModel):
+    area: str
+    playlist: int | None = Field(description="This area's own choice (null: inherited)")
+    effective: int | None = Field(description="What its boards play: own or nearest ancestor's")
+    effective_area: str | None = Field(description="The area that chose `effective`")
+
+
+def fallback_out(area: Area) -> dict[str, Any]:
+    """An area's own and effective fallback playlist."""
+    found = playlists.effective_fallback(db.session, area)
+    return FallbackOut(
+        area=area.code,
+        playlist=area.fallback_playlist_id,
+        effective=found[0].id if found else None,
+        effective_area=found[1].code if found else None,
+    ).model_dump()
+
+
+@operation(
+    "/areas/<code>/fallback-playlist",
+    "GET",
+    summary="The playlist an area's boards play when nothing is scheduled or past the horizon",
+    tag="schedules",
+    response=FallbackOut,
+)
+def get_fallback(code: str) -> ResponseReturnValue:
+    area = visible_area(db.session, actor().user, code, "schedule.view")
+    return jsonify(fallback_out(area))
+
+
+@operation(
+    "/areas/<code>/fallback-playlist",
+    "PUT",
+    summary="Choose (or clear) an area's fallback playlist; its boards get a new manifest",
+    tag="schedules",
+    body=FallbackIn,
+    response=FallbackOut,
+    errors=(404,),
+)
+def put_fallback(code: str) -> ResponseReturnValue:
+    area = visible_area(db.session, actor().user, code, "schedule.view")
+    data = json_body(FallbackIn)
+    playlists.set_area_fallback(
+        db.session, actor(), area, data.playlist, now=clock.now(), publisher=publisher()
+    )
+    return jsonify(fallback_out(area))

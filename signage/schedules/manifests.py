@@ -1,5 +1,8 @@
 """Manifests: each board's next 48 h timeline with rendition URLs, versioned by content hash.
 
+A board whose area (or an ancestor) chose a fallback playlist also gets `fallback_playlist`:
+what the player loops in gaps and past the horizon (docs/protocol.md, "Never blank").
+
 Regeneration is incremental: callers name the boards a change affects (`affected_*`), and
 `ManifestPublisher` regenerates only those, storing the canonical JSON and its SHA-256 (the
 version) in board_manifests, then emits `manifest` {version} to `board:<code>` on /player once
@@ -186,6 +189,20 @@ def _ticker_json(row: RenditionRecord) -> dict[str, Any]:
     }
 
 
+def _entry_json(
+    item_id: int, revision_id: int, duration_s: int, row: RenditionRecord
+) -> dict[str, Any]:
+    return {
+        "item": item_id,
+        "revision": revision_id,
+        "duration_s": duration_s,
+        "url": f"/media/{row.sha256}.png",
+        "sha256": row.sha256,
+        "scrolls": row.scrolls,
+        **_ticker_json(row),
+    }
+
+
 def _segments_json(
     segments: list[Segment], profile: DisplayProfile, renditions: _Renditions
 ) -> list[dict[str, Any]]:
@@ -196,15 +213,9 @@ def _segments_json(
             row = renditions.get(e.revision_id, profile)
             entries.append(
                 {
-                    "item": e.item_id,
-                    "revision": e.revision_id,
-                    "duration_s": e.duration_s,
+                    **_entry_json(e.item_id, e.revision_id, e.duration_s, row),
                     "schedule": e.rule_id,
                     "priority": e.priority,
-                    "url": f"/media/{row.sha256}.png",
-                    "sha256": row.sha256,
-                    "scrolls": row.scrolls,
-                    **_ticker_json(row),
                 }
             )
         out.append(
@@ -216,6 +227,49 @@ def _segments_json(
             }
         )
     return out
+
+
+@dataclass
+class Fallbacks:
+    """Areas' chosen fallback playlists (inherited down the tree) with their airing entries."""
+
+    by_area: dict[int, int] = field(default_factory=dict)  # area id -> playlist id
+    entries: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # (item, rev, s)
+    revisions: dict[int, Revision] = field(default_factory=dict)  # by revision id
+
+    @classmethod
+    def load(cls, session: Session) -> Fallbacks:
+        """Every area's choice; a playlist's entries whose item no longer airs are left out."""
+        chosen = select(Area.id, Area.fallback_playlist_id).where(
+            Area.fallback_playlist_id.is_not(None)
+        )
+        found = cls(by_area={a: p for a, p in session.execute(chosen) if p is not None})
+        if not found.by_area:
+            return found
+        rows = list(
+            session.execute(
+                select(PlaylistEntry.playlist_id, PlaylistEntry.item_id, PlaylistEntry.duration_s)
+                .where(PlaylistEntry.playlist_id.in_(set(found.by_area.values())))
+                .order_by(PlaylistEntry.playlist_id, PlaylistEntry.position)
+            )
+        )
+        airing = airing_revisions(session, {item for _, item, _ in rows})
+        found.revisions = {r.id: r for r in airing.values()}
+        for playlist_id, item_id, seconds in rows:
+            if item_id in airing:
+                found.entries.setdefault(playlist_id, []).append(
+                    (item_id, airing[item_id].id, seconds)
+                )
+        return found
+
+    def playlist_for(self, area: Area) -> int | None:
+        """The playlist of the nearest area on the path (the area itself first) that chose one
+        with something to air."""
+        for aid in reversed(area.path.strip("/").split("/")):
+            playlist = self.by_area.get(int(aid)) if aid else None
+            if playlist is not None and self.entries.get(playlist):
+                return playlist
+        return None
 
 
 def regenerate(
@@ -231,9 +285,11 @@ def regenerate(
     if not ids:
         return []
     index = index or RuleIndex.load(session, now)
-    renditions = _Renditions(session, store, index.revisions)
+    fallbacks = Fallbacks.load(session)
+    renditions = _Renditions(session, store, {**index.revisions, **fallbacks.revisions})
     lo, hi = window(now)
     cache: dict[tuple, tuple[list[dict[str, Any]], datetime]] = {}
+    fallback_cache: dict[tuple[int, str], dict[str, Any]] = {}
     changed: list[tuple[str, str]] = []
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i : i + _CHUNK]
@@ -264,7 +320,7 @@ def regenerate(
                 until = min(segs[0].end if segs else hi, lo + ROLL)
                 cache[key] = (_segments_json(segs, profile, renditions), until)
             seg_json, until = cache[key]
-            doc = {
+            doc: dict[str, Any] = {
                 "board": board.code,
                 "profile": profile.key,
                 "tz": board.timezone,
@@ -272,6 +328,18 @@ def regenerate(
                 "to": iso_utc(hi),
                 "segments": seg_json,
             }
+            playlist_id = fallbacks.playlist_for(board.area)
+            if playlist_id is not None:
+                fkey = (playlist_id, profile.key)
+                if fkey not in fallback_cache:
+                    fallback_cache[fkey] = {
+                        "playlist": playlist_id,
+                        "entries": [
+                            _entry_json(item, rev, seconds, renditions.get(rev, profile))
+                            for item, rev, seconds in fallbacks.entries[playlist_id]
+                        ],
+                    }
+                doc["fallback_playlist"] = fallback_cache[fkey]
             text = canonical(doc)
             version = hashlib.sha256(text.encode()).hexdigest()
             row = stored.get(board.id)
@@ -312,16 +380,24 @@ def affected_by_targets(session: Session, targets: Iterable[tuple[str, int]]) ->
 
 
 def affected_by_playlists(session: Session, playlist_ids: Iterable[int]) -> set[int]:
-    """Boards whose schedules play any of these playlists."""
+    """Boards whose schedules play any of these playlists, or whose area (or an ancestor)
+    falls back on one of them."""
     ids = list(set(playlist_ids))
     if not ids:
         return set()
-    targets = session.execute(
-        select(Schedule.target_kind, Schedule.target_id).where(
-            Schedule.playlist_id.in_(ids), Schedule.expired.is_(False)
+    targets = [
+        (k, i)
+        for k, i in session.execute(
+            select(Schedule.target_kind, Schedule.target_id).where(
+                Schedule.playlist_id.in_(ids), Schedule.expired.is_(False)
+            )
         )
-    )
-    return affected_by_targets(session, [(k, i) for k, i in targets])
+    ]
+    targets += [
+        ("area", a)
+        for a in session.scalars(select(Area.id).where(Area.fallback_playlist_id.in_(ids)))
+    ]
+    return affected_by_targets(session, targets)
 
 
 def affected_by_items(session: Session, item_ids: Iterable[int]) -> set[int]:

@@ -28,7 +28,8 @@ class Playlist(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
-    area: Mapped[Area] = relationship(lazy="joined")
+    # areas.fallback_playlist_id points back here: name the join.
+    area: Mapped[Area] = relationship(lazy="joined", foreign_keys=[area_id])
     entries: Mapped[list[PlaylistEntry]] = relationship(
         back_populates="playlist", order_by="PlaylistEntry.position", cascade="all, delete-orphan"
     )

@@ -14,8 +14,8 @@ from signage.accounts.permissions import can, require, require_found, scope_filt
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.content.models import ContentItem
-from signage.content.workflow import schedulable_revision
-from signage.errors import Conflict, ValidationFailed
+from signage.content.workflow import airing_revision, schedulable_revision
+from signage.errors import Conflict, NotFound, ValidationFailed
 from signage.schedules import manifests
 from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.models import Playlist, PlaylistEntry, Schedule
@@ -145,12 +145,24 @@ def move_entry(
     return set_entries(session, actor, playlist, pairs, now=now, publisher=publisher)
 
 
-def delete_playlist(session: Session, actor: Actor, playlist: Playlist, *, now: datetime) -> None:
-    """Delete a playlist no schedule uses (409 otherwise)."""
+def delete_playlist(
+    session: Session,
+    actor: Actor,
+    playlist: Playlist,
+    *,
+    now: datetime,
+    publisher: ManifestPublisher | None = None,
+) -> None:
+    """Delete a playlist no schedule uses (409 otherwise). Areas that fell back on it no
+    longer do (their boards inherit from above, or loop their last programme past the
+    horizon) and get a new manifest."""
     require(actor.user, "schedule.edit", playlist.area)
     used = session.scalar(select(Schedule.id).where(Schedule.playlist_id == playlist.id))
     if used is not None:
         raise Conflict(_l("Schedule #%(id)s uses this playlist; delete it first.", id=used))
+    affected = manifests.affected_by_playlists(session, [playlist.id])
+    for area in session.scalars(select(Area).where(Area.fallback_playlist_id == playlist.id)):
+        area.fallback_playlist_id = None  # ON DELETE SET NULL, said for the session too
     record(
         session,
         actor,
@@ -162,6 +174,8 @@ def delete_playlist(session: Session, actor: Actor, playlist: Playlist, *, now: 
     )
     session.delete(playlist)
     session.flush()
+    if publisher is not None and affected:
+        publisher.boards(session, affected, now=now)
 
 
 def get_playlist(
@@ -184,3 +198,92 @@ def visible_playlists(user: User | None) -> Select[Playlist]:
         .where(scope_filter(user, "schedule.view", Area.path))
         .order_by(Playlist.updated_at.desc(), Playlist.id.desc())
     )
+
+
+# --- an area's fallback playlist (never blank) ---------------------------------------------
+
+
+def fallback_choices(session: Session, area: Area) -> list[Playlist]:
+    """Playlists an area may fall back on: its own and its ancestors' (content flows down)."""
+    ids = [int(i) for i in area.path.strip("/").split("/") if i]
+    stmt = select(Playlist).where(Playlist.area_id.in_(ids)).order_by(Playlist.name, Playlist.id)
+    return [p for p in session.scalars(stmt) if fallback_problem(p) is None]
+
+
+def fallback_problem(playlist: Playlist) -> str | None:
+    """Why a playlist cannot be a fallback (translated), or None: it must have items, and every
+    item must air (an approved revision, not archived)."""
+    if not playlist.entries:
+        return str(_l("The playlist is empty; add approved items first."))
+    for entry in playlist.entries:
+        if airing_revision(entry.item) is None:
+            return str(
+                _l(
+                    "Item %(name)s has no approved revision or is archived.",
+                    name=entry.item.headline or f"#{entry.item_id}",
+                )
+            )
+    return None
+
+
+def effective_fallback(session: Session, area: Area) -> tuple[Playlist, Area] | None:
+    """The fallback playlist boards in this area play and the area that chose it: its own,
+    else the nearest ancestor's."""
+    ids = [int(i) for i in area.path.strip("/").split("/") if i]
+    rows = {
+        a.id: a
+        for a in session.scalars(
+            select(Area).where(Area.id.in_(ids), Area.fallback_playlist_id.is_not(None))
+        )
+    }
+    for aid in reversed(ids):
+        owner = rows.get(aid)
+        if owner is not None and owner.fallback_playlist_id is not None:
+            playlist = session.get(Playlist, owner.fallback_playlist_id)
+            if playlist is not None:
+                return playlist, owner
+    return None
+
+
+def set_area_fallback(
+    session: Session,
+    actor: Actor,
+    area: Area,
+    playlist_id: int | None,
+    *,
+    now: datetime,
+    publisher: ManifestPublisher | None = None,
+) -> Playlist | None:
+    """Choose (or with None clear) the playlist the area's boards play when nothing is
+    scheduled and past their manifest's horizon; the area's boards get a new manifest.
+
+    Only a playlist of this area or an ancestor qualifies (any other answers like a missing
+    one: 404), and only one whose items all air (422)."""
+    require(actor.user, "schedule.edit", area)
+    playlist = None
+    if playlist_id is not None:
+        playlist = session.get(Playlist, playlist_id)
+        if playlist is None or not area.path.startswith(playlist.area.path):
+            raise NotFound(_l("No such playlist."))
+        problem = fallback_problem(playlist)
+        if problem is not None:
+            raise ValidationFailed(details=[{"field": "playlist", "message": problem}])
+    if area.fallback_playlist_id == playlist_id:
+        return playlist
+    area.fallback_playlist_id = playlist_id
+    session.flush()
+    record(
+        session,
+        actor,
+        "area.fallback_playlist",
+        "area",
+        area.code,
+        area_id=area.id,
+        details={"playlist": playlist_id},
+        now=now,
+    )
+    if publisher is not None:
+        publisher.boards(
+            session, manifests.affected_by_targets(session, [("area", area.id)]), now=now
+        )
+    return playlist

@@ -134,7 +134,9 @@ def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     item = lists.get_playlist(db.session, current_user(), playlist_id, "schedule.edit")
     if _csrf_ok():
         try:
-            lists.delete_playlist(db.session, current_actor(), item, now=clock.now())
+            lists.delete_playlist(
+                db.session, current_actor(), item, now=clock.now(), publisher=publisher()
+            )
         except DomainError as exc:
             flash(str(show_domain_error(None, exc)), "danger")
             return redirect(url_for("schedules.playlist", playlist_id=playlist_id))

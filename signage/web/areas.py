@@ -7,6 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,9 @@ from signage.accounts.permissions import can
 from signage.areas import access, services
 from signage.areas.models import Area
 from signage.db import bytewise, db
-from signage.errors import DomainError, PermissionDenied
+from signage.errors import DomainError, PermissionDenied, ValidationFailed
+from signage.schedules import publisher
+from signage.schedules.playlists import effective_fallback, fallback_choices, set_area_fallback
 from signage.web import bp
 from signage.web.access import require_any
 from signage.web.forms import AreaCreateForm, show_domain_error
@@ -52,7 +55,13 @@ def _node_context(area: Area, form: AreaCreateForm | None = None) -> dict[str, A
     children = _children_page(area, page_number(request.args.get("page")))
     counts = child_counts(db.session, [area.id, *(a.id for a in children.items)])
     manage = can(user, "area.manage", area)
+    shown = can(user, "schedule.view", area)
     return {
+        "fallback_shown": shown,
+        "fallback": effective_fallback(db.session, area) if shown else None,
+        "fallback_choices": (
+            fallback_choices(db.session, area) if can(user, "schedule.edit", area) else None
+        ),
         "title": area.name,
         "area": area,
         "ancestors": services.ancestors(db.session, area),
@@ -147,3 +156,43 @@ def area_create(code: str) -> ResponseReturnValue:
     ctx = _node_context(parent, form)
     ctx["error"] = _("Check the highlighted fields.")
     return render_template("areas/node.html", **ctx), 422
+
+
+@bp.post("/areas/<code>/fallback-playlist")
+@login_required
+def area_fallback(code: str) -> ResponseReturnValue:
+    """Choose the playlist this area's boards play when nothing is scheduled and past the end
+    of their schedule (empty: inherit the area above's)."""
+    area = _viewable(code)
+    if not can(current_user(), "schedule.edit", area):
+        raise PermissionDenied()
+    if not FlaskForm().validate_on_submit():
+        raise ValidationFailed(_("The form expired or was not sent from this site. Reload it."))
+    raw = (request.form.get("playlist") or "").strip()
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        raise ValidationFailed(
+            details=[{"field": "playlist", "message": _("Choose a playlist from the list.")}]
+        )
+    chosen = set_area_fallback(
+        db.session,
+        current_actor(),
+        area,
+        int(raw) if raw else None,
+        now=clock.now(),
+        publisher=publisher(),
+    )
+    if chosen is None:
+        flash(
+            _("Boards in %(name)s now use the fallback of the area above.", name=area.name),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Boards in %(area)s fall back on playlist %(name)s.",
+                area=area.name,
+                name=chosen.name,
+            ),
+            "success",
+        )
+    return redirect(url_for("web.area", code=area.code))

@@ -260,3 +260,23 @@ def test_board_without_a_manifest_reports_no_current_item(session, board):
     buffer.flush(session, now=system_clock())
     session.expire_all()
     assert session.get(BoardStatus, board.id).current_item is None
+
+
+def test_proof_of_play_keeps_why_an_unscheduled_item_aired(player, session, board):
+    """Never blank: plays of the fallback playlist or the looped last programme are marked,
+    so reports can tell them from scheduled plays; an unknown marker is refused whole."""
+    batch = play_batch("marked", 3)
+    batch["records"][0]["source"] = "fallback_playlist"
+    batch["records"][1]["source"] = "last_programme"
+    ack = player.emit("proof_of_play", batch, namespace="/player", callback=True)
+    assert ack == {"batch_id": "marked", "duplicate": False}
+    rows = session.scalars(select(PlayRecord).order_by(PlayRecord.start)).all()
+    assert [r.source for r in rows] == ["fallback_playlist", "last_programme", None]
+
+    player.get_received("/player")
+    bad = play_batch("bad-source", 1)
+    bad["records"][0]["source"] = "whatever"
+    player.emit("proof_of_play", bad, namespace="/player")
+    assert [e["code"] for e in events(player, "error")] == ["invalid_message"]
+    stored = select(func.count()).select_from(PlayBatch).where(PlayBatch.batch_id == "bad-source")
+    assert session.scalar(stored) == 0
