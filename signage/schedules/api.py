@@ -111,7 +111,9 @@ def _entries(items: list[EntryIn]) -> list[tuple[int, int | None]]:
     return [(e.item, e.duration_s) for e in items]
 
 
-@operation("/playlists", "GET", summary="Playlists in my areas", tag="schedules")
+@operation(
+    "/playlists", "GET", summary="Playlists in my areas", tag="schedules", scope="schedules:read"
+)
 def list_playlists() -> ResponseReturnValue:
     rows = db.session.scalars(playlists.visible_playlists(actor().user).limit(500)).unique()
     return jsonify({"playlists": [playlist_out(p) for p in rows]})
@@ -125,6 +127,7 @@ def list_playlists() -> ResponseReturnValue:
     body=PlaylistIn,
     status=201,
     errors=(409,),
+    scope="schedules:write",
 )
 def create_playlist() -> ResponseReturnValue:
     data = json_body(PlaylistIn)
@@ -139,7 +142,13 @@ def create_playlist() -> ResponseReturnValue:
     return jsonify(playlist_out(playlist)), 201
 
 
-@operation("/playlists/<int:playlist_id>", "GET", summary="One playlist", tag="schedules")
+@operation(
+    "/playlists/<int:playlist_id>",
+    "GET",
+    summary="One playlist",
+    tag="schedules",
+    scope="schedules:read",
+)
 def get_playlist(playlist_id: int) -> ResponseReturnValue:
     return jsonify(playlist_out(playlists.get_playlist(db.session, actor().user, playlist_id)))
 
@@ -151,6 +160,7 @@ def get_playlist(playlist_id: int) -> ResponseReturnValue:
     tag="schedules",
     body=PlaylistPut,
     errors=(409,),
+    scope="schedules:write",
 )
 def put_playlist(playlist_id: int) -> ResponseReturnValue:
     playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
@@ -169,6 +179,7 @@ def put_playlist(playlist_id: int) -> ResponseReturnValue:
     tag="schedules",
     status=204,
     errors=(409,),
+    scope="schedules:write",
 )
 def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
@@ -190,7 +201,9 @@ def _input(data: ScheduleIn) -> services.ScheduleInput:
     )
 
 
-@operation("/schedules", "GET", summary="Schedules in my areas", tag="schedules")
+@operation(
+    "/schedules", "GET", summary="Schedules in my areas", tag="schedules", scope="schedules:read"
+)
 def list_schedules() -> ResponseReturnValue:
     rows = db.session.scalars(services.visible_schedules(actor().user).limit(1000)).unique()
     return jsonify({"schedules": [schedule_out(s) for s in rows]})
@@ -204,6 +217,7 @@ def list_schedules() -> ResponseReturnValue:
     body=ScheduleIn,
     status=201,
     errors=(409,),
+    scope="schedules:write",
 )
 def create_schedule() -> ResponseReturnValue:
     schedule = services.save_schedule(
@@ -212,7 +226,13 @@ def create_schedule() -> ResponseReturnValue:
     return jsonify(schedule_out(schedule)), 201
 
 
-@operation("/schedules/<int:schedule_id>", "GET", summary="One schedule", tag="schedules")
+@operation(
+    "/schedules/<int:schedule_id>",
+    "GET",
+    summary="One schedule",
+    tag="schedules",
+    scope="schedules:read",
+)
 def get_schedule(schedule_id: int) -> ResponseReturnValue:
     return jsonify(schedule_out(services.get_schedule(db.session, actor().user, schedule_id)))
 
@@ -224,6 +244,7 @@ def get_schedule(schedule_id: int) -> ResponseReturnValue:
     tag="schedules",
     body=ScheduleIn,
     errors=(409,),
+    scope="schedules:write",
 )
 def put_schedule(schedule_id: int) -> ResponseReturnValue:
     schedule = services.get_schedule(db.session, actor().user, schedule_id)
@@ -244,6 +265,7 @@ def put_schedule(schedule_id: int) -> ResponseReturnValue:
     summary="Delete a schedule",
     tag="schedules",
     status=204,
+    scope="schedules:write",
 )
 def delete_schedule(schedule_id: int) -> ResponseReturnValue:
     schedule = services.get_schedule(db.session, actor().user, schedule_id)

@@ -125,7 +125,8 @@ def test_operations_are_well_formed(doc):
 
 def test_public_and_protected_operations(doc):
     assert "security" not in doc["paths"]["/api/v1/openapi.json"]["get"]
-    assert doc["paths"]["/api/v1/tokens"]["post"]["security"] == [{"bearer": []}]
+    # OpenAPI 3.1: the roles of a bearer requirement name the token scope the operation needs.
+    assert doc["paths"]["/api/v1/tokens"]["post"]["security"] == [{"bearer": ["tokens:write"]}]
 
 
 def test_query_parameters_come_from_the_models(doc):
