@@ -126,7 +126,7 @@ def list_playlists() -> ResponseReturnValue:
     tag="schedules",
     body=PlaylistIn,
     status=201,
-    errors=(409,),
+    errors=(404, 409),
     scope="schedules:write",
 )
 def create_playlist() -> ResponseReturnValue:
@@ -216,7 +216,7 @@ def list_schedules() -> ResponseReturnValue:
     tag="schedules",
     body=ScheduleIn,
     status=201,
-    errors=(409,),
+    errors=(404, 409),
     scope="schedules:write",
 )
 def create_schedule() -> ResponseReturnValue:
