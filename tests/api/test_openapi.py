@@ -54,7 +54,9 @@ def test_top_level_structure(doc):
     assert doc["openapi"].startswith("3.1.")
     assert doc["info"]["title"] and doc["info"]["version"]
     assert doc["paths"]
-    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    bearer = doc["components"]["securitySchemes"]["bearer"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert "cap:write" in bearer["description"]  # the scopes are listed
 
 
 def test_every_ref_resolves(doc):
