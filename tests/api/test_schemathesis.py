@@ -28,7 +28,7 @@ from signage.accounts.tokens import create_token
 from signage.audit.services import SYSTEM
 from signage.clock import system_clock
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 15
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
