@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from signage import clock
-from signage.api.base import UtcDateTime, actor, json_body, operation
+from signage.api.base import MAX_ID, UtcDateTime, actor, json_body, operation
 from signage.areas.services import get_by_code
 from signage.db import db
 from signage.schedules import playlists, publisher, services
@@ -19,7 +19,8 @@ from signage.schedules.timeline import Segment
 
 class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    item: int = Field(ge=1)
+    # Ids are INTEGER columns: a larger number names nothing (and overflowed the driver: 500).
+    item: int = Field(ge=1, le=MAX_ID)
     duration_s: int | None = Field(None, description="Default: text 15 s, image 10 s")
 
 
@@ -41,7 +42,7 @@ class ScheduleIn(BaseModel):
     name: str = Field("", max_length=200)
     target_kind: Literal["area", "group", "board"]
     target: str = Field(max_length=64, description="Area, group or board code")
-    playlist: int = Field(ge=1)
+    playlist: int = Field(ge=1, le=MAX_ID)
     windows: list[str] = Field(max_length=24, description='Local "HH:MM-HH:MM"; may cross midnight')
     weekdays: list[int] = Field([0, 1, 2, 3, 4, 5, 6], max_length=7, description="0 = Monday")
     priority: Literal["normal", "priority"] = "normal"
