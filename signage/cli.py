@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from signage import create_app
+from signage.accounts import scopes as token_scopes
 from signage.audit.services import Actor
 from signage.config import ConfigError
 from signage.errors import DomainError
@@ -242,7 +243,17 @@ def tokens() -> None:
 @click.option("--user", "username", required=True)
 @click.option("--name", default="cli")
 @click.option("--expires-days", type=click.IntRange(1, 3650), default=None)
-def tokens_create(username: str, name: str, expires_days: int | None) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice([token_scopes.ALL, *token_scopes.SCOPES]),
+    help="Limit the token to this scope (repeat for more; default: every scope), "
+    "e.g. --scope cap:write for an upstream CAP system.",
+)
+def tokens_create(
+    username: str, name: str, expires_days: int | None, scopes: tuple[str, ...]
+) -> None:
     """Create an API token for a user and print it once."""
     from signage import clock
     from signage.accounts.services import find_user
@@ -255,7 +266,13 @@ def tokens_create(username: str, name: str, expires_days: int | None) -> None:
         now = clock.now()
         expires = now + timedelta(days=expires_days) if expires_days else None
         _token, secret = create_token(
-            session, _cli_actor(), user, name=name, expires_at=expires, now=now
+            session,
+            _cli_actor(),
+            user,
+            name=name,
+            expires_at=expires,
+            scopes=token_scopes.validate(scopes) if scopes else None,
+            now=now,
         )
     click.echo(secret)
 

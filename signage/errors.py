@@ -143,6 +143,11 @@ def init_app(app: Flask) -> None:
         resp = error_response(exc.status, exc.code, exc.message, exc.details)
         if exc.status == 401 and request.path.startswith("/api/"):
             resp.headers["WWW-Authenticate"] = 'Bearer realm="signage"'
+        scope = getattr(exc, "scope", None)
+        if scope:  # RFC 6750: a valid token that lacks the scope this request needs
+            resp.headers["WWW-Authenticate"] = (
+                f'Bearer realm="signage", error="insufficient_scope", scope="{scope}"'
+            )
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
             resp.headers["Retry-After"] = str(retry_after)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from signage import create_app
-from signage.accounts.models import Grant, User
+from signage.accounts.models import ApiToken, Grant, User
 from signage.accounts.services import LoginPolicy, authenticate
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
@@ -206,6 +206,19 @@ def test_tokens_create_prints_a_token_that_authenticates(hanoi, tmp_path):
     unknown = hanoi("tokens", "create", "--user", "nobody")
     assert unknown.exit_code == 1 and "No user named 'nobody'" in unknown.output
     assert hanoi("tokens", "create", "--user", "lan", "--expires-days", "0").exit_code == 2
+
+
+def test_tokens_create_with_scopes(hanoi):
+    hanoi.ok("users", "create", "feed", "--role", "operator", "--area", "01")
+    hanoi.ok("tokens", "create", "--user", "feed", "--scope", "cap:write", "--scope", "areas:read")
+    with hanoi.session() as s:
+        assert s.scalars(select(ApiToken.scopes)).all() == ["areas:read cap:write"]
+    bad = hanoi("tokens", "create", "--user", "feed", "--scope", "cap:explode")
+    assert bad.exit_code == 2 and "cap:explode" in bad.output
+    twice = hanoi("tokens", "create", "--user", "feed", "--scope", "*", "--scope", "cap:write")
+    assert twice.exit_code == 1 and "stands alone" in twice.output
+    with hanoi.session() as s:
+        assert len(s.scalars(select(ApiToken.scopes)).all()) == 1
 
 
 def test_seed_demo_twice(migrated):

@@ -98,3 +98,31 @@ def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(scratch_url):
             assert conn.execute(text("SELECT actor_id FROM audit_log")).scalars().all() == [7]
     finally:
         engine.dispose()
+
+
+def test_tokens_from_before_0011_keep_every_scope(scratch_url):
+    """0011 adds api_tokens.scopes as NULL for existing rows: NULL means every scope."""
+    from sqlalchemy import MetaData
+
+    from signage.accounts.scopes import parse
+    from tests.alerts.test_alert_editors_migration import insert
+
+    upgrade(scratch_url, "0010")
+    engine = make_engine(scratch_url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine, only=["users", "api_tokens"])
+        t = meta.tables
+        with engine.begin() as conn:
+            insert(conn, t["users"], id=7, username="u7", email="u7@x")
+            insert(conn, t["api_tokens"], id=1, user_id=7, name="old", prefix="sgn_abcdef",
+                   token_hash="0" * 64)  # fmt: skip
+        upgrade(scratch_url)
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT scopes FROM api_tokens")).scalars().all()
+        assert stored == [None]
+        assert parse(stored[0]) is None  # every scope
+        downgrade(scratch_url, "0010")
+        assert "scopes" not in {c["name"] for c in inspect(engine).get_columns("api_tokens")}
+    finally:
+        engine.dispose()

@@ -73,6 +73,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Space-separated scopes (signage.accounts.scopes); NULL: every scope, as before 0011.
+    scopes: Mapped[str | None] = mapped_column(String(500))
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from signage.accounts import scopes as token_scopes
 from signage.accounts.models import ApiToken, User
 from signage.accounts.services import may_manage_user
 from signage.audit.services import Actor, record
@@ -33,9 +34,12 @@ def create_token(
     *,
     name: str = "",
     expires_at: datetime | None = None,
+    scopes: frozenset[str] | None = None,
     now: datetime,
 ) -> tuple[ApiToken, str]:
-    """Create a token for user; returns the row and the secret, which is never stored."""
+    """Create a token for user; returns the row and the secret, which is never stored.
+
+    `scopes` (checked with signage.accounts.scopes.validate) narrows it; None: every scope."""
     if actor.user is not None and actor.user is not user:
         if not may_manage_user(actor.user, user):
             raise PermissionDenied()
@@ -72,6 +76,7 @@ def create_token(
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         token_hash=digest(secret),
         expires_at=expires_at,
+        scopes=token_scopes.serialise(scopes),
     )
     session.add(token)
     session.flush()
@@ -81,7 +86,7 @@ def create_token(
         "token.create",
         "api_token",
         token.id,
-        details={"user": user.username},
+        details={"user": user.username, "scopes": " ".join(token_scopes.shown(scopes))},
         now=now,
     )
     return token, secret
@@ -127,6 +132,11 @@ def get_visible_token(session: Session, actor: Actor, token_id: int) -> ApiToken
     return token
 
 
+def scopes_of(token: ApiToken) -> frozenset[str] | None:
+    """The token's scopes, or None when it has every scope."""
+    return token_scopes.parse(token.scopes)
+
+
 def authenticate_token(
     session: Session,
     secret: str,
@@ -134,7 +144,18 @@ def authenticate_token(
     now: datetime,
     used: Callable[[int, datetime], None] | None = None,
 ) -> User:
-    """The active user owning this token, or AuthenticationRequired saying why not.
+    """The active user owning this token, or AuthenticationRequired saying why not."""
+    return authenticate_api_token(session, secret, now=now, used=used).user
+
+
+def authenticate_api_token(
+    session: Session,
+    secret: str,
+    *,
+    now: datetime,
+    used: Callable[[int, datetime], None] | None = None,
+) -> ApiToken:
+    """The active token with this secret (its user is active), or AuthenticationRequired.
 
     `used(token id, now)` notes the use; it is not written here, so that a read-only request
     stays a read-only transaction (see signage.api.token_use)."""
@@ -151,7 +172,7 @@ def authenticate_token(
         raise AuthenticationRequired(_l("The account of this API token is deactivated."))
     if used is not None:
         used(token.id, now)
-    return token.user
+    return token
 
 
 def revoke_token(session: Session, actor: Actor, token: ApiToken, *, now: datetime) -> None:

@@ -128,7 +128,14 @@ def _text(body: TextFields, base: services.AlertText | None = None) -> services.
     return services.AlertText(**merged)
 
 
-@operation("/alerts", "GET", summary="Alerts in my areas", tag="alerts", query=AlertQuery)
+@operation(
+    "/alerts",
+    "GET",
+    summary="Alerts in my areas",
+    tag="alerts",
+    query=AlertQuery,
+    scope="alerts:read",
+)
 def list_alerts() -> ResponseReturnValue:
     q: AlertQuery = query_args(AlertQuery)
     stmt = services.visible_alerts(actor().user).limit(q.limit)
@@ -147,6 +154,7 @@ def list_alerts() -> ResponseReturnValue:
     body=AlertIn,
     status=201,
     errors=(404, 409),
+    scope="alerts:write",
 )
 def create_alert() -> ResponseReturnValue:
     """From a template (`template`) and/or text fields; targets by area, group and board codes.
@@ -192,14 +200,14 @@ def create_alert() -> ResponseReturnValue:
 
 
 @operation("/alerts/<int:alert_id>", "GET", summary="An alert and its receipts", tag="alerts",
-           errors=(404,))  # fmt: skip
+           errors=(404,), scope="alerts:read")  # fmt: skip
 def get_alert(alert_id: int) -> ResponseReturnValue:
     alert = services.get_alert(db.session, actor().user, alert_id)
     return jsonify(alert_out(alert, now=clock.now()))
 
 
 @operation("/alerts/<int:alert_id>/boards", "GET", summary="Boards that have not displayed it",
-           tag="alerts", errors=(404,))  # fmt: skip
+           tag="alerts", errors=(404,), scope="alerts:read")  # fmt: skip
 def alert_boards(alert_id: int) -> ResponseReturnValue:
     alert = services.get_alert(db.session, actor().user, alert_id)
     now = clock.now()
@@ -220,7 +228,7 @@ def alert_boards(alert_id: int) -> ResponseReturnValue:
 
 
 @operation("/alerts/<int:alert_id>", "PATCH", summary="Change an alert's text or expiry",
-           tag="alerts", body=AlertPatch, errors=(404, 409))  # fmt: skip
+           tag="alerts", body=AlertPatch, errors=(404, 409), scope="alerts:write")  # fmt: skip
 def update_alert(alert_id: int) -> ResponseReturnValue:
     """On an alert that aired after a second operator's confirmation, the change waits in
     `proposal` (the confirmed text stays on air) until another operator confirms its version."""
@@ -240,7 +248,7 @@ def update_alert(alert_id: int) -> ResponseReturnValue:
 
 
 @operation("/alerts/<int:alert_id>/confirm", "POST", summary="Confirm a held alert (2nd person)",
-           tag="alerts", body=ConfirmIn, errors=(404, 409))  # fmt: skip
+           tag="alerts", body=ConfirmIn, errors=(404, 409), scope="alerts:write")  # fmt: skip
 def confirm_alert(alert_id: int) -> ResponseReturnValue:
     """Body `{"version": n}`: the version you reviewed; 409 if it changed since, or if you wrote
     or edited any version of it (nobody confirms their own text)."""
@@ -254,7 +262,7 @@ def confirm_alert(alert_id: int) -> ResponseReturnValue:
 
 
 @operation("/alerts/<int:alert_id>/cancel", "POST", summary="Cancel an alert", tag="alerts",
-           errors=(404, 409))  # fmt: skip
+           errors=(404, 409), scope="alerts:write")  # fmt: skip
 def cancel_alert(alert_id: int) -> ResponseReturnValue:
     session, now = db.session, clock.now()
     alert = services.get_alert(session, actor().user, alert_id)
@@ -279,13 +287,13 @@ def template_out(t: Any) -> dict[str, Any]:
     }
 
 
-@operation("/alert-templates", "GET", summary="Alert templates", tag="alerts")
+@operation("/alert-templates", "GET", summary="Alert templates", tag="alerts", scope="alerts:read")
 def list_templates() -> ResponseReturnValue:
     return jsonify({"templates": [template_out(t) for t in services.templates(db.session)]})
 
 
 @operation("/alert-templates/<key>", "PUT", summary="Create or change a template (admins)",
-           tag="alerts", body=TemplateIn)  # fmt: skip
+           tag="alerts", body=TemplateIn, scope="alerts:write")  # fmt: skip
 def put_template(key: str) -> ResponseReturnValue:
     body: TemplateIn = json_body(TemplateIn)
     if not key.replace("-", "").isalnum() or len(key) > 64 or not key.isascii():

@@ -27,6 +27,7 @@ FEED_SIZE = 100
     tag="cap",
     status=201,
     errors=(404, 409, 413, 415, 422),
+    scope="cap:write",
 )
 def receive_cap() -> ResponseReturnValue:
     """Body: one CAP 1.2 `<alert>` (`Content-Type: application/cap+xml`).

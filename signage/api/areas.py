@@ -90,6 +90,7 @@ def _child_counts(ids: list[int]) -> dict[int, int]:
     query=AreaQuery,
     response=AreaList,
     errors=(404,),
+    scope="areas:read",
 )
 def list_areas() -> ResponseReturnValue:
     """Children of an area, or with q a search by name (ignoring case and accents) or code."""
@@ -105,7 +106,12 @@ def list_areas() -> ResponseReturnValue:
 
 
 @operation(
-    "/areas/<code>", "GET", summary="One area with its ancestors", tag="areas", response=AreaOut
+    "/areas/<code>",
+    "GET",
+    summary="One area with its ancestors",
+    tag="areas",
+    response=AreaOut,
+    scope="areas:read",
 )
 def get_area(code: str) -> ResponseReturnValue:
     """One area with the codes of its ancestors, root first."""
@@ -124,6 +130,7 @@ def get_area(code: str) -> ResponseReturnValue:
     response=AreaOut,
     status=201,
     errors=(409,),
+    scope="areas:write",
 )
 def create_area() -> ResponseReturnValue:
     """Create a hand-made area under a parent the caller manages."""

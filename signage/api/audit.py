@@ -82,6 +82,7 @@ def entry_out(entry: AuditEntry, area_codes: dict[int, str]) -> dict:
     tag="audit",
     query=AuditQuery,
     response=AuditPage,
+    scope="audit:read",
 )
 def list_audit() -> ResponseReturnValue:
     """Audit entries inside the caller's audit.view areas, newest first."""

@@ -18,7 +18,8 @@ from pydantic_core import ErrorDetails
 from wtforms.validators import ValidationError as WTFValidationError
 
 from signage import clock
-from signage.accounts.tokens import authenticate_token
+from signage.accounts import scopes as token_scopes
+from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.api import bp
 from signage.api.token_use import note_use
 from signage.audit.services import Actor
@@ -30,6 +31,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # OpenAPI operations registered by the `operation` decorator: (path, method) -> operation.
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {}
+# The scope each API endpoint requires of a token (ANY_TOKEN: none; public ones: absent).
+ENDPOINT_SCOPES: dict[str, str] = {}
+PUBLIC_ENDPOINTS: set[str] = set()
 SCHEMAS: dict[str, type[BaseModel]] = {}
 
 # Ids are INTEGER columns; larger path ids cannot exist (and overflow SQLite's driver).
@@ -90,7 +94,8 @@ def _authenticate(players: bool = False) -> None:
             # A player's board token: endpoints marked `players` check g.board themselves.
             g.user, g.board = None, authenticate_board(db.session, secret.strip())
             return
-        g.user = authenticate_token(db.session, secret.strip(), now=clock.now(), used=note_use)
+        token = authenticate_api_token(db.session, secret.strip(), now=clock.now(), used=note_use)
+        g.user, g.token_scopes = token.user, scopes_of(token)
         return
     if g.get("user") is None:
         raise AuthenticationRequired()
@@ -100,6 +105,19 @@ def _authenticate(players: bool = False) -> None:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except (CSRFError, WTFValidationError) as exc:
             raise CsrfFailed() from exc
+
+
+def _check_scope(scope: str) -> None:
+    """Refuse a token that lacks `scope`; sessions and full tokens pass."""
+    held = g.get("token_scopes")
+    if held is not None and scope != token_scopes.ANY_TOKEN and scope not in held:
+        raise token_scopes.ScopeMissing(scope)
+
+
+def caller_scopes() -> frozenset[str] | None:
+    """The scopes of the token authenticating this request; None for a session or full token."""
+    held: frozenset[str] | None = g.get("token_scopes")
+    return held
 
 
 def board_client() -> Any:
@@ -289,12 +307,18 @@ def operation(
     query: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
+    scope: str | None = None,
     public: bool = False,
     players: bool = False,
     params: list[dict[str, Any]] | None = None,
     errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
-    """Register an API route, its authentication and its OpenAPI description in one place."""
+    """Register an API route, its authentication, token scope and OpenAPI description in one place.
+
+    `scope` (signage.accounts.scopes.SCOPES, or ANY_TOKEN) is what a token needs on top of its
+    owner's role; every non-public operation declares one (tests/api/test_scopes.py checks)."""
+    if scope is not None and scope != token_scopes.ANY_TOKEN and scope not in token_scopes.SCOPES:
+        raise RuntimeError(f"{method} {rule}: unknown scope {scope!r}")
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -302,9 +326,15 @@ def operation(
             _check_path_args(kwargs)
             if not public:
                 _authenticate(players)
+                _check_scope(scope or "")
             return view(*args, **kwargs)
 
         bp.add_url_rule(rule, view.__name__, wrapped, methods=[method])
+        endpoint = f"{bp.name}.{view.__name__}"
+        if public:
+            PUBLIC_ENDPOINTS.add(endpoint)
+        elif scope is not None:
+            ENDPOINT_SCOPES[endpoint] = scope
         path = _RULE_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
         if (path, method.lower()) in OPERATIONS:
             raise RuntimeError(f"{method} {path} is registered twice")
@@ -334,7 +364,16 @@ def operation(
             op["responses"][str(status)]["content"] = _schema_ref(response)
         codes = set(errors)
         if not public:
-            op["security"] = [{"bearer": []}]
+            # OpenAPI 3.1 lets a non-OAuth scheme list the roles it needs: the token scope.
+            needed = [] if scope in (None, token_scopes.ANY_TOKEN) else [scope]
+            op["security"] = [{"bearer": needed}]
+            op["x-token-scope"] = scope
+            note = (
+                "Any valid token may call this."
+                if scope == token_scopes.ANY_TOKEN
+                else f"Token scope: `{scope}`."
+            )
+            op["description"] = (op.get("description", "") + "\n\n" + note).strip()
             codes |= {401, 403}
         if body is not None:
             codes |= {400, 413, 415, 422}

@@ -8,6 +8,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 import signage
+from signage.accounts.scopes import SCOPES
 from signage.api.base import OPERATIONS, SCHEMAS, operation
 
 
@@ -49,7 +50,16 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token (sgn_...). A token may be limited to "
+                    "scopes; each operation's security requirement names the one it needs, on "
+                    "top of the owner's role in the area:\n\n"
+                    + "\n".join(f"- `{key}`: {label}" for key, label in SCOPES.items()),
+                }
+            },
             "responses": {
                 "Error": {
                     "description": "An error",

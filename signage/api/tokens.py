@@ -7,13 +7,14 @@ from typing import Annotated
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from signage import clock
+from signage.accounts import scopes as token_scopes
 from signage.accounts import tokens as services
 from signage.accounts.auth import signed_in_user
 from signage.accounts.models import ApiToken
-from signage.api.base import UtcDateTime, actor, json_body, operation
+from signage.api.base import UtcDateTime, actor, caller_scopes, json_body, operation
 from signage.db import db
 
 
@@ -28,6 +29,7 @@ class TokenOut(BaseModel):
     last_used_at: datetime | None
     revoked_at: datetime | None
     active: bool
+    scopes: list[str] = Field(description="What the token may do; ['*']: everything its owner may.")
 
 
 class TokenCreated(TokenOut):
@@ -40,6 +42,11 @@ class TokenList(BaseModel):
     tokens: list[TokenOut]
 
 
+ScopeName = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": [token_scopes.ALL, *token_scopes.SCOPES]})
+]
+
+
 class TokenCreate(BaseModel):
     """A token to create for the calling user."""
 
@@ -47,6 +54,12 @@ class TokenCreate(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     expires_at: UtcDateTime | None = Field(
         default=None, description="ISO 8601 with UTC offset; omit for a token that never expires."
+    )
+    # Checked by signage.accounts.scopes.validate, whose messages name the unknown scope.
+    scopes: Annotated[list[ScopeName], Field(max_length=token_scopes.MAX_REQUESTED)] | None = Field(
+        default=None,
+        description="Scopes the token is limited to (see the API guide), or ['*'] for every "
+        "scope; omitted: every scope the caller holds.",
     )
 
 
@@ -61,6 +74,7 @@ def token_out(token: ApiToken) -> dict:
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
         active=services.is_active(token, now=clock.now()),
+        scopes=token_scopes.shown(services.scopes_of(token)),
     ).model_dump(mode="json")
 
 
@@ -70,6 +84,7 @@ def token_out(token: ApiToken) -> dict:
     summary="My API tokens (never their secrets)",
     tag="tokens",
     response=TokenList,
+    scope="tokens:read",
 )
 def list_tokens() -> ResponseReturnValue:
     """The caller's tokens, newest first, revoked and expired ones included."""
@@ -85,13 +100,25 @@ def list_tokens() -> ResponseReturnValue:
     body=TokenCreate,
     response=TokenCreated,
     status=201,
+    scope="tokens:write",
 )
 def create_token() -> ResponseReturnValue:
     """Create a token for the caller; its secret is in this response only."""
     data = json_body(TokenCreate)
-    me, user = actor(), signed_in_user()
+    me, user, held = actor(), signed_in_user(), caller_scopes()
+    scopes = held if data.scopes is None else token_scopes.validate(data.scopes)
+    beyond = token_scopes.within(scopes, held)
+    if beyond:
+        # A narrowed token must not mint a wider one.
+        raise token_scopes.ScopeMissing(" ".join(beyond))
     token, secret = services.create_token(
-        db.session, me, user, name=data.name, expires_at=data.expires_at, now=clock.now()
+        db.session,
+        me,
+        user,
+        name=data.name,
+        expires_at=data.expires_at,
+        scopes=scopes,
+        now=clock.now(),
     )
     resp = jsonify({**token_out(token), "token": secret})
     resp.status_code = 201
@@ -105,6 +132,7 @@ def create_token() -> ResponseReturnValue:
     summary="Revoke an API token (mine, or of a user I manage)",
     tag="tokens",
     response=TokenOut,
+    scope="tokens:write",
 )
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke a token; revoking it again changes nothing."""

@@ -15,6 +15,7 @@ from signage.accounts import services
 from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
 from signage.accounts.permissions import ROLES, can, scope_paths
+from signage.accounts.scopes import ANY_TOKEN
 from signage.api.base import actor, json_body, operation, query_args
 from signage.areas.models import Area
 from signage.areas.services import find_by_code
@@ -139,7 +140,7 @@ def _grant_areas(grants: list[GrantIn], prefix: str) -> list[Area]:
     return areas
 
 
-@operation("/me", "GET", summary="The calling user", tag="users", response=UserOut)
+@operation("/me", "GET", summary="The calling user", tag="users", response=UserOut, scope=ANY_TOKEN)
 def me() -> ResponseReturnValue:
     """The calling user with their grants."""
     return jsonify(user_out(signed_in_user()))
@@ -152,6 +153,7 @@ def me() -> ResponseReturnValue:
     tag="users",
     query=UserQuery,
     response=UserList,
+    scope="users:read",
 )
 def list_users() -> ResponseReturnValue:
     """Users visible to the caller, by username, optionally searched, one page at a time."""
@@ -172,7 +174,14 @@ def list_users() -> ResponseReturnValue:
     )
 
 
-@operation("/users/<int:user_id>", "GET", summary="One user", tag="users", response=UserOut)
+@operation(
+    "/users/<int:user_id>",
+    "GET",
+    summary="One user",
+    tag="users",
+    response=UserOut,
+    scope="users:read",
+)
 def get_user(user_id: int) -> ResponseReturnValue:
     """One user the caller may see."""
     return jsonify(user_out(_visible_user(user_id)))
@@ -187,6 +196,7 @@ def get_user(user_id: int) -> ResponseReturnValue:
     response=UserOut,
     status=201,
     errors=(409,),
+    scope="users:admin",
 )
 def create_user() -> ResponseReturnValue:
     """Create a user and grant roles on areas the caller manages, all or nothing."""
@@ -216,6 +226,7 @@ def create_user() -> ResponseReturnValue:
     tag="users",
     body=UserPatch,
     response=UserOut,
+    scope="users:admin",
 )
 def update_user(user_id: int) -> ResponseReturnValue:
     """Change fields of a user; your own password needs current_password."""
@@ -268,6 +279,7 @@ def update_user(user_id: int) -> ResponseReturnValue:
     response=UserOut,
     status=201,
     errors=(409,),
+    scope="users:admin",
 )
 def add_grant(user_id: int) -> ResponseReturnValue:
     """Grant a role on an area subtree the caller manages."""
@@ -284,6 +296,7 @@ def add_grant(user_id: int) -> ResponseReturnValue:
     summary="Withdraw a grant",
     tag="users",
     response=UserOut,
+    scope="users:admin",
 )
 def remove_grant(user_id: int, grant_id: int) -> ResponseReturnValue:
     """Withdraw a grant on an area the caller manages."""

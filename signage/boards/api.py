@@ -158,6 +158,7 @@ def board_out(board: Board) -> dict[str, Any]:
     tag="boards",
     query=BoardQuery,
     response=BoardList,
+    scope="boards:read",
 )
 def list_boards() -> ResponseReturnValue:
     args = query_args(BoardQuery)
@@ -178,6 +179,7 @@ def list_boards() -> ResponseReturnValue:
     response=BoardOut,
     status=201,
     errors=(409,),
+    scope="boards:write",
 )
 def create_board() -> ResponseReturnValue:
     data = json_body(BoardIn)
@@ -208,6 +210,7 @@ def create_board() -> ResponseReturnValue:
     response=ImportOut,
     status=201,
     errors=(413, 415, 422),
+    scope="boards:write",
 )
 def import_boards() -> ResponseReturnValue:
     if request.mimetype not in ("text/csv", "application/csv", "text/plain"):
@@ -216,7 +219,14 @@ def import_boards() -> ResponseReturnValue:
     return jsonify({"boards": report.boards, "groups_created": report.groups_created}), 201
 
 
-@operation("/boards/<code>", "GET", summary="One board", tag="boards", response=BoardOut)
+@operation(
+    "/boards/<code>",
+    "GET",
+    summary="One board",
+    tag="boards",
+    response=BoardOut,
+    scope="boards:read",
+)
 def get_board(code: str) -> ResponseReturnValue:
     return jsonify(board_out(services.get_board(db.session, actor().user, code)))
 
@@ -229,6 +239,7 @@ def get_board(code: str) -> ResponseReturnValue:
     body=BoardPatch,
     response=BoardOut,
     errors=(409,),
+    scope="boards:write",
 )
 def patch_board(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
@@ -259,7 +270,13 @@ def patch_board(code: str) -> ResponseReturnValue:
 
 
 @operation(
-    "/boards/<code>", "DELETE", summary="Delete a board", tag="boards", status=204, errors=(409,)
+    "/boards/<code>",
+    "DELETE",
+    summary="Delete a board",
+    tag="boards",
+    status=204,
+    errors=(409,),
+    scope="boards:write",
 )
 def delete_board(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
@@ -273,6 +290,7 @@ def delete_board(code: str) -> ResponseReturnValue:
     summary="What the board shows over [from, to) (default the next 48 h; at most 7 days)",
     tag="boards",
     query=TimelineQuery,
+    scope="boards:read",
 )
 def timeline(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code)
@@ -302,6 +320,7 @@ def timeline(code: str) -> ResponseReturnValue:
     summary="The board's manifest (ETag = version; If-None-Match answers 304); users or its player",
     tag="boards",
     players=True,
+    scope="boards:read",
 )
 def manifest(code: str) -> ResponseReturnValue:
     board = player_board(code) or services.get_board(db.session, actor().user, code)
@@ -330,7 +349,9 @@ def group_out(group: BoardGroup) -> dict[str, Any]:
     ).model_dump()
 
 
-@operation("/groups", "GET", summary="Groups of boards in my areas", tag="boards")
+@operation(
+    "/groups", "GET", summary="Groups of boards in my areas", tag="boards", scope="boards:read"
+)
 def list_groups() -> ResponseReturnValue:
     rows = db.session.scalars(services.visible_groups(actor().user)).unique()
     return jsonify({"groups": [group_out(g) for g in rows]})
@@ -345,6 +366,7 @@ def list_groups() -> ResponseReturnValue:
     response=GroupOut,
     status=201,
     errors=(409,),
+    scope="boards:write",
 )
 def create_group() -> ResponseReturnValue:
     data = json_body(GroupIn)
@@ -354,7 +376,14 @@ def create_group() -> ResponseReturnValue:
     return jsonify(group_out(group)), 201
 
 
-@operation("/groups/<code>", "GET", summary="One group", tag="boards", response=GroupOut)
+@operation(
+    "/groups/<code>",
+    "GET",
+    summary="One group",
+    tag="boards",
+    response=GroupOut,
+    scope="boards:read",
+)
 def get_group(code: str) -> ResponseReturnValue:
     return jsonify(group_out(services.get_group(db.session, actor().user, code)))
 
@@ -366,6 +395,7 @@ def get_group(code: str) -> ResponseReturnValue:
     tag="boards",
     body=MembersIn,
     response=GroupOut,
+    scope="boards:write",
 )
 def group_members(code: str) -> ResponseReturnValue:
     group = services.get_group(db.session, actor().user, code, "board.manage")

@@ -148,6 +148,7 @@ def claim_pairing(claim_id: str) -> ResponseReturnValue:
     tag="players",
     body=PairIn,
     errors=(409, 410),
+    scope="boards:write",
 )
 def pair_board(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
@@ -165,6 +166,7 @@ def pair_board(code: str) -> ResponseReturnValue:
     tag="players",
     response=StatusOut,
     players=True,
+    scope="boards:read",
 )
 def board_status(code: str) -> ResponseReturnValue:
     board = player_board(code) or services.get_board(db.session, actor().user, code)
@@ -179,6 +181,7 @@ def board_status(code: str) -> ResponseReturnValue:
     tag="players",
     body=CommandIn,
     status=202,
+    scope="boards:write",
 )
 def board_command(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
@@ -218,6 +221,7 @@ def queue_command(
     "POST",
     summary="Revoke the board's token and disconnect its players now",
     tag="players",
+    scope="boards:write",
 )
 def revoke_board(code: str) -> ResponseReturnValue:
     board = services.get_board(db.session, actor().user, code, "board.manage")
@@ -233,6 +237,7 @@ def revoke_board(code: str) -> ResponseReturnValue:
     status=201,
     players=True,
     errors=(413, 415, 422),
+    scope="boards:write",
 )
 def upload_screenshot(code: str) -> ResponseReturnValue:
     board = player_board(code)

@@ -271,6 +271,7 @@ def _area(code: str) -> Any:
     response=MediaOut,
     status=201,
     errors=(400, 413, 415),
+    scope="content:write",
 )
 def upload_media() -> ResponseReturnValue:
     settings = current_app.config["SIGNAGE"]
@@ -313,6 +314,7 @@ def upload_media() -> ResponseReturnValue:
     body=ContentCreate,
     response=ItemOut,
     status=201,
+    scope="content:write",
 )
 def create_content() -> ResponseReturnValue:
     data = json_body(ContentCreate)
@@ -341,6 +343,7 @@ def create_content() -> ResponseReturnValue:
     tag="content",
     query=ContentQuery,
     response=ItemList,
+    scope="content:read",
 )
 def list_content() -> ResponseReturnValue:
     args = query_args(ContentQuery)
@@ -364,6 +367,7 @@ def list_content() -> ResponseReturnValue:
     summary="One item with revisions and history",
     tag="content",
     response=ItemOut,
+    scope="content:read",
 )
 def get_content(item_id: int) -> ResponseReturnValue:
     return jsonify(item_out(services.get_item(db.session, actor().user, item_id)))
@@ -377,6 +381,7 @@ def get_content(item_id: int) -> ResponseReturnValue:
     body=ContentPatch,
     response=ItemOut,
     errors=(409,),
+    scope="content:write",
 )
 def patch_content(item_id: int) -> ResponseReturnValue:
     item = services.get_item(db.session, actor().user, item_id)
@@ -427,6 +432,7 @@ def _action(name: str, summary: str, body: type[BaseModel] | None = None) -> Non
         body=body,
         response=ItemOut,
         errors=(409, 422),
+        scope="content:approve" if name in ("approve", "reject") else "content:write",
     )(view)
 
 
@@ -444,6 +450,7 @@ _action("archive", "Archive the item: it stops airing")
     "players with a board token: only what their manifest plays, in their profile)",
     tag="content",
     players=True,
+    scope="content:read",
 )
 def content_rendition(item_id: int, rev: int, profile_key: str) -> ResponseReturnValue:
     board = board_client()
@@ -485,7 +492,14 @@ def profile_out(profile: DisplayProfile) -> ProfileOut:
     )
 
 
-@operation("/profiles", "GET", summary="Display profiles", tag="content", response=ProfileList)
+@operation(
+    "/profiles",
+    "GET",
+    summary="Display profiles",
+    tag="content",
+    response=ProfileList,
+    scope="content:read",
+)
 def list_profiles() -> ResponseReturnValue:
     profiles = services.profiles(db.session)
     return jsonify({"profiles": [profile_out(p).model_dump() for p in profiles]})
@@ -500,6 +514,7 @@ def list_profiles() -> ResponseReturnValue:
     response=ProfileOut,
     status=201,
     errors=(409,),
+    scope="content:write",
 )
 def create_profile() -> ResponseReturnValue:
     data = json_body(ProfileIn)

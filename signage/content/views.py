@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.permissions import require
-from signage.accounts.tokens import authenticate_token
+from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.api.token_use import note_use
 from signage.areas.access import named_area
 from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
@@ -433,7 +433,11 @@ def _may_read_private(sha256: str) -> bool:
         if secret.startswith(BOARD_TOKEN_PREFIX):
             board = authenticate_board(db.session, secret)
             return media_access.board_may_read(db.session, board, sha256)
-        user = authenticate_token(db.session, secret, now=clock.now(), used=note_use)
+        token = authenticate_api_token(db.session, secret, now=clock.now(), used=note_use)
+        held = scopes_of(token)
+        if held is not None and "content:read" not in held:
+            return False  # a narrowed token reads media only with content:read
+        user = token.user
     return user is not None and media_access.user_may_read(db.session, user, sha256)
 
 

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from signage import clock
-from signage.api.base import UtcDateTime, actor, json_body, operation
+from signage.api.base import MAX_ID, UtcDateTime, actor, json_body, operation
 from signage.areas.access import visible_area
 from signage.areas.models import Area
 from signage.db import db
@@ -20,7 +20,8 @@ from signage.schedules.timeline import Segment
 
 class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    item: int = Field(ge=1)
+    # Ids are INTEGER columns: a larger number names nothing (and overflowed the driver: 500).
+    item: int = Field(ge=1, le=MAX_ID)
     duration_s: int | None = Field(None, description="Default: text 15 s, image 10 s")
 
 
@@ -42,7 +43,7 @@ class ScheduleIn(BaseModel):
     name: str = Field("", max_length=200)
     target_kind: Literal["area", "group", "board"]
     target: str = Field(max_length=64, description="Area, group or board code")
-    playlist: int = Field(ge=1)
+    playlist: int = Field(ge=1, le=MAX_ID)
     windows: list[str] = Field(max_length=24, description='Local "HH:MM-HH:MM"; may cross midnight')
     weekdays: list[int] = Field([0, 1, 2, 3, 4, 5, 6], max_length=7, description="0 = Monday")
     priority: Literal["normal", "priority"] = "normal"
@@ -112,7 +113,9 @@ def _entries(items: list[EntryIn]) -> list[tuple[int, int | None]]:
     return [(e.item, e.duration_s) for e in items]
 
 
-@operation("/playlists", "GET", summary="Playlists in my areas", tag="schedules")
+@operation(
+    "/playlists", "GET", summary="Playlists in my areas", tag="schedules", scope="schedules:read"
+)
 def list_playlists() -> ResponseReturnValue:
     rows = db.session.scalars(playlists.visible_playlists(actor().user).limit(500)).unique()
     return jsonify({"playlists": [playlist_out(p) for p in rows]})
@@ -125,7 +128,8 @@ def list_playlists() -> ResponseReturnValue:
     tag="schedules",
     body=PlaylistIn,
     status=201,
-    errors=(409,),
+    errors=(404, 409),
+    scope="schedules:write",
 )
 def create_playlist() -> ResponseReturnValue:
     data = json_body(PlaylistIn)
@@ -140,7 +144,13 @@ def create_playlist() -> ResponseReturnValue:
     return jsonify(playlist_out(playlist)), 201
 
 
-@operation("/playlists/<int:playlist_id>", "GET", summary="One playlist", tag="schedules")
+@operation(
+    "/playlists/<int:playlist_id>",
+    "GET",
+    summary="One playlist",
+    tag="schedules",
+    scope="schedules:read",
+)
 def get_playlist(playlist_id: int) -> ResponseReturnValue:
     return jsonify(playlist_out(playlists.get_playlist(db.session, actor().user, playlist_id)))
 
@@ -152,6 +162,7 @@ def get_playlist(playlist_id: int) -> ResponseReturnValue:
     tag="schedules",
     body=PlaylistPut,
     errors=(409,),
+    scope="schedules:write",
 )
 def put_playlist(playlist_id: int) -> ResponseReturnValue:
     playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
@@ -170,6 +181,7 @@ def put_playlist(playlist_id: int) -> ResponseReturnValue:
     tag="schedules",
     status=204,
     errors=(409,),
+    scope="schedules:write",
 )
 def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     playlist = playlists.get_playlist(db.session, actor().user, playlist_id, "schedule.edit")
@@ -191,7 +203,9 @@ def _input(data: ScheduleIn) -> services.ScheduleInput:
     )
 
 
-@operation("/schedules", "GET", summary="Schedules in my areas", tag="schedules")
+@operation(
+    "/schedules", "GET", summary="Schedules in my areas", tag="schedules", scope="schedules:read"
+)
 def list_schedules() -> ResponseReturnValue:
     rows = db.session.scalars(services.visible_schedules(actor().user).limit(1000)).unique()
     return jsonify({"schedules": [schedule_out(s) for s in rows]})
@@ -204,7 +218,8 @@ def list_schedules() -> ResponseReturnValue:
     tag="schedules",
     body=ScheduleIn,
     status=201,
-    errors=(409,),
+    errors=(404, 409),
+    scope="schedules:write",
 )
 def create_schedule() -> ResponseReturnValue:
     schedule = services.save_schedule(
@@ -213,7 +228,13 @@ def create_schedule() -> ResponseReturnValue:
     return jsonify(schedule_out(schedule)), 201
 
 
-@operation("/schedules/<int:schedule_id>", "GET", summary="One schedule", tag="schedules")
+@operation(
+    "/schedules/<int:schedule_id>",
+    "GET",
+    summary="One schedule",
+    tag="schedules",
+    scope="schedules:read",
+)
 def get_schedule(schedule_id: int) -> ResponseReturnValue:
     return jsonify(schedule_out(services.get_schedule(db.session, actor().user, schedule_id)))
 
@@ -225,6 +246,7 @@ def get_schedule(schedule_id: int) -> ResponseReturnValue:
     tag="schedules",
     body=ScheduleIn,
     errors=(409,),
+    scope="schedules:write",
 )
 def put_schedule(schedule_id: int) -> ResponseReturnValue:
     schedule = services.get_schedule(db.session, actor().user, schedule_id)
@@ -245,6 +267,7 @@ def put_schedule(schedule_id: int) -> ResponseReturnValue:
     summary="Delete a schedule",
     tag="schedules",
     status=204,
+    scope="schedules:write",
 )
 def delete_schedule(schedule_id: int) -> ResponseReturnValue:
     schedule = services.get_schedule(db.session, actor().user, schedule_id)

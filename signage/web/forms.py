@@ -7,9 +7,10 @@ from typing import Any
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from signage.accounts import scopes as token_scopes
 from signage.accounts.permissions import ROLES
 from signage.accounts.services import USERNAME_RE, normalise_username
 from signage.areas.services import MANUAL_KINDS
@@ -122,6 +123,26 @@ class TokenCreateForm(FlaskForm):
         ],
         default="90",
     )
+    scopes = SelectMultipleField(
+        _l("What the token may do"),
+        choices=[
+            SelectChoice(token_scopes.ALL, _l("Everything my account may do")),
+            *(SelectChoice(key, label) for key, label in token_scopes.SCOPES.items()),
+        ],
+        default=[token_scopes.ALL],
+        description=_l("A token never has more rights than your account in each area."),
+    )
+
+    def validate_scopes(self, field: Any) -> None:
+        """At least one scope; "everything" stands alone."""
+        if token_scopes.ALL in (field.data or []) and len(field.data) > 1:
+            raise ValidationError(
+                _l("Untick “Everything my account may do” to choose single rights.")
+            )
+        try:
+            token_scopes.validate(field.data or [])
+        except ValidationFailed as exc:
+            raise ValidationError(str(exc.details[0]["message"])) from None
 
 
 # Ids are INTEGER columns: larger numbers cannot name a row (and overflow SQLite's driver).

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from signage import clock
+from signage.accounts import scopes as token_scopes
 from signage.accounts import tokens as token_service
 from signage.accounts.auth import current_actor, login_required, signed_in_user
 from signage.accounts.models import ApiToken
@@ -23,6 +24,8 @@ def _page(form: TokenCreateForm, error: object = None) -> str:
         "tokens/list.html",
         title=_("My API tokens"),
         tokens=token_service.list_tokens(db.session, signed_in_user()),
+        scopes_of=token_service.scopes_of,
+        scope_labels=token_scopes.SCOPES,
         form=form,
         error=error,
         now=clock.now(),
@@ -53,12 +56,20 @@ def token_create() -> ResponseReturnValue:
             signed_in_user(),
             name=form.name.data or "",
             expires_at=expires_at,
+            scopes=token_scopes.validate(form.scopes.data or []),
             now=now,
         )
     except DomainError as exc:
         return _page(form, show_domain_error(form, exc)), exc.status
     resp = make_response(
-        render_template("tokens/created.html", title=_("New API token"), token=token, secret=secret)
+        render_template(
+            "tokens/created.html",
+            title=_("New API token"),
+            token=token,
+            secret=secret,
+            scopes=token_service.scopes_of(token),
+            scope_labels=token_scopes.SCOPES,
+        )
     )
     # The secret must not linger in caches or be shown again by the back button.
     resp.headers["Cache-Control"] = "no-store"

@@ -54,7 +54,9 @@ def test_top_level_structure(doc):
     assert doc["openapi"].startswith("3.1.")
     assert doc["info"]["title"] and doc["info"]["version"]
     assert doc["paths"]
-    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    bearer = doc["components"]["securitySchemes"]["bearer"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert "cap:write" in bearer["description"]  # the scopes are listed
 
 
 def test_every_ref_resolves(doc):
@@ -125,7 +127,8 @@ def test_operations_are_well_formed(doc):
 
 def test_public_and_protected_operations(doc):
     assert "security" not in doc["paths"]["/api/v1/openapi.json"]["get"]
-    assert doc["paths"]["/api/v1/tokens"]["post"]["security"] == [{"bearer": []}]
+    # OpenAPI 3.1: the roles of a bearer requirement name the token scope the operation needs.
+    assert doc["paths"]["/api/v1/tokens"]["post"]["security"] == [{"bearer": ["tokens:write"]}]
 
 
 def test_query_parameters_come_from_the_models(doc):

@@ -68,6 +68,7 @@ def test_list_shows_my_tokens_without_secrets(client, session, factory, hn_edito
             "last_used_at",
             "revoked_at",
             "active",
+            "scopes",
         }
 
 

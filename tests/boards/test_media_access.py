@@ -129,3 +129,17 @@ def test_bad_credentials_are_refused_clearly(client, session, store, header):
 )
 def test_malformed_names_are_not_found(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_private_media_needs_content_read_on_a_narrowed_token(
+    client, session, store, admin, tree, factory
+):
+    draft = approved_item(
+        session, store, admin, tree["hk"], "Bản nháp", submit=False, approve=False
+    )
+    url = rendition_url(session, store, draft)
+    hk_viewer = factory.user("hk-viewer", ("viewer", tree["hk"]), locale="en")
+    narrowed = factory.token(hk_viewer, scopes=frozenset({"cap:write", "boards:read"}))
+    assert client.get(url, headers=bearer(narrowed)).status_code == 404  # as if missing
+    reader = factory.token(hk_viewer, scopes=frozenset({"content:read"}))
+    assert client.get(url, headers=bearer(reader)).status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from signage.accounts.models import ApiToken
@@ -13,8 +14,9 @@ from tests.web.conftest import audit_count, post_form, text
 SECRET_RE = re.compile(r"sgn_[A-Za-z0-9_-]{20,}")
 
 
-def _create(client, name="tích hợp", expires="90"):
-    return post_form(client, "/tokens", "/tokens", {"name": name, "expires": expires})
+def _create(client, name="tích hợp", expires="90", scopes=("*",)):
+    data = {"name": name, "expires": expires, "scopes": list(scopes)}
+    return post_form(client, "/tokens", "/tokens", data)
 
 
 def test_signed_out_is_sent_to_login(client):
@@ -91,4 +93,42 @@ def test_name_is_required(client, session, hk_editor):
     resp = _create(client, name="")
     assert resp.status_code == 422
     assert 'id="name-error"' in text(resp)
+    assert session.scalar(select(ApiToken).where(ApiToken.user_id == hk_editor.id)) is None
+
+
+def test_scope_checkboxes_have_vietnamese_labels(client, hk_editor):
+    login(client, "hk-editor")
+    page = text(client.get("/tokens"))
+    assert page.count('type="checkbox" name="scopes"') == 18  # "everything" + 17 scopes
+    assert 'value="*" id="scope-1" checked' in page
+    assert "Gửi bản tin CAP 1.2" in page
+
+
+def test_scoped_token_shows_its_rights_and_is_limited(client, session, hk_editor):
+    login(client, "hk-editor")
+    resp = _create(client, scopes=("cap:write", "areas:read"))
+    assert resp.status_code == 200
+    created = text(resp)
+    assert "Gửi bản tin CAP 1.2" in created and "Xem cây khu vực" in created
+    secret = SECRET_RE.search(created).group(0)
+    token = session.scalar(select(ApiToken).where(ApiToken.user_id == hk_editor.id))
+    assert token.scopes == "areas:read cap:write"
+    listing = text(client.get("/tokens"))
+    assert "Gửi bản tin CAP 1.2" in listing
+    api = client.application.test_client()
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert api.get("/api/v1/areas", headers=auth).status_code == 200
+    assert api.get("/api/v1/boards", headers=auth).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "scopes",
+    [(), ("boards:explode",), ("*", "cap:write"), ("<script>",), ("cap:write", "x" * 3000)],
+)
+def test_bad_scope_choices_write_nothing(client, session, hk_editor, scopes):
+    login(client, "hk-editor")
+    resp = _create(client, scopes=scopes)
+    assert resp.status_code == 422
+    assert 'id="scopes-error"' in text(resp)
+    assert "<script>" not in text(resp).replace('value="<script>"', "")
     assert session.scalar(select(ApiToken).where(ApiToken.user_id == hk_editor.id)) is None
