@@ -87,6 +87,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /areas/<code>": P("object", "area.view"),
     "GET /areas/<code>/children": P("object", "area.view"),
     "POST /areas/<code>/children": P("object", "area.manage"),
+    "POST /areas/<code>/fallback-playlist": P("object", "schedule.edit", "area.view"),
     "GET /audit": P("section", "audit.view"),
     "GET /tokens": LOGIN,
     "POST /tokens": LOGIN,
@@ -171,6 +172,8 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /api/v1/areas": LOGIN,  # lists what the caller may see (empty for nobody)
     "POST /api/v1/areas": P("create", "area.manage"),
     "GET /api/v1/areas/<code>": P("object", "area.view"),
+    "GET /api/v1/areas/<code>/fallback-playlist": P("object", "schedule.view"),
+    "PUT /api/v1/areas/<code>/fallback-playlist": P("object", "schedule.edit"),
     "GET /api/v1/audit": P("section", "audit.view"),
     "GET /api/v1/users": P("section", "user.view"),
     "POST /api/v1/users": P("create", "user.manage", "user.view"),

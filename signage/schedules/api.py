@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from signage import clock
+from signage.accounts.permissions import require
 from signage.api.base import MAX_ID, UtcDateTime, actor, json_body, operation
 from signage.areas.access import visible_area
 from signage.areas.models import Area
@@ -313,6 +314,7 @@ def fallback_out(area: Area) -> dict[str, Any]:
     summary="The playlist an area's boards play when nothing is scheduled or past the horizon",
     tag="schedules",
     response=FallbackOut,
+    scope="schedules:read",
 )
 def get_fallback(code: str) -> ResponseReturnValue:
     area = visible_area(db.session, actor().user, code, "schedule.view")
@@ -327,9 +329,11 @@ def get_fallback(code: str) -> ResponseReturnValue:
     body=FallbackIn,
     response=FallbackOut,
     errors=(404,),
+    scope="schedules:write",
 )
 def put_fallback(code: str) -> ResponseReturnValue:
     area = visible_area(db.session, actor().user, code, "schedule.view")
+    require(actor().user, "schedule.edit", area)  # the role before the body: 403, not 422
     data = json_body(FallbackIn)
     playlists.set_area_fallback(
         db.session, actor(), area, data.playlist, now=clock.now(), publisher=publisher()
