@@ -75,6 +75,7 @@ def test_areas_outside_scope_answer_like_missing_ones(client, hk_editor, path):
     assert resp.status_code == 404
     missing = client.get(path.replace(path.split("/")[2], "NOPE"))
     assert missing.status_code == 404
+
     # CSRF tokens differ from page to page (and may contain "31"): compare without them.
     def page(r, code):
         return re.sub(r'(name="csrf-token" content|value)="[^"]*"', "", text(r)).replace(code, "X")
