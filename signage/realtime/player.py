@@ -39,6 +39,7 @@ MAX_MESSAGE_BYTES = 64 * 1024
 MAX_PLAY_RECORDS = 500
 COMMANDS = ("reload", "screenshot", "identify")
 CONNECTIONS_FLUSH_SECONDS = 1.0
+POP_RETRY_AFTER_S = 10  # a batch the server could not store: resend it after this long
 Version = Field("", max_length=64)
 
 
@@ -330,12 +331,27 @@ class PlayerNamespace(Namespace):
         except ValueError as exc:
             _error("invalid_message", str(exc), batch_id=batch.batch_id)
             return None
-        with db.scope() as session:
-            board = session.get(Board, player.board_id)
-            if board is None:
-                _error("unauthorized", "The board no longer exists.")
-                return None
-            new = telemetry.record_plays(session, board, batch.batch_id, records, now=clock.now())
+        try:
+            with db.scope() as session:
+                board = session.get(Board, player.board_id)
+                if board is None:
+                    _error("unauthorized", "The board no longer exists.")
+                    return None
+                new = telemetry.record_plays(
+                    session, board, batch.batch_id, records, now=clock.now()
+                )
+        except Exception:
+            # Not stored (no connection free in time, the database away): say so, so that the
+            # player resends the batch soon instead of waiting for its next reconnect.
+            log.exception("proof of play batch %s from %s not stored", batch.batch_id, player.code)
+            error = {
+                "code": "unavailable",
+                "message": "The server could not store the batch now; send it again later.",
+                "batch_id": batch.batch_id,
+                "retry_after_s": POP_RETRY_AFTER_S,
+            }
+            emit("error", error)
+            return {"error": error}
         ack = {"batch_id": batch.batch_id, "duplicate": not new}
         emit("ack", ack)
         return ack
