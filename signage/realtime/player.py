@@ -17,6 +17,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from signage import clock
 from signage.alerts.delivery import ReceiptBuffer
@@ -247,23 +248,31 @@ class PlayerNamespace(Namespace):
         except PydanticValidationError:
             raise ConnectionRefusedError("invalid_auth") from None
         now = clock.now()
-        with db.scope() as session:
-            try:
-                board = authenticate_board(session, data.token)
-            except BoardTokenRevoked:
-                raise ConnectionRefusedError("revoked") from None
-            except AuthenticationRequired:
-                raise ConnectionRefusedError("unauthorized") from None
-            rooms = rooms_for(session, board)
-            state = {
-                "board": {"code": board.code, "name": board.name},
-                "profile": board.profile.key,
-                "manifest_version": _manifest_version(session, board, now),
-                "server_time": iso_utc(now),
-                "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
-            }
-            self.players[socket_request.sid] = Connected(board.id, board.code, data.player_version)
-            self.sockets[board.id] = self.sockets.get(board.id, 0) + 1
+        try:
+            with db.scope() as session:
+                try:
+                    board = authenticate_board(session, data.token)
+                except BoardTokenRevoked:
+                    raise ConnectionRefusedError("revoked") from None
+                except AuthenticationRequired:
+                    raise ConnectionRefusedError("unauthorized") from None
+                rooms = rooms_for(session, board)
+                state = {
+                    "board": {"code": board.code, "name": board.name},
+                    "profile": board.profile.key,
+                    "manifest_version": _manifest_version(session, board, now),
+                    "server_time": iso_utc(now),
+                    "alerts": [
+                        alert_payload(a) for a in active_for_board(session, board.id, now=now)
+                    ],
+                }
+        except SQLAlchemyError:
+            # No connection in time (or the database away): refuse now, so that the player
+            # retries with its backoff instead of waiting for a `state` that never comes.
+            log.exception("player connect failed on the database")
+            raise ConnectionRefusedError("unavailable") from None
+        self.players[socket_request.sid] = Connected(board.id, board.code, data.player_version)
+        self.sockets[board.id] = self.sockets.get(board.id, 0) + 1
         # Recorded on the board's status by the next flush (within a second), not here: a write
         # per connection was most of the cost of a connect.
         connection = Connection(now, data.manifest_version, data.player_version)

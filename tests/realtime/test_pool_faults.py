@@ -22,7 +22,7 @@ from signage_player.config import Config, OutputConfig
 from signage_player.link import Link
 from signage_player.player import Player
 from tests.players.test_journal import state
-from tests.realtime.conftest import events
+from tests.realtime.conftest import auth, events
 from tests.realtime.test_player_events import play_batch
 
 T0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
@@ -212,3 +212,19 @@ def test_pool_settings_come_from_the_environment_and_are_checked():
             Settings.from_env(bad)
     with pytest.raises(ConfigError, match="SIGNAGE_DB_POOL_TIMEOUT_SECONDS"):
         Settings.from_env({"SIGNAGE_DB_POOL_TIMEOUT_SECONDS": "soon"})
+
+
+def test_a_connect_without_a_database_connection_is_refused_not_left_hanging(
+    connect, token, monkeypatch
+):
+    import signage.realtime.player as handlers
+
+    def no_connection(*_args: Any, **_kwargs: Any) -> Any:
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
+
+    real = handlers.authenticate_board
+    monkeypatch.setattr(handlers, "authenticate_board", no_connection)
+    refused = connect(auth(token))
+    assert not refused.is_connected("/player")  # refused at once: the player backs off, retries
+    monkeypatch.setattr(handlers, "authenticate_board", real)
+    assert connect(auth(token)).is_connected("/player")
