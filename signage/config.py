@@ -71,7 +71,7 @@ class Settings:
     # A gevent worker serves thousands of sockets with this one pool; see docs/benchmarks.md.
     db_pool_size: int = 10
     db_max_overflow: int = 10
-    db_pool_timeout_seconds: int = 5
+    db_pool_timeout_seconds: int = 10
     media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "media")
     secret_key: str = ""
     message_queue: str = ""

@@ -206,7 +206,7 @@ def test_alert_sync_that_matches_the_snapshot_takes_no_connection(app, player):
 def test_pool_settings_come_from_the_environment_and_are_checked():
     settings = Settings.from_env({"SIGNAGE_DB_POOL_SIZE": "30", "SIGNAGE_DB_MAX_OVERFLOW": "0"})
     assert (settings.db_pool_size, settings.db_max_overflow) == (30, 0)
-    assert settings.db_pool_timeout_seconds == 5
+    assert settings.db_pool_timeout_seconds == 10
     for bad in ({"SIGNAGE_DB_POOL_SIZE": "0"}, {"SIGNAGE_DB_MAX_OVERFLOW": "-1"}):
         with pytest.raises(ConfigError, match=next(iter(bad))):
             Settings.from_env(bad)
