@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +17,9 @@ from signage.boards.models import PlayBatch, PlayRecord
 from signage.config import ConfigError, Settings
 from signage.db import db
 from signage.realtime.reconcile import ActiveAlerts
-from signage_player.config import Config, OutputConfig
 from signage_player.link import Link
 from signage_player.player import Player
+from tests.players.conftest import config  # noqa: F401  (the player config fixture)
 from tests.players.test_journal import state
 from tests.realtime.conftest import auth, events
 from tests.realtime.test_player_events import play_batch
@@ -83,13 +82,12 @@ class ServerSio:
 
 
 def test_the_python_player_resends_an_unavailable_batch_after_a_delay_and_it_is_stored_once(
-    player, session, board, failing_store, tmp_path: Path
+    player,
+    session,
+    board,
+    failing_store,
+    config,  # noqa: F811  (a fixture)
 ):
-    config = Config(
-        server="http://127.0.0.1:9",
-        cache_dir=tmp_path / "cache",
-        output=OutputConfig(kind="frames", dir=tmp_path / "frames"),
-    )
     device = Player(config)
     link = Link(device, threading.Event())
     link.on_state(state(board.code))
@@ -123,8 +121,11 @@ def test_the_python_player_resends_an_unavailable_batch_after_a_delay_and_it_is_
         {"error": {"code": "unavailable"}},
     ],
 )
-def test_a_hostile_retry_after_keeps_the_batch_and_a_bounded_delay(config_dir, answer) -> None:
-    device = Player(config_dir)
+def test_a_hostile_retry_after_keeps_the_batch_and_a_bounded_delay(
+    config,  # noqa: F811  (a fixture)
+    answer,
+) -> None:
+    device = Player(config)
     link = Link(device, threading.Event())
     link.on_state(state("HK-1"))
     link.monotonic = lambda: 0.0
@@ -144,15 +145,6 @@ def test_a_hostile_retry_after_keeps_the_batch_and_a_bounded_delay(config_dir, a
     assert len(device.journal.pending()) == 1
     [(batch_id, at)] = link.retry_at.items()
     assert 1.0 <= at <= 180.0
-
-
-@pytest.fixture()
-def config_dir(tmp_path: Path) -> Config:
-    return Config(
-        server="http://127.0.0.1:9",
-        cache_dir=tmp_path / "cache",
-        output=OutputConfig(kind="frames", dir=tmp_path / "frames"),
-    )
 
 
 class SlowSession:
