@@ -13,7 +13,8 @@ free port, and then `signage scheduler` too (its resends reach the players only 
 The players run in `--generators` processes (asyncio + `websockets`, framing in
 bench/sio_wire.py), each a real player as docs/protocol.md describes it: connects with its
 board token, `heartbeat` every 30 s, `alert_sync` every 5 s with the alerts it holds,
-a `proof_of_play` batch every `--pop-every` s (resent until its `ack`), `alert_receipt`
+a `proof_of_play` batch every `--pop-every` s (resent until its `ack`: on reconnect, and
+after `retry_after_s` when answered `error` `unavailable`), `alert_receipt`
 `displayed` for every `alert` (resends too, and the alerts of `state`), `cleared` for every
 `alert_cancel`, Engine.IO pongs, and reconnects with full-jitter backoff if dropped.
 
@@ -194,6 +195,16 @@ class Fleet:
             await ws.send(wire.event(NAMESPACE, name, payload))
             self.count[f"sent {name}"] += 1
 
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def resend(batch_id: str, error: dict[str, Any]) -> None:
+            wait = error.get("retry_after_s")
+            wait = min(120.0, max(1.0, wait if isinstance(wait, int | float) else 10.0))
+            await asyncio.sleep(wait * random.uniform(1.0, 1.5))
+            if batch_id in pending:
+                self.count["pop resent after unavailable"] += 1
+                await send("proof_of_play", pending[batch_id])
+
         async def tick() -> None:
             """Heartbeats, alert_sync and proof-of-play batches at the player's intervals."""
             now = time.monotonic()
@@ -295,6 +306,9 @@ class Fleet:
                         self.count["pop duplicate acks"] += 1
                 elif event == "error":
                     self.errors[f"error event: {data.get('code')}"] += 1
+                    if data.get("code") == "unavailable" and data.get("batch_id") in pending:
+                        # Not stored now: resent after retry_after_s, as the players do.
+                        tasks.add(asyncio.create_task(resend(data["batch_id"], data)))
                 elif event in ("manifest", "command", "revoked"):
                     self.count[f"got {event}"] += 1
         except Exception as exc:
@@ -304,6 +318,8 @@ class Fleet:
             watchdog.cancel()
             if ticker is not None:
                 ticker.cancel()
+            for task in tasks:  # a closed socket resends on its next connection instead
+                task.cancel()
             if live:
                 self.up -= 1
             self.sockets.discard(ws)

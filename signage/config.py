@@ -21,8 +21,10 @@ _POSITIVE = (
     "alert_receipt_flush_seconds",
     "session_idle_seconds",
     "session_max_seconds",
+    "db_pool_size",
+    "db_pool_timeout_seconds",
 )
-_NOT_NEGATIVE = ("login_lockout_seconds", "login_account_delay_seconds")
+_NOT_NEGATIVE = ("login_lockout_seconds", "login_account_delay_seconds", "db_max_overflow")
 
 
 class ConfigError(ValueError):
@@ -64,6 +66,12 @@ class Settings:
 
     instance_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "instance")
     database_url: str = ""
+    # Connections per server process (PostgreSQL): kept open, extra ones under load, and how
+    # long a request or player message waits for one before it fails (and a player resends).
+    # A gevent worker serves thousands of sockets with this one pool; see docs/benchmarks.md.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: int = 10
     media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "media")
     secret_key: str = ""
     message_queue: str = ""

@@ -195,7 +195,15 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         """Bind the engine lazily; nothing connects until the first query."""
-        self.engine = make_engine(app.config["SIGNAGE"].database_url)
+        settings = app.config["SIGNAGE"]
+        pool: dict[str, Any] = {}
+        if not settings.database_url.startswith("sqlite"):
+            pool = {
+                "pool_size": settings.db_pool_size,
+                "max_overflow": settings.db_max_overflow,
+                "pool_timeout": settings.db_pool_timeout_seconds,
+            }
+        self.engine = make_engine(settings.database_url, **pool)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["signage_db"] = self
         app.after_request(self._commit)

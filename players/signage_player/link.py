@@ -8,6 +8,7 @@ never delays an alert or the screen.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from typing import Any
@@ -36,6 +37,23 @@ def _reason(data: Any) -> str:
     return str(data)[:100] if data is not None else ""
 
 
+UNAVAILABLE = "unavailable"  # the server could not store a batch now: resend it later
+POP_RETRY_MAX_S = 120.0
+
+
+def _unavailable(answer: Any) -> bool:
+    """True for the answer to a batch the server could not store now (docs/protocol.md)."""
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return isinstance(error, dict) and error.get("code") == UNAVAILABLE
+
+
+def _retry_delay(answer: Any) -> float:
+    """The server's `retry_after_s`, bounded to 1-120 s, with jitter so boards do not align."""
+    wanted = answer["error"].get("retry_after_s")
+    base = float(wanted) if isinstance(wanted, int | float) and not isinstance(wanted, bool) else 10
+    return min(POP_RETRY_MAX_S, max(1.0, base)) * random.uniform(1.0, 1.5)
+
+
 class Link:
     """Keeps the player paired and connected; sends heartbeats, proof of play and receipts."""
 
@@ -51,6 +69,9 @@ class Link:
         self.refused = ""
         self.revoked = False
         self.inflight: set[str] = set()
+        # Batches the server could not store now (`unavailable`): not before this monotonic time.
+        self.retry_at: dict[str, float] = {}
+        self.monotonic = time.monotonic
         self.confirmed_board: str | None = None  # the board this connection's `state` named
         player.send = self.emit
         player.want_files = self.sync.want_repair
@@ -245,17 +266,24 @@ class Link:
             if batch.batch_id in self.inflight:
                 continue
             batch_id = batch.batch_id
+            if self.monotonic() < self.retry_at.get(batch_id, float("-inf")):
+                continue
+            self.retry_at.pop(batch_id, None)
 
             def answered(*args: Any, batch_id: str = batch_id) -> None:
                 ack = args[0] if args else None
                 if isinstance(ack, dict) and ack.get("batch_id") == batch_id:
                     journal.ack(batch_id)
+                elif _unavailable(ack):  # not stored now: send it again after a while
+                    self.retry_at[batch_id] = self.monotonic() + _retry_delay(ack)
+                    self.inflight.discard(batch_id)
                 else:  # the server answered without an ack: it refused the batch
                     journal.drop(batch_id, "no ack in the answer")
 
+            self.inflight.add(batch_id)  # before the emit: its answer may come at once
             if not self.emit("proof_of_play", batch.payload(), callback=answered):
+                self.inflight.discard(batch_id)
                 return
-            self.inflight.add(batch_id)
 
     # --- events --------------------------------------------------------------------------
     def _handlers(self, sio: socketio.Client) -> None:
@@ -378,7 +406,7 @@ class Link:
             "server error %s: %s", str(data.get("code"))[:64], str(data.get("message"))[:300]
         )
         batch_id = data.get("batch_id")
-        if isinstance(batch_id, str):
+        if isinstance(batch_id, str) and data.get("code") != UNAVAILABLE:  # that one is resent
             self.player.journal.drop(batch_id, str(data.get("code"))[:64])
 
     def on_alert(self, data: Any) -> None:

@@ -768,8 +768,21 @@
     Object.keys(batches).sort().forEach(function (id) {
       emit("proof_of_play", { batch_id: id, records: batches[id] }, function (ack) {
         if (ack && ack.batch_id) onAck(ack);
+        else if (ack && ack.error && ack.error.code === "unavailable") retryBatches(ack.error.retry_after_s);
       });
     });
+  }
+
+  // The server could not store a batch now: send the unacknowledged ones again after its
+  // retry_after_s (bounded to 1-120 s, with jitter), not only at the next minute's flush.
+  var batchRetryTimer = null;
+  function retryBatches(seconds) {
+    if (batchRetryTimer) return;
+    var s = Math.min(120, Math.max(1, Number(seconds) || 10)) * (1 + Math.random() / 2);
+    batchRetryTimer = setTimeout(function () {
+      batchRetryTimer = null;
+      if (mode === "playing") sendBatches();
+    }, s * 1000);
   }
 
   function onAck(ack) {

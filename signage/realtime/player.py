@@ -17,6 +17,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from signage import clock
 from signage.alerts.delivery import ReceiptBuffer
@@ -39,6 +40,7 @@ MAX_MESSAGE_BYTES = 64 * 1024
 MAX_PLAY_RECORDS = 500
 COMMANDS = ("reload", "screenshot", "identify")
 CONNECTIONS_FLUSH_SECONDS = 1.0
+POP_RETRY_AFTER_S = 10  # a batch the server could not store: resend it after this long
 Version = Field("", max_length=64)
 
 
@@ -246,23 +248,31 @@ class PlayerNamespace(Namespace):
         except PydanticValidationError:
             raise ConnectionRefusedError("invalid_auth") from None
         now = clock.now()
-        with db.scope() as session:
-            try:
-                board = authenticate_board(session, data.token)
-            except BoardTokenRevoked:
-                raise ConnectionRefusedError("revoked") from None
-            except AuthenticationRequired:
-                raise ConnectionRefusedError("unauthorized") from None
-            rooms = rooms_for(session, board)
-            state = {
-                "board": {"code": board.code, "name": board.name},
-                "profile": board.profile.key,
-                "manifest_version": _manifest_version(session, board, now),
-                "server_time": iso_utc(now),
-                "alerts": [alert_payload(a) for a in active_for_board(session, board.id, now=now)],
-            }
-            self.players[socket_request.sid] = Connected(board.id, board.code, data.player_version)
-            self.sockets[board.id] = self.sockets.get(board.id, 0) + 1
+        try:
+            with db.scope() as session:
+                try:
+                    board = authenticate_board(session, data.token)
+                except BoardTokenRevoked:
+                    raise ConnectionRefusedError("revoked") from None
+                except AuthenticationRequired:
+                    raise ConnectionRefusedError("unauthorized") from None
+                rooms = rooms_for(session, board)
+                state = {
+                    "board": {"code": board.code, "name": board.name},
+                    "profile": board.profile.key,
+                    "manifest_version": _manifest_version(session, board, now),
+                    "server_time": iso_utc(now),
+                    "alerts": [
+                        alert_payload(a) for a in active_for_board(session, board.id, now=now)
+                    ],
+                }
+        except SQLAlchemyError:
+            # No connection in time (or the database away): refuse now, so that the player
+            # retries with its backoff instead of waiting for a `state` that never comes.
+            log.exception("player connect failed on the database")
+            raise ConnectionRefusedError("unavailable") from None
+        self.players[socket_request.sid] = Connected(board.id, board.code, data.player_version)
+        self.sockets[board.id] = self.sockets.get(board.id, 0) + 1
         # Recorded on the board's status by the next flush (within a second), not here: a write
         # per connection was most of the cost of a connect.
         connection = Connection(now, data.manifest_version, data.player_version)
@@ -330,12 +340,27 @@ class PlayerNamespace(Namespace):
         except ValueError as exc:
             _error("invalid_message", str(exc), batch_id=batch.batch_id)
             return None
-        with db.scope() as session:
-            board = session.get(Board, player.board_id)
-            if board is None:
-                _error("unauthorized", "The board no longer exists.")
-                return None
-            new = telemetry.record_plays(session, board, batch.batch_id, records, now=clock.now())
+        try:
+            with db.scope() as session:
+                board = session.get(Board, player.board_id)
+                if board is None:
+                    _error("unauthorized", "The board no longer exists.")
+                    return None
+                new = telemetry.record_plays(
+                    session, board, batch.batch_id, records, now=clock.now()
+                )
+        except Exception:
+            # Not stored (no connection free in time, the database away): say so, so that the
+            # player resends the batch soon instead of waiting for its next reconnect.
+            log.exception("proof of play batch %s from %s not stored", batch.batch_id, player.code)
+            error = {
+                "code": "unavailable",
+                "message": "The server could not store the batch now; send it again later.",
+                "batch_id": batch.batch_id,
+                "retry_after_s": POP_RETRY_AFTER_S,
+            }
+            emit("error", error)
+            return {"error": error}
         ack = {"batch_id": batch.batch_id, "duplicate": not new}
         emit("ack", ack)
         return ack

@@ -35,12 +35,23 @@ class ActiveAlerts:
         self._boards: dict[int, dict[int, int]] = {}
         self._read_at = float("-inf")
         self._lock = threading.Lock()
+        # Single flight: one caller re-reads a stale snapshot, the others answer from the
+        # previous one meanwhile (with 1,000 players every `alert_sync` arriving during the read
+        # used to run the same query on its own pooled connection and drain the pool).
+        self._refreshing = threading.Lock()
 
     def of(self, session: Session, board_id: int, *, now: datetime) -> dict[int, int]:
         """The board's active alerts as of the snapshot (read again when it is too old)."""
         # Monotonic, not business time: this is the age of a cache, not a rule of the domain.
         if time.monotonic() - self._read_at >= self.max_age:
-            self.read(session, now=now)
+            first = self._read_at == float("-inf")
+            # Before the first read there is nothing to answer from: wait for that read.
+            if self._refreshing.acquire(blocking=first):
+                try:
+                    if time.monotonic() - self._read_at >= self.max_age:
+                        self.read(session, now=now)
+                finally:
+                    self._refreshing.release()
         return self._boards.get(board_id, {})
 
     def read(self, session: Session, *, now: datetime) -> None:
