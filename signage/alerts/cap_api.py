@@ -11,7 +11,7 @@ from signage import clock
 from signage.alerts import cap
 from signage.alerts.cap_ingest import ingest, to_message
 from signage.alerts.models import Alert
-from signage.api.base import PayloadTooLarge, UnsupportedMediaType, actor, operation
+from signage.http.api import PayloadTooLarge, UnsupportedMediaType, actor, operation
 from signage.content import media_store
 from signage.db import db
 from signage.errors import NotFound, ValidationFailed

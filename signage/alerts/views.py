@@ -23,9 +23,9 @@ from signage.areas.models import Area
 from signage.content import media_store
 from signage.db import db
 from signage.errors import DomainError
-from signage.web.access import require_any
-from signage.web.forms import show_domain_error
-from signage.web.paging import page_number, paginate
+from signage.http.access import require_any
+from signage.http.forms import show_domain_error
+from signage.http.paging import page_number, paginate
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 

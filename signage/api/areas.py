@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from signage import clock
 from signage.accounts.permissions import require
-from signage.api.base import actor, json_body, operation, query_args
+from signage.http.api import actor, json_body, operation, query_args
 from signage.areas import access, services
 from signage.areas.models import Area
 from signage.db import db

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signage.accounts.permissions import scope_paths
-from signage.api.base import UtcDateTime, actor, operation, query_args
+from signage.http.api import UtcDateTime, actor, operation, query_args
 from signage.audit import services
 from signage.audit.models import AuditEntry
 from signage.db import db

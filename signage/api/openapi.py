@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 import signage
 from signage.accounts.scopes import SCOPES
-from signage.api.base import OPERATIONS, SCHEMAS, operation
+from signage.http.api import OPERATIONS, SCHEMAS, operation
 
 
 def document() -> dict[str, Any]:

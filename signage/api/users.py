@@ -16,7 +16,7 @@ from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
 from signage.accounts.permissions import ROLES, can, scope_paths
 from signage.accounts.scopes import ANY_TOKEN
-from signage.api.base import actor, json_body, operation, query_args
+from signage.http.api import actor, json_body, operation, query_args
 from signage.areas.models import Area
 from signage.areas.services import find_by_code
 from signage.db import db

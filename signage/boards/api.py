@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.api.base import UtcDateTime, actor, board_client, json_body, operation, query_args
+from signage.http.api import UtcDateTime, actor, board_client, json_body, operation, query_args
 from signage.areas.access import named_area
 from signage.boards import importer, services
 from signage.boards.models import Board, BoardGroup

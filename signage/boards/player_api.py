@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from signage import clock
 from signage.accounts.ratelimit import limiter
-from signage.api.base import actor, json_body, operation
+from signage.http.api import actor, json_body, operation
 from signage.boards import pairing, services, telemetry, tokens
 from signage.boards.api import player_board
 from signage.boards.models import Board, BoardStatus

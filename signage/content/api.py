@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from signage import clock
 from signage.accounts.permissions import scope_paths
-from signage.api.base import actor, board_client, json_body, operation, query_args
+from signage.http.api import actor, board_client, json_body, operation, query_args
 from signage.areas.access import named_area
 from signage.boards import access as board_access
 from signage.content import media_store, services, workflow

@@ -36,9 +36,9 @@ from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, ValidationFailed
 from signage.storage import InvalidMediaKey
-from signage.web.access import require_any
-from signage.web.forms import show_domain_error
-from signage.web.paging import page_number, paginate
+from signage.http.access import require_any
+from signage.http.forms import show_domain_error
+from signage.http.paging import page_number, paginate
 
 bp = Blueprint("content", __name__, url_prefix="/content")
 media_bp = Blueprint("media", __name__)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from signage import clock
 from signage.accounts.permissions import require
-from signage.api.base import MAX_ID, UtcDateTime, actor, json_body, operation
+from signage.http.api import MAX_ID, UtcDateTime, actor, json_body, operation
 from signage.areas.access import visible_area
 from signage.areas.models import Area
 from signage.db import db

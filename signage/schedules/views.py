@@ -24,8 +24,8 @@ from signage.schedules import playlists as lists
 from signage.schedules import publisher, services
 from signage.schedules.models import Schedule
 from signage.schedules.spans import SpanError, parse_window, split_windows
-from signage.web.access import require_any
-from signage.web.forms import form_int, show_domain_error
+from signage.http.access import require_any
+from signage.http.forms import form_int, show_domain_error
 
 bp = Blueprint("schedules", __name__)
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))

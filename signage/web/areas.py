@@ -22,9 +22,9 @@ from signage.errors import DomainError, PermissionDenied, ValidationFailed
 from signage.schedules import publisher
 from signage.schedules.playlists import effective_fallback, fallback_choices, set_area_fallback
 from signage.web import bp
-from signage.web.access import require_any
-from signage.web.forms import AreaCreateForm, show_domain_error
-from signage.web.paging import Page, page_number, paginate
+from signage.http.access import require_any
+from signage.http.forms import AreaCreateForm, show_domain_error
+from signage.http.paging import Page, page_number, paginate
 
 CHILDREN_PAGE = 200
 SEARCH_LIMIT = 100

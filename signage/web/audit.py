@@ -17,8 +17,8 @@ from signage.audit.services import query, visible_to
 from signage.db import db
 from signage.i18n import local_tz
 from signage.web import bp
-from signage.web.access import require_any
-from signage.web.paging import Page, page_number
+from signage.http.access import require_any
+from signage.http.paging import Page, page_number
 
 PAGE_SIZE = 50
 OBJECT_TYPES = ("user", "area", "api_token", "content", "schedule", "board", "alert")

@@ -16,7 +16,7 @@ from signage.accounts.models import ApiToken
 from signage.db import db
 from signage.errors import DomainError, NotFound
 from signage.web import bp
-from signage.web.forms import TokenCreateForm, show_domain_error
+from signage.http.forms import TokenCreateForm, show_domain_error
 
 
 def _page(form: TokenCreateForm, error: object = None) -> str:

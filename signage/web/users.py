@@ -24,10 +24,10 @@ from signage.areas.services import get_by_code
 from signage.db import db
 from signage.errors import DomainError, NotFound, ValidationFailed
 from signage.web import bp
-from signage.web.access import can_any, require_any
-from signage.web.forms import GrantForm, PasswordForm, UserCreateForm, show_domain_error
-from signage.web.labels import ROLE_HELP, role_label
-from signage.web.paging import page_number, paginate
+from signage.http.access import can_any, require_any
+from signage.http.forms import GrantForm, PasswordForm, UserCreateForm, show_domain_error
+from signage.http.labels import ROLE_HELP, role_label
+from signage.http.paging import page_number, paginate
 
 PAGE_SIZE = 50
 

@@ -23,7 +23,7 @@ from signage.db import db
 from signage.errors import InvalidCredentials, SignInThrottled
 from signage.i18n import LANGUAGES
 from signage.web import bp
-from signage.web.forms import LoginForm
+from signage.http.forms import LoginForm
 
 
 def _safe_next(target: str | None) -> str:

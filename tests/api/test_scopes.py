@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from signage.accounts.models import ApiToken
 from signage.accounts.scopes import ANY_TOKEN, SCOPES
-from signage.api.base import ENDPOINT_SCOPES, PUBLIC_ENDPOINTS
+from signage.http.api import ENDPOINT_SCOPES, PUBLIC_ENDPOINTS
 from signage.audit.models import AuditEntry
 from tests.api.helpers import assert_error, fields, snapshot
 

@@ -15,7 +15,7 @@ from signage.accounts.permissions import ROLES
 from signage.accounts.services import USERNAME_RE, normalise_username
 from signage.areas.services import MANUAL_KINDS
 from signage.errors import DomainError, ValidationFailed
-from signage.web.labels import KIND_LABELS, ROLE_LABELS
+from signage.http.labels import KIND_LABELS, ROLE_LABELS
 
 REQUIRED = _l("This field is required.")
 
