@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from signage import clock
 from signage.alerts import services
 from signage.alerts.models import Alert
-from signage.http.api import UtcDateTime, actor, json_body, operation, query_args
 from signage.boards.telemetry import is_online
 from signage.clock import iso_utc
 from signage.content import media_store
 from signage.db import db
 from signage.errors import ValidationFailed
+from signage.http.api import UtcDateTime, actor, json_body, operation, query_args
 
 Code = Field(max_length=64)
 Urgency = Literal["Immediate", "Expected", "Future", "Past", "Unknown"]

@@ -11,10 +11,10 @@ from signage import clock
 from signage.alerts import cap
 from signage.alerts.cap_ingest import ingest, to_message
 from signage.alerts.models import Alert
-from signage.http.api import PayloadTooLarge, UnsupportedMediaType, actor, operation
 from signage.content import media_store
 from signage.db import db
 from signage.errors import NotFound, ValidationFailed
+from signage.http.api import PayloadTooLarge, UnsupportedMediaType, actor, operation
 
 CAP_TYPES = {"application/cap+xml", "application/xml", "text/xml"}
 FEED_SIZE = 100

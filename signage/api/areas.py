@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from signage import clock
 from signage.accounts.permissions import require
-from signage.http.api import actor, json_body, operation, query_args
 from signage.areas import access, services
 from signage.areas.models import Area
 from signage.db import db
+from signage.http.api import actor, json_body, operation, query_args
 
 SEARCH_LIMIT = 50
 

@@ -11,11 +11,11 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signage.accounts.permissions import scope_paths
-from signage.http.api import UtcDateTime, actor, operation, query_args
 from signage.audit import services
 from signage.audit.models import AuditEntry
 from signage.db import db
 from signage.errors import PermissionDenied
+from signage.http.api import UtcDateTime, actor, operation, query_args
 
 MAX_LIMIT = 500
 

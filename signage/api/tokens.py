@@ -14,8 +14,8 @@ from signage.accounts import scopes as token_scopes
 from signage.accounts import tokens as services
 from signage.accounts.auth import signed_in_user
 from signage.accounts.models import ApiToken
-from signage.http.api import UtcDateTime, actor, caller_scopes, json_body, operation
 from signage.db import db
+from signage.http.api import UtcDateTime, actor, caller_scopes, json_body, operation
 
 
 class TokenOut(BaseModel):

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from signage import clock
 from signage.accounts.ratelimit import limiter
-from signage.http.api import actor, json_body, operation
 from signage.boards import pairing, services, telemetry, tokens
 from signage.boards.api import player_board
 from signage.boards.models import Board, BoardStatus
@@ -22,6 +21,7 @@ from signage.content.errors import translate_rejection
 from signage.content.ingest import ContentRejected, ingest_image
 from signage.db import db, run_after_commit
 from signage.errors import PermissionDenied, ValidationFailed
+from signage.http.api import actor, json_body, operation
 
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 

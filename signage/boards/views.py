@@ -21,11 +21,11 @@ from signage.boards import importer, services
 from signage.content.services import profile_records
 from signage.db import db
 from signage.errors import DomainError
-from signage.schedules import publisher
-from signage.schedules.services import board_timeline
 from signage.http.access import require_any
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
+from signage.schedules import publisher
+from signage.schedules.services import board_timeline
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))

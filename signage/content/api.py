@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from signage import clock
 from signage.accounts.permissions import scope_paths
-from signage.http.api import actor, board_client, json_body, operation, query_args
 from signage.areas.access import named_area
 from signage.boards import access as board_access
 from signage.content import media_store, services, workflow
@@ -23,6 +22,7 @@ from signage.content.models import CATEGORIES, PRIORITIES, ContentItem, MediaAss
 from signage.content.profiles import DisplayProfile
 from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
+from signage.http.api import actor, board_client, json_body, operation, query_args
 
 # The API's enums are the model's tuples, so the two can never disagree.
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]

@@ -35,10 +35,10 @@ from signage.content import media_access, media_store, services, workflow
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, ValidationFailed
-from signage.storage import InvalidMediaKey
 from signage.http.access import require_any
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
+from signage.storage import InvalidMediaKey
 
 bp = Blueprint("content", __name__, url_prefix="/content")
 media_bp = Blueprint("media", __name__)

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from signage import clock
 from signage.accounts.permissions import require
-from signage.http.api import MAX_ID, UtcDateTime, actor, json_body, operation
 from signage.areas.access import visible_area
 from signage.areas.models import Area
 from signage.db import db
+from signage.http.api import MAX_ID, UtcDateTime, actor, json_body, operation
 from signage.schedules import playlists, publisher, services
 from signage.schedules.models import Playlist, Schedule
 from signage.schedules.timeline import Segment

@@ -19,13 +19,13 @@ from signage.content.services import profile_records, visible_items
 from signage.content.workflow import airing_revision
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed
+from signage.http.access import require_any
+from signage.http.forms import form_int, show_domain_error
 from signage.i18n import local_tz
 from signage.schedules import playlists as lists
 from signage.schedules import publisher, services
 from signage.schedules.models import Schedule
 from signage.schedules.spans import SpanError, parse_window, split_windows
-from signage.http.access import require_any
-from signage.http.forms import form_int, show_domain_error
 
 bp = Blueprint("schedules", __name__)
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))

@@ -19,12 +19,12 @@ from signage.areas import access, services
 from signage.areas.models import Area
 from signage.db import bytewise, db
 from signage.errors import DomainError, PermissionDenied, ValidationFailed
-from signage.schedules import publisher
-from signage.schedules.playlists import effective_fallback, fallback_choices, set_area_fallback
-from signage.web import bp
 from signage.http.access import require_any
 from signage.http.forms import AreaCreateForm, show_domain_error
 from signage.http.paging import Page, page_number, paginate
+from signage.schedules import publisher
+from signage.schedules.playlists import effective_fallback, fallback_choices, set_area_fallback
+from signage.web import bp
 
 CHILDREN_PAGE = 200
 SEARCH_LIMIT = 100

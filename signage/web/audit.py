@@ -15,10 +15,10 @@ from signage.areas.models import Area
 from signage.audit.services import page as audit_page
 from signage.audit.services import query, visible_to
 from signage.db import db
-from signage.i18n import local_tz
-from signage.web import bp
 from signage.http.access import require_any
 from signage.http.paging import Page, page_number
+from signage.i18n import local_tz
+from signage.web import bp
 
 PAGE_SIZE = 50
 OBJECT_TYPES = ("user", "area", "api_token", "content", "schedule", "board", "alert")

@@ -15,8 +15,8 @@ from signage.accounts.auth import current_actor, login_required, signed_in_user
 from signage.accounts.models import ApiToken
 from signage.db import db
 from signage.errors import DomainError, NotFound
-from signage.web import bp
 from signage.http.forms import TokenCreateForm, show_domain_error
+from signage.web import bp
 
 
 def _page(form: TokenCreateForm, error: object = None) -> str:

@@ -23,11 +23,11 @@ from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.db import db
 from signage.errors import DomainError, NotFound, ValidationFailed
-from signage.web import bp
 from signage.http.access import can_any, require_any
 from signage.http.forms import GrantForm, PasswordForm, UserCreateForm, show_domain_error
 from signage.http.labels import ROLE_HELP, role_label
 from signage.http.paging import page_number, paginate
+from signage.web import bp
 
 PAGE_SIZE = 50
 

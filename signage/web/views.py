@@ -21,9 +21,9 @@ from signage.accounts.auth import (
 from signage.accounts.ratelimit import limiter
 from signage.db import db
 from signage.errors import InvalidCredentials, SignInThrottled
+from signage.http.forms import LoginForm
 from signage.i18n import LANGUAGES
 from signage.web import bp
-from signage.http.forms import LoginForm
 
 
 def _safe_next(target: str | None) -> str:

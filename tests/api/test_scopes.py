@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from signage.accounts.models import ApiToken
 from signage.accounts.scopes import ANY_TOKEN, SCOPES
-from signage.http.api import ENDPOINT_SCOPES, PUBLIC_ENDPOINTS
 from signage.audit.models import AuditEntry
+from signage.http.api import ENDPOINT_SCOPES, PUBLIC_ENDPOINTS
 from tests.api.helpers import assert_error, fields, snapshot
 
 _PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")

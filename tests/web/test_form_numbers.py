@@ -10,8 +10,8 @@ from signage.clock import system_clock
 from signage.content import services as content
 from signage.content import workflow
 from signage.errors import ValidationFailed
-from signage.schedules.models import Playlist, Schedule
 from signage.http.forms import form_int
+from signage.schedules.models import Playlist, Schedule
 from tests.conftest import csrf_token, login
 
 HOSTILE = ["²", "١", "1e3", "-", " ", "0x10", "12345678901234567890", "9" * 5000]
