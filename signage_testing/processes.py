@@ -1,12 +1,16 @@
 """Real processes for the end-to-end tests and the benchmarks: one instance directory, any number
-of servers, how to stop them, a small API client.
+of servers (`signage serve`, or the production gunicorn command), a Python player, a
+redis-server, how to stop them all, a small API client, how to wait.
 
-It lives with the e2e tests (which import `tests.e2e.processes`); bench/fanout.py puts the
-repository root on sys.path, as bench/players.py does, and imports it from here.
+A top-level package rather than a module of tests/e2e: bench/*.py run as scripts (their folder
+first on sys.path) and import it like any installed package (`pip install -e .`, which `make`
+does), and the tests find it at the repository root. Nothing here imports signage: it drives
+the commands.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import secrets
@@ -17,11 +21,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-SIGNAGE = Path(sys.executable).parent / "signage"
+BIN = Path(sys.executable).parent
+SIGNAGE = BIN / "signage"
+# The repository (wsgi.py, for gunicorn's `wsgi:app`).
+ROOT = Path(__file__).resolve().parent.parent
+# docs/deployment.md's production command: one gevent worker, the SIGTERM hooks.
+PRODUCTION = ["-c", "python:signage.gunicorn_conf"]
 # Debian's Chromium, never a downloaded browser (scripts/ensure-chromium.sh installs it).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -120,6 +129,24 @@ class Instance:
             [str(SIGNAGE), "serve", "--host", "127.0.0.1", "--port", str(port)], port, **env
         )
 
+    def gunicorn(self, options: list[str] | None = None, port: int | None = None) -> str:
+        """Start the production command (`gunicorn OPTIONS -b ... wsgi:app`, by default with
+        PRODUCTION's options) on a free port; its base URL once it answers."""
+        port = port or free_port()
+        argv = [str(BIN / "gunicorn"), *(PRODUCTION if options is None else options),
+                "-b", f"127.0.0.1:{port}", "wsgi:app"]  # fmt: skip
+        return self.start(argv, port, cwd=ROOT)
+
+    def board_tokens(self, out: Path) -> dict[str, str]:
+        """`signage boards issue-tokens --out OUT`: {board code: token}."""
+        self.run("boards", "issue-tokens", "--out", str(out))
+        with open(out, encoding="utf-8") as fh:
+            return dict(csv.reader(fh))
+
+    def api(self, url: str, user: str) -> Api:
+        """An API client of `url` with a new token of `user` (`signage tokens create`)."""
+        return Api(url, self.run("tokens", "create", "--user", user).strip().splitlines()[-1])
+
     def start(
         self,
         argv: list[str],
@@ -180,6 +207,141 @@ class Server:
             self.instance.stop_one(self.proc)
             self.proc = None
 
+    def run(self, *args: str) -> str:
+        """A `signage` command of this installation; its stdout."""
+        return self.instance.run(*args)
+
+    def api(self, user: str) -> Api:
+        """An API client of this server with a new token of `user`."""
+        return self.instance.api(self.url, user)
+
+    @property
+    def log_path(self) -> Path:
+        return self.instance.log_path
+
+    def log(self) -> str:
+        path = self.instance.log_path
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+class PlayerProcess:
+    """The Python player, `python -m signage_player --config FILE`, with the frames output.
+
+    `settings` are the config's top-level keys after server, token and cache_dir (by default
+    the e2e tests' quick intervals); `token` skips pairing.
+    """
+
+    SETTINGS: dict[str, str | int] = {
+        "log_level": "DEBUG", "heartbeat_s": 1, "proof_batch_s": 2, "pairing_poll_s": 1,
+    }  # fmt: skip
+
+    def __init__(
+        self,
+        tmp: Path,
+        server_url: str,
+        *,
+        token: str | None = None,
+        settings: dict[str, str | int] | None = None,
+        max_files: int | None = 500,
+    ) -> None:
+        self.tmp = tmp
+        self.frames = tmp / "frames"
+        self.status_path = tmp / "cache" / "status.json"
+        self.log = tmp / "player.log"
+        self.config = tmp / "player.toml"
+        lines = [f'server = "{server_url}"']
+        lines += [f'token = "{token}"'] if token is not None else []
+        lines += ['cache_dir = "cache"']
+        lines += [f"{k} = {json.dumps(v)}" for k, v in (self.SETTINGS if settings is None
+                                                          else settings).items()]  # fmt: skip
+        lines += ["[output]", 'kind = "frames"', 'dir = "frames"']
+        lines += [f"max_files = {max_files}"] if max_files is not None else []
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log, "a", encoding="utf-8") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "signage_player", "--config", str(self.config)],
+                cwd=self.tmp,
+                env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+        self.proc = None
+
+    def status(self) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.poll() is None, "player exited"
+        return json.loads(self.status_path.read_text(encoding="utf-8"))
+
+    def frame_count(self) -> int:
+        return len(list(self.frames.glob("frame-*.png")))
+
+    def pairing_code(self, logs: Iterable[Path] = ()) -> str:
+        """The pairing code once the pairing picture is on screen (and in the status file)."""
+
+        def code_on_screen() -> str | None:
+            status = self.status()
+            return status["pairing_code"] if "pair" in status["picture"] else None
+
+        logs = dict.fromkeys([self.log, *logs])  # its own log first, once
+        return wait_for("a pairing code on screen", code_on_screen, logs=logs)
+
+
+def pair(admin: Api, board: str, code: str) -> dict[str, Any]:
+    """An operator enters the code shown on a player's screen for `board`."""
+    return admin("POST", f"/boards/{board}/pair", {"pairing_code": code})
+
+
+class RedisServer:
+    """redis-server on a free port with no persistence: stop, start again, freeze, thaw."""
+
+    def __init__(self, root: Path) -> None:
+        self.port, self.root = free_port(), root
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start (again, on the same port) and wait until it answers."""
+        import redis
+
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.root)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(port=self.port, socket_timeout=1)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                client.close()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        """Stop it (SIGCONT first, in case it is frozen)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            stop_process(self.proc)
+        self.proc = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open, nothing answers."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
 
 def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
     """SIGTERM, then SIGKILL after `timeout` s; its children too (a gunicorn worker busy closing
@@ -197,6 +359,20 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def rss_kib(pid: int) -> int:
+    """VmRSS of a process in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
@@ -246,6 +422,24 @@ class Api:
             status, raw = exc.code, exc.read()
         assert status == expect, f"{method} {path}: {status} {raw[:500]!r}"
         return json.loads(raw) if raw else None
+
+
+def wait_for(
+    what: str, check: Callable[[], Any], timeout: float = 90.0, logs: Iterable[Path] = ()
+) -> Any:
+    """Poll `check` until it returns something truthy (OSError, ValueError, KeyError count as
+    not yet: a status file half written); fail with the tails of the logs otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except (OSError, ValueError, KeyError):
+            value = None
+        if value:
+            return value
+        time.sleep(0.3)
+    tails = "\n".join(f"--- {p}:\n{Path(p).read_text()[-4000:]}" for p in logs if Path(p).exists())
+    raise AssertionError(f"timed out waiting for {what}\n{tails}")
 
 
 def eventually(check, timeout: float = 30, interval: float = 0.2):

@@ -1,4 +1,4 @@
-"""Fault-drill helpers: a redis-server of the test's own, and lightweight protocol boards.
+"""Fault-drill helpers: lightweight protocol boards (the redis-server is signage_testing's).
 
 A `Board` is a protocol-1 client that behaves as docs/protocol.md asks of a player: it replaces
 its alerts with `state.alerts`, answers every `state`, `alert` (resend too) and `alert_cancel`
@@ -8,64 +8,13 @@ drill can prove that convergence needs no reconnect.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
-import redis
 import socketio
 
-from tests.e2e.processes import free_port
-
 NS = "/player"
-
-
-class RedisServer:
-    """redis-server on a free port with no persistence: stop, start again, freeze, thaw."""
-
-    def __init__(self, root: Path) -> None:
-        self.port, self.root = free_port(), root
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        """Start (again, on the same port) and wait until it answers."""
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.root)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis(port=self.port, socket_timeout=1)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                client.ping()
-                client.close()
-                return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        """Stop it (SIGCONT first, in case it is frozen)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def freeze(self) -> None:
-        """SIGSTOP: connections stay open, nothing answers."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        """SIGCONT."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGCONT)
 
 
 class Board:

@@ -2,50 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import os
 import queue
-import secrets
 from pathlib import Path
 
 import pytest
 import requests
 import socketio
 
-from tests.e2e.processes import Instance, eventually
+from signage_testing.processes import eventually
+from tests.e2e.stack import two_processes
 
 pytestmark = pytest.mark.e2e
 
-REDIS = os.environ.get("SIGNAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BOARD = "HN-HK-001"
 
 
 @pytest.fixture()
 def two_servers(tmp_path: Path):
-    """Two `signage serve` processes on one database (PostgreSQL in CI's second pass), joined by
-    the Redis message queue."""
-    instance = Instance(
-        tmp_path,
-        SIGNAGE_MESSAGE_QUEUE=REDIS,
-        # Pub/sub ignores the Redis database number: a channel of its own keeps other runs out.
-        SIGNAGE_MESSAGE_QUEUE_CHANNEL=f"signage-e2e-{secrets.token_hex(4)}",
-        SIGNAGE_DEMO_PASSWORD="e2e-pass-1",
-    )
-    try:
-        yield from _serve_two(instance, tmp_path)
-    finally:
-        instance.close()
-
-
-def _serve_two(instance: Instance, tmp_path: Path):
-    instance.run("db", "upgrade")
-    instance.run("seed-demo")
-    instance.run("boards", "issue-tokens", "--out", str(tmp_path / "tokens.csv"))
-    token = instance.run("tokens", "create", "--user", "operator").strip()
-    with open(tmp_path / "tokens.csv", encoding="utf-8") as fh:
-        board_tokens = dict(csv.reader(fh))
-    first, second = instance.serve(), instance.serve()
-    yield first, second, token, board_tokens[BOARD]
+    """Two `signage serve` processes joined by Redis; an operator's API token; the board's token."""
+    for _instance, first, second, token, board_tokens in two_processes(tmp_path, "operator"):
+        yield first, second, token, board_tokens[BOARD]
 
 
 def player(url: str, board_token: str) -> tuple[socketio.Client, queue.Queue]:

@@ -23,9 +23,16 @@ import pytest
 from PIL import Image
 
 from signage_player import render as player_render
-from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Api
-from tests.e2e.test_python_player import PlayerProcess, wait_for
-from tests.e2e.test_web_player import WAIT, Server, _approved_item, _until, demo_server
+from signage_testing.processes import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Api,
+    PlayerProcess,
+    Server,
+    pair,
+    wait_for,
+)
+from tests.e2e.stack import WAIT, approved_item, demo_server, pair_page, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -53,11 +60,10 @@ def _picture(url: str) -> Image.Image:
 
 def _programme(server: Server, board: str) -> tuple[Api, Image.Image]:
     """A new LED board in area 31 playing one still item all day; (admin, its rendition)."""
-    admin = Api(server.url, server.run("tokens", "create", "--user", "admin").strip())
-    approver = Api(server.url, server.run("tokens", "create", "--user", "e2e-approver").strip())
+    admin, approver = server.api("admin"), server.api("e2e-approver")
     admin("POST", "/boards", {"code": board, "name": "Bảng LED chợ", "area": "31",
                               "profile": PROFILE}, expect=201)  # fmt: skip
-    item = _approved_item(admin, approver, "Lịch tiêm chủng")
+    item = approved_item(admin, approver, "Lịch tiêm chủng")
     playlist = admin("POST", "/playlists", {"name": "Banner", "area": "31",
                                             "items": [{"item": item}]}, expect=201)  # fmt: skip
     admin("POST", "/schedules", {"target_kind": "board", "target": board,
@@ -91,12 +97,7 @@ def test_python_player_shows_banners_over_the_programme(server: Server, tmp_path
     logs = [player.log, server.instance.log_path]
     player.start()
     try:
-        code = wait_for(
-            "a pairing code",
-            lambda: "pair" in player.status()["picture"] and player.status()["pairing_code"],
-            logs=logs,
-        )
-        admin("POST", f"/boards/{board}/pair", {"pairing_code": code})
+        pair(admin, board, player.pairing_code(logs))
 
         def screen() -> Image.Image:
             with Image.open(player.frames / "current.png") as image:
@@ -217,14 +218,9 @@ def test_web_player_shows_banners_over_the_programme(server: Server, tmp_path: P
                 page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
                 page.on("request", lambda r: requests.append(r.url))
                 page.route_web_socket(re.compile(r".*/socket\.io/.*"), through)
-                page.goto(server.url + "/player")
-                code_el = page.locator("#pairing-code")
-                expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
-                admin("POST", f"/boards/{board}/pair",
-                      {"pairing_code": code_el.get_attribute("data-code")})  # fmt: skip
-                stage = page.locator("#stage")
+                stage = pair_page(page, server, admin, board)
                 expect(stage).to_have_attribute("data-kind", "programme")
-                _until(page, "document.getElementById('frame').complete"
+                until(page, "document.getElementById('frame').complete"
                              " && document.getElementById('frame').naturalWidth > 0")  # fmt: skip
 
                 alert = admin("POST", "/alerts", {**FLOOD_WATCH, "boards": [board]}, expect=201)

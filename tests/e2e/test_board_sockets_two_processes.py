@@ -3,8 +3,6 @@ through the Redis message queue (issue 10, item 4)."""
 
 from __future__ import annotations
 
-import csv
-import secrets
 from pathlib import Path
 from queue import Empty
 
@@ -12,8 +10,9 @@ import pytest
 import requests
 import socketio
 
-from tests.e2e.processes import Instance, eventually
-from tests.e2e.test_alerts_two_processes import BOARD, REDIS, next_event, player
+from signage_testing.processes import Instance, eventually
+from tests.e2e.stack import REDIS, two_processes
+from tests.e2e.test_alerts_two_processes import BOARD, next_event, player
 
 pytestmark = pytest.mark.e2e
 
@@ -21,22 +20,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture()
 def servers(tmp_path: Path):
     """Two `signage serve` processes joined by Redis; an admin's API token; the board's token."""
-    instance = Instance(
-        tmp_path,
-        SIGNAGE_MESSAGE_QUEUE=REDIS,
-        SIGNAGE_MESSAGE_QUEUE_CHANNEL=f"signage-e2e-{secrets.token_hex(4)}",
-        SIGNAGE_DEMO_PASSWORD="e2e-pass-1",
-    )
-    try:
-        instance.run("db", "upgrade")
-        instance.run("seed-demo")
-        instance.run("boards", "issue-tokens", "--out", str(tmp_path / "tokens.csv"))
-        admin = instance.run("tokens", "create", "--user", "admin").strip()
-        with open(tmp_path / "tokens.csv", encoding="utf-8") as fh:
-            board_tokens = dict(csv.reader(fh))
-        yield instance, instance.serve(), instance.serve(), admin, board_tokens[BOARD]
-    finally:
-        instance.close()
+    for instance, first, second, admin, board_tokens in two_processes(tmp_path, "admin"):
+        yield instance, first, second, admin, board_tokens[BOARD]
 
 
 def area_id(instance: Instance, code: str) -> int:

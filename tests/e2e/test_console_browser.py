@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Instance
+from signage_testing.processes import CHROMIUM, CHROMIUM_ARGS, Instance
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 

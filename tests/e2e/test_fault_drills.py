@@ -8,12 +8,8 @@ asserted are the ones the operator is promised (a POST within 2 s, a stop within
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.drills import Board, RedisServer, Syncer
-from tests.e2e.processes import Instance, eventually, free_port
+from signage_testing.processes import Instance, PlayerProcess, RedisServer, eventually, free_port
+from tests.e2e.drills import Board, Syncer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("postgresql")]
 
@@ -38,10 +34,8 @@ def install(instance: Instance, tmp_path: Path) -> tuple[str, dict[str, str]]:
     rows += [f"DR-{n:03},Bảng diễn tập {n},00070,led-192x96-mono" for n in range(DRILL_BOARDS)]
     (tmp_path / "boards.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     instance.run("boards", "import", str(tmp_path / "boards.csv"))
-    instance.run("boards", "issue-tokens", "--out", str(tmp_path / "tokens.csv"))
-    token = instance.run("tokens", "create", "--user", "operator").strip()
-    with open(tmp_path / "tokens.csv", encoding="utf-8") as fh:
-        return token, dict(csv.reader(fh))
+    board_tokens = instance.board_tokens(tmp_path / "tokens.csv")
+    return instance.run("tokens", "create", "--user", "operator").strip(), board_tokens
 
 
 @dataclass
@@ -144,37 +138,20 @@ def test_redis_frozen_then_stopped_across_two_processes(site: Site) -> None:
         instance.stop()
 
 
-class PythonPlayer:
-    """The real Python player for one board (token in its config), frames output."""
+def python_player(root: Path, url: str, token: str) -> PlayerProcess:
+    """The real Python player for one board (token in its config), frames output, started."""
+    root.mkdir(parents=True, exist_ok=True)
+    player = PlayerProcess(root, url, token=token, settings={"heartbeat_s": 1}, max_files=50)
+    player.start()
+    return player
 
-    def __init__(self, root: Path, url: str, token: str) -> None:
-        root.mkdir(parents=True, exist_ok=True)
-        self.root, self.log = root, root / "player.log"
-        (root / "player.toml").write_text(
-            f'server = "{url}"\ntoken = "{token}"\ncache_dir = "cache"\nheartbeat_s = 1\n'
-            '[output]\nkind = "frames"\ndir = "frames"\nmax_files = 50\n',
-            encoding="utf-8",
-        )
-        with open(self.log, "a", encoding="utf-8") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "signage_player", "--config", "player.toml"],
-                cwd=root,
-                env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
 
-    def showing_alert(self, alert_id: int) -> bool:
-        try:
-            status = json.loads((self.root / "cache" / "status.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            return False
-        return status.get("picture", "").startswith(f"('alert', {alert_id},")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=15)
+def showing_alert(player: PlayerProcess, alert_id: int) -> bool:
+    try:
+        status = json.loads(player.status_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return status.get("picture", "").startswith(f"('alert', {alert_id},")
 
 
 def test_server_stopped_or_killed_between_display_and_receipt_flush(site: Site) -> None:
@@ -192,14 +169,14 @@ def test_server_stopped_or_killed_between_display_and_receipt_flush(site: Site) 
         boards = [Board(url, code, tokens[code], reconnect=True) for code in codes]
         for board in boards:
             board.connect_patiently()
-        player = PythonPlayer(site.root / "player", url, tokens["HN-HK-001"])
+        player = python_player(site.root / "player", url, tokens["HN-HK-001"])
         everyone = [*codes, "HN-HK-001"]
 
         resp, _took = post_alert(url, token, everyone)
         assert resp.status_code == 201, resp.text
         first = resp.json()["id"]
         eventually(lambda: all(first in b.holds() for b in boards), timeout=CONVERGE_S)
-        eventually(lambda: player.showing_alert(first), timeout=CONVERGE_S)
+        eventually(lambda: showing_alert(player, first), timeout=CONVERGE_S)
         time.sleep(1)  # the receipts reach the server's buffer; 3600 s before it would flush
         assert receipts(url, token, first)["displayed"] == 0
 
@@ -219,7 +196,7 @@ def test_server_stopped_or_killed_between_display_and_receipt_flush(site: Site) 
         resp, _took = post_alert(url, token, everyone)
         second = resp.json()["id"]
         eventually(lambda: all(second in b.holds() for b in boards), timeout=CONVERGE_S)
-        eventually(lambda: player.showing_alert(second), timeout=CONVERGE_S)
+        eventually(lambda: showing_alert(player, second), timeout=CONVERGE_S)
         time.sleep(1)  # its receipt reaches the buffer, where kill -9 loses it
         server = instance.procs.pop()
         server.kill()  # nothing is flushed: the receipts in memory are gone

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import re
 import threading
 import time
 import urllib.request
@@ -23,16 +22,26 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Api, Instance
-from tests.e2e.test_python_player import PASSWORD as PY_PASSWORD
-from tests.e2e.test_python_player import PlayerProcess, wait_for
-from tests.e2e.test_web_player import (
-    WAIT,
+from signage_testing.processes import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Api,
+    Instance,
+    PlayerProcess,
     Server,
-    _approved_item,
-    _non_black_share,
-    _until,
+    pair,
+    wait_for,
+)
+from tests.e2e.stack import (
+    PASSWORD,
+    WAIT,
+    approved_item,
+    board_programme,
     demo_server,
+    non_black_share,
+    pair_page,
+    player_stack,
+    until,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
@@ -54,32 +63,13 @@ def _entry_of(manifest: dict[str, Any], item: int) -> dict[str, Any]:
 
 
 def _web_setup(server: Server, with_fallback: bool) -> tuple[Api, int, int | None]:
-    admin = Api(server.url, server.run("tokens", "create", "--user", "admin").strip())
-    approver = Api(server.url, server.run("tokens", "create", "--user", "e2e-approver").strip())
-    admin(
-        "POST",
-        "/boards",
-        {"code": WEB_BOARD, "name": "Bảng E2E", "area": "31", "profile": "lcd-1920x1080"},
-        expect=201,
-    )
-    programme = _approved_item(admin, approver, "Lịch tiêm chủng tháng Mười Một")
-    playlist = admin(
-        "POST", "/playlists", {"name": "Ngày", "area": "31", "items": [{"item": programme}]}, 201
-    )
-    admin(
-        "POST",
-        "/schedules",
-        {
-            "target_kind": "board",
-            "target": WEB_BOARD,
-            "playlist": playlist["id"],
-            "windows": ["00:00-12:00", "12:00-24:00"],
-        },
-        expect=201,
+    admin, approver = server.api("admin"), server.api("e2e-approver")
+    programme, _playlist = board_programme(
+        admin, approver, WEB_BOARD, "Bảng E2E", "Ngày", "Lịch tiêm chủng tháng Mười Một"
     )
     fallback = None
     if with_fallback:
-        fallback = _approved_item(admin, approver, "Giữ gìn vệ sinh chung")
+        fallback = approved_item(admin, approver, "Giữ gìn vệ sinh chung")
         spare = admin(
             "POST",
             "/playlists",
@@ -88,17 +78,6 @@ def _web_setup(server: Server, with_fallback: bool) -> tuple[Api, int, int | Non
         )
         admin("PUT", "/areas/31/fallback-playlist", {"playlist": spare["id"]})
     return admin, programme, fallback
-
-
-def _pair(page: Any, server: Server, admin: Api) -> Any:
-    """Open the player page and pair it with the test board; the stage locator."""
-    from playwright.sync_api import expect
-
-    page.goto(server.url + "/player")
-    code_el = page.locator("#pairing-code")
-    expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
-    admin("POST", f"/boards/{WEB_BOARD}/pair", {"pairing_code": code_el.get_attribute("data-code")})
-    return page.locator("#stage")
 
 
 CACHED_SHA = """async (url) => {
@@ -132,9 +111,9 @@ def test_web_player_a_week_offline_is_never_blank(
                 page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
                 page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
                 page.clock.install()  # the page's clock, moved below; it runs on by itself
-                stage = _pair(page, server, admin)
+                stage = pair_page(page, server, admin, WEB_BOARD)
                 expect(stage).to_have_attribute("data-item", str(programme))
-                _until(
+                until(
                     page,
                     f"(JSON.parse(localStorage.getItem('signage.manifest')) || {{}}).version === '{doc['version']}'",
                 )
@@ -147,14 +126,14 @@ def test_web_player_a_week_offline_is_never_blank(
                 source = "fallback_playlist" if with_fallback else "last_programme"
                 expect(stage).to_have_attribute("data-source", source)
                 expect(page.locator("#frame")).to_have_attribute("src", want["url"])
-                _until(
+                until(
                     page,
                     "document.getElementById('frame').complete && document.getElementById('frame').naturalWidth > 0",
                 )
                 # What is on screen is the rendition the server made, byte for byte.
                 assert page.evaluate(CACHED_SHA, want["url"]) == want["sha256"]
                 page.screenshot(path=str(tmp_path / "week-later.png"))
-                assert _non_black_share(tmp_path / "week-later.png") > 0.3
+                assert non_black_share(tmp_path / "week-later.png") > 0.3
                 # Its proof of play says why it aired.
                 page.evaluate("window.dispatchEvent(new Event('pagehide'))")
                 pending = page.evaluate(
@@ -192,7 +171,7 @@ def test_web_player_shows_a_new_alert_at_once_then_rotates_from_it(server: Serve
         try:
             page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
             page.clock.install()
-            stage = _pair(page, server, admin)
+            stage = pair_page(page, server, admin, WEB_BOARD)
             expect(stage).to_have_attribute("data-connected", "yes")
             expect(stage).to_have_attribute("data-item", str(programme))
             # Time stands still from here: only run_for moves it. The instant is chosen so that
@@ -217,27 +196,15 @@ def test_web_player_shows_a_new_alert_at_once_then_rotates_from_it(server: Serve
 
 
 @pytest.fixture
-def py_stack(tmp_path: Path) -> Iterator[tuple[Instance, Any, PlayerProcess]]:
-    instance = Instance(
-        tmp_path,
-        SIGNAGE_DEMO_PASSWORD=PY_PASSWORD,
-        SIGNAGE_NEW_PASSWORD=PY_PASSWORD,
-        SIGNAGE_STATUS_FLUSH_SECONDS="1",
-    )
-    server = instance.server()
-    player = PlayerProcess(tmp_path, server.url)
-    try:
-        yield instance, server, player
-    finally:
-        player.stop()
-        instance.close()
+def py_stack(tmp_path: Path) -> Iterator[tuple[Instance, Server, PlayerProcess]]:
+    yield from player_stack(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD, SIGNAGE_NEW_PASSWORD=PASSWORD)
 
 
 @pytest.mark.parametrize(
     "with_fallback", [True, False], ids=["fallback-playlist", "last-programme"]
 )
 def test_python_player_a_week_offline_is_never_blank(
-    py_stack: tuple[Instance, Any, PlayerProcess], with_fallback: bool
+    py_stack: tuple[Instance, Server, PlayerProcess], with_fallback: bool
 ) -> None:
     from signage_player import manifest as mf
     from signage_player.config import load
@@ -248,17 +215,12 @@ def test_python_player_a_week_offline_is_never_blank(
     instance.run("db", "upgrade")
     instance.run("seed-demo")
     instance.run("users", "create", "e2e-approver", "--role", "approver", "--area", "31")
-    admin = Api(
-        server.url, instance.run("tokens", "create", "--user", "admin").strip().splitlines()[-1]
-    )
-    approver = Api(
-        server.url,
-        instance.run("tokens", "create", "--user", "e2e-approver").strip().splitlines()[-1],
-    )
+    admin = instance.api(server.url, "admin")
+    approver = instance.api(server.url, "e2e-approver")
 
     server.start()
     logs = [player.log, instance.log_path]
-    programme = _approved_item(admin, approver, "Tin trong lịch")
+    programme = approved_item(admin, approver, "Tin trong lịch")
     playlist = admin(
         "POST", "/playlists",
         {"name": "Ngày", "area": "31", "items": [{"item": programme, "duration_s": 5}]}, expect=201,
@@ -271,7 +233,7 @@ def test_python_player_a_week_offline_is_never_blank(
     )  # fmt: skip
     fallback = None
     if with_fallback:
-        fallback = _approved_item(admin, approver, "Tin dự phòng")
+        fallback = approved_item(admin, approver, "Tin dự phòng")
         spare = admin(
             "POST", "/playlists",
             {"name": "Dự phòng", "area": "31", "items": [{"item": fallback, "duration_s": 7}]},
@@ -280,12 +242,7 @@ def test_python_player_a_week_offline_is_never_blank(
         admin("PUT", "/areas/31/fallback-playlist", {"playlist": spare["id"]})
 
     player.start()
-    code = wait_for(
-        "a pairing code",
-        lambda: player.status()["pairing_code"] if "pair" in player.status()["picture"] else None,
-        logs=logs,
-    )
-    admin("POST", f"/boards/{PY_BOARD}/pair", {"pairing_code": code})
+    pair(admin, PY_BOARD, player.pairing_code(logs))
     doc = admin("GET", f"/boards/{PY_BOARD}/manifest")
     assert ("fallback_playlist" in doc["manifest"]) is with_fallback
     want = _entry_of(doc["manifest"], fallback if with_fallback else programme)

@@ -30,7 +30,7 @@ from signage.alerts.delivery import ALERT_RED, WHITE
 from signage.content.banner import render_banner
 from signage.content.profiles import seed_profile
 from signage.content.render import render_image, render_text
-from tests.e2e.processes import eventually, stop_process
+from signage_testing.processes import eventually, stop_process
 from tests.players.conftest import T0, iso
 from tests.players.conftest import sha as _sha
 from tests.players.test_ticker import LONG

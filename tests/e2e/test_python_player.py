@@ -7,81 +7,20 @@ with the server stopped (across a player restart too), resync when it is back, d
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from tests.e2e.processes import Api, Instance, Server, stop_process
+from signage_testing.processes import Api, Instance, PlayerProcess, Server, pair, wait_for
+from tests.e2e.stack import player_stack
 
 pytestmark = pytest.mark.e2e
 
 BOARD = "HN-HK-001"
 PASSWORD = "e2e-player-password-1"
-TIMEOUT = 90.0
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = TIMEOUT, logs=()) -> Any:
-    """Poll `check` until it returns something truthy; fail with the logs otherwise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except (OSError, ValueError, KeyError):
-            value = None
-        if value:
-            return value
-        time.sleep(0.3)
-    tails = "\n".join(f"--- {p}:\n{Path(p).read_text()[-4000:]}" for p in logs if Path(p).exists())
-    pytest.fail(f"timed out waiting for {what}\n{tails}")
-
-
-class PlayerProcess:
-    """`python -m signage_player --config FILE` with the frames output."""
-
-    def __init__(self, tmp: Path, server_url: str) -> None:
-        self.tmp = tmp
-        self.frames = tmp / "frames"
-        self.status_path = tmp / "cache" / "status.json"
-        self.log = tmp / "player.log"
-        self.config = tmp / "player.toml"
-        self.config.write_text(
-            f'server = "{server_url}"\ncache_dir = "cache"\nlog_level = "DEBUG"\n'
-            "heartbeat_s = 1\nproof_batch_s = 2\npairing_poll_s = 1\n"
-            '[output]\nkind = "frames"\ndir = "frames"\nmax_files = 500\n',
-            encoding="utf-8",
-        )
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log, "a", encoding="utf-8") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "signage_player", "--config", str(self.config)],
-                cwd=self.tmp,
-                env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc)
-        self.proc = None
-
-    def status(self) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.poll() is None, "player exited"
-        return json.loads(self.status_path.read_text(encoding="utf-8"))
-
-    def frame_count(self) -> int:
-        return len(list(self.frames.glob("frame-*.png")))
 
 
 def not_blank(path: Path) -> bool:
@@ -93,14 +32,7 @@ def not_blank(path: Path) -> bool:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[Instance, Server, PlayerProcess]]:
-    instance = Instance(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD, SIGNAGE_STATUS_FLUSH_SECONDS="1")
-    server = instance.server()
-    player = PlayerProcess(tmp_path, server.url)
-    try:
-        yield instance, server, player
-    finally:
-        player.stop()
-        instance.close()
+    yield from player_stack(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD)
 
 
 def _item(editor: Api, admin: Api, headline: str) -> int:
@@ -135,12 +67,8 @@ def test_python_player_end_to_end(stack: tuple[Instance, Server, PlayerProcess])
     instance, server, player = stack
     instance.run("db", "upgrade")
     instance.run("seed-demo")
-    admin = Api(
-        server.url, instance.run("tokens", "create", "--user", "admin").strip().splitlines()[-1]
-    )
-    editor = Api(
-        server.url, instance.run("tokens", "create", "--user", "editor").strip().splitlines()[-1]
-    )
+    admin = instance.api(server.url, "admin")
+    editor = instance.api(server.url, "editor")
     server.start()
     logs = [player.log, instance.log_path]
 
@@ -168,13 +96,9 @@ def test_python_player_end_to_end(stack: tuple[Instance, Server, PlayerProcess])
     # Pairing: the code is on screen (and in the status file); an operator enters it.
     player.start()
 
-    def code_on_screen() -> str | None:
-        status = player.status()
-        return status["pairing_code"] if "pair" in status["picture"] else None
-
-    code = wait_for("a pairing code on screen", code_on_screen, logs=logs)
+    code = player.pairing_code(logs)
     assert not_blank(player.frames / "current.png")
-    assert admin("POST", f"/boards/{BOARD}/pair", {"pairing_code": code})["paired"]
+    assert pair(admin, BOARD, code)["paired"]
 
     # It plays the programme: rendition frames that are not blank, taking turns.
     shas = {_sha_of(admin, i) for i in first}

@@ -18,84 +18,25 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import processes
-from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS, Api, Instance, free_port
+from signage_testing.processes import CHROMIUM, CHROMIUM_ARGS, Server
+from tests.e2e.stack import (
+    WAIT,
+    approved_item,
+    board_programme,
+    demo_server,
+    non_black_share,
+    until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
-PASSWORD = "e2e-demo-password-1"
 BOARD = "E2E-LCD-1"
-WAIT = 60_000  # ms: generous, the machine is shared
 RECONNECT_WAIT = 180_000  # backoff with full jitter may wait up to 60 s per attempt
-
-
-class Server(processes.Server):
-    """`signage serve` on a fixed port over a demo installation; stoppable and restartable."""
-
-    def run(self, *args: str) -> str:
-        """A `signage` command of this installation; its stdout."""
-        return self.instance.run(*args)
-
-    def log(self) -> str:
-        path = self.instance.log_path
-        return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
-def demo_server(tmp_path: Path) -> Iterator[Server]:
-    """The demo installation with an approver for area 31, served; closed afterwards."""
-    instance = Instance(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD, SIGNAGE_NEW_PASSWORD=PASSWORD)
-    try:
-        instance.run("db", "upgrade")
-        instance.run("seed-demo")
-        instance.run("users", "create", "e2e-approver", "--role", "approver", "--area", "31")
-        srv = Server(instance, free_port(), {})
-        srv.start()
-        yield srv
-    finally:
-        instance.close()
 
 
 @pytest.fixture()
 def server(tmp_path: Path) -> Iterator[Server]:
     yield from demo_server(tmp_path)
-
-
-def _approved_item(admin: Api, approver: Api, headline: str) -> int:
-    item = admin(
-        "POST",
-        "/content",
-        {"area": "31", "category": "health_epidemic", "headline": headline, "body": "E2E"},
-        expect=201,
-    )
-    admin("POST", f"/content/{item['id']}/submit")
-    approver("POST", f"/content/{item['id']}/approve", {"comment": ""})
-    return item["id"]
-
-
-def _non_black_share(path: Path) -> float:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        grey = image.convert("L")
-        dark = sum(grey.histogram()[:16])
-        return 1 - dark / (grey.width * grey.height)
-
-
-def _until(page: Any, script: str, timeout_s: float = WAIT / 1000) -> None:
-    """Poll a JS expression until truthy (wait_for_function evaluates strings: the CSP forbids it)."""
-    from playwright.sync_api import Error
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            if page.evaluate(script):
-                return
-        except Error as exc:  # the page is navigating (reload command): ask again
-            if "context was destroyed" not in str(exc):
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout_s:.0f} s: {script}")
-        page.wait_for_timeout(250)
 
 
 def _frames(sent: list[str], event: str) -> list[Any]:
@@ -114,28 +55,9 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
 
     expect.set_options(timeout=WAIT)
 
-    admin = Api(server.url, server.run("tokens", "create", "--user", "admin").strip())
-    approver = Api(server.url, server.run("tokens", "create", "--user", "e2e-approver").strip())
-    admin(
-        "POST",
-        "/boards",
-        {"code": BOARD, "name": "Màn hình chợ E2E", "area": "31", "profile": "lcd-1920x1080"},
-        expect=201,
-    )
-    first = _approved_item(admin, approver, "Lịch tiêm chủng tháng Mười Một")
-    playlist = admin(
-        "POST", "/playlists", {"name": "E2E", "area": "31", "items": [{"item": first}]}, expect=201
-    )
-    admin(
-        "POST",
-        "/schedules",
-        {
-            "target_kind": "board",
-            "target": BOARD,
-            "playlist": playlist["id"],
-            "windows": ["00:00-12:00", "12:00-24:00"],
-        },
-        expect=201,
+    admin, approver = server.api("admin"), server.api("e2e-approver")
+    first, playlist = board_programme(
+        admin, approver, BOARD, "Màn hình chợ E2E", "E2E", "Lịch tiêm chủng tháng Mười Một"
     )
 
     console: list[str] = []  # the page's console, printed on failure
@@ -184,7 +106,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 code = code_el.get_attribute("data-code")
                 assert code is not None
                 page.screenshot(path=str(tmp_path / "pairing.png"))
-                assert _non_black_share(tmp_path / "pairing.png") > 0.5
+                assert non_black_share(tmp_path / "pairing.png") > 0.5
 
                 # The operator pairs it; the programme plays full screen.
                 admin("POST", f"/boards/{BOARD}/pair", {"pairing_code": code})
@@ -195,7 +117,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 expect(stage).to_have_attribute("data-item", str(first))
                 frame = page.locator("#frame")
                 expect(frame).to_be_visible()
-                _until(
+                until(
                     page,
                     "document.getElementById('frame').complete"
                     " && document.getElementById('frame').naturalWidth > 0",
@@ -203,7 +125,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 first_src = frame.get_attribute("src")
                 assert first_src and re.fullmatch(r"/media/[0-9a-f]{64}\.png", first_src)
                 page.screenshot(path=str(tmp_path / "first.png"))
-                assert _non_black_share(tmp_path / "first.png") > 0.3
+                assert non_black_share(tmp_path / "first.png") > 0.3
                 # Connections reach the board's status in the next batched write (about 1 s).
                 for _ in range(120):
                     status = admin("GET", f"/boards/{BOARD}/status")
@@ -214,14 +136,14 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 assert status["player_version"].startswith("signage-webplayer")
 
                 # A new programme: the player switches to the new image.
-                second = _approved_item(admin, approver, "Thông báo chi trả lương hưu")
+                second = approved_item(admin, approver, "Thông báo chi trả lương hưu")
                 admin(
                     "PUT",
                     f"/playlists/{playlist['id']}",
                     {"name": "E2E", "items": [{"item": second}]},
                 )
                 expect(stage).to_have_attribute("data-item", str(second))
-                _until(
+                until(
                     page,
                     "document.getElementById('frame').complete"
                     " && document.getElementById('frame').naturalWidth > 0",
@@ -229,7 +151,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 second_src = frame.get_attribute("src")
                 assert second_src and second_src != first_src
                 page.screenshot(path=str(tmp_path / "second.png"))
-                assert _non_black_share(tmp_path / "second.png") > 0.3
+                assert non_black_share(tmp_path / "second.png") > 0.3
                 assert (tmp_path / "first.png").read_bytes() != (
                     tmp_path / "second.png"
                 ).read_bytes()
@@ -313,7 +235,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 expect(page.locator("#alert-text")).to_be_visible()
                 inject("alert_cancel", {"id": 7, "version": 2})
                 expect(overlay).to_be_hidden()
-                _until(page, "(localStorage.getItem('signage.alerts') || '') === '{}'")
+                until(page, "(localStorage.getItem('signage.alerts') || '') === '{}'")
                 receipts = _frames(sent, "alert_receipt")
                 assert {"id": 7, "version": 1, "status": "displayed"} in receipts
                 assert {"id": 8, "version": 1, "status": "displayed"} in receipts
@@ -344,7 +266,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 expect(stage).to_have_attribute("data-kind", "programme")
                 expect(stage).to_have_attribute("data-item", str(second))
                 expect(page.locator("#alert-text")).to_contain_text("Nước sông dâng cao")
-                _until(
+                until(
                     page,
                     "document.getElementById('frame').complete"
                     " && document.getElementById('frame').naturalWidth > 0",
@@ -366,7 +288,7 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 )
                 assert lit > 0.3, lit
                 page.screenshot(path=str(tmp_path / "offline.png"))
-                assert _non_black_share(tmp_path / "offline.png") > 0.3
+                assert non_black_share(tmp_path / "offline.png") > 0.3
 
                 # Server back: the player reconnects by itself and the board is online again.
                 restarted = datetime.now().astimezone()
@@ -384,9 +306,9 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 expect(overlay).to_be_hidden()
                 expect(stage).to_have_attribute("data-item", str(second))
                 page.screenshot(path=str(tmp_path / "resynced.png"))
-                assert _non_black_share(tmp_path / "resynced.png") > 0.3
+                assert non_black_share(tmp_path / "resynced.png") > 0.3
                 # Proof of play kept through the outage is sent on reconnect and acknowledged.
-                _until(
+                until(
                     page,
                     "(localStorage.getItem('signage.pop.batches') || '{}') === '{}'"
                     " && JSON.parse(localStorage.getItem('signage.pop.pending') || '[]').length === 0",
@@ -419,12 +341,12 @@ def test_web_player_in_chromium(server: Server, tmp_path: Path) -> None:
                 )
                 assert rendering == "pixelated"
                 page.screenshot(path=str(tmp_path / "fallback.png"))
-                assert _non_black_share(tmp_path / "fallback.png") > 0.5
+                assert non_black_share(tmp_path / "fallback.png") > 0.5
 
                 # `reload` reloads the page, which comes back paired and playing.
                 page.evaluate("window.beforeReload = true")
                 admin("POST", "/boards/HP-001/commands", {"name": "reload"}, expect=202)
-                _until(page, "window.beforeReload === undefined")
+                until(page, "window.beforeReload === undefined")
                 expect(stage).to_have_attribute("data-connected", "yes")
                 expect(stage).to_have_attribute("data-kind", "fallback")
             finally:

@@ -25,15 +25,8 @@ from signage_player import manifest as mf
 from signage_player.api import Api as PlayerApi
 from signage_player.config import Config, OutputConfig
 from signage_player.player import Player
-from tests.e2e.processes import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_web_player import (
-    WAIT,
-    Api,
-    Server,
-    _non_black_share,
-    _until,
-    demo_server,
-)
+from signage_testing.processes import CHROMIUM, CHROMIUM_ARGS, Server
+from tests.e2e.stack import WAIT, demo_server, non_black_share, pair_page, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -58,8 +51,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 
 def _programme(server: Server) -> None:
-    admin = Api(server.url, server.run("tokens", "create", "--user", "admin").strip())
-    approver = Api(server.url, server.run("tokens", "create", "--user", "e2e-approver").strip())
+    admin, approver = server.api("admin"), server.api("e2e-approver")
     admin("POST", "/boards", {"code": BOARD, "name": "Bảng LED chợ", "area": "31",
                               "profile": PROFILE}, expect=201)  # fmt: skip
     item = admin("POST", "/content", {"area": "31", "category": "disaster",
@@ -128,13 +120,7 @@ def test_the_browser_scrolls_ticker_items_frame_exact(server: Server, tmp_path: 
                 page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
                 page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
                 page.on("request", lambda r: requests.append(r.url))
-                page.goto(server.url + "/player")
-                code_el = page.locator("#pairing-code")
-                expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
-                code = code_el.get_attribute("data-code")
-                server.admin("POST", f"/boards/{BOARD}/pair", {"pairing_code": code})  # type: ignore[attr-defined]
-
-                stage = page.locator("#stage")
+                stage = pair_page(page, server, server.admin, BOARD)  # type: ignore[attr-defined]
                 expect(stage).to_have_attribute("data-kind", "programme")
                 expect(stage).to_have_attribute("data-ticker", "on")
                 expect(page.locator("#ticker")).to_be_visible()
@@ -157,7 +143,7 @@ def test_the_browser_scrolls_ticker_items_frame_exact(server: Server, tmp_path: 
                 assert len(set(offsets)) == len(offsets)  # it moves, at the stored speed
                 assert datetime.fromtimestamp(sample["at"] / 1000, UTC).year >= 2026
                 page.screenshot(path=str(tmp_path / "ticker.png"))
-                assert _non_black_share(tmp_path / "ticker.png") > 0.05
+                assert non_black_share(tmp_path / "ticker.png") > 0.05
 
                 # A manifest whose ticker is malformed: the first frame, still; nothing fetched
                 # from the bad address.
@@ -176,7 +162,7 @@ def test_the_browser_scrolls_ticker_items_frame_exact(server: Server, tmp_path: 
                 page.evaluate("localStorage.removeItem('signage.manifest')")
                 page.reload()
                 expect(stage).to_have_attribute("data-kind", "programme")
-                _until(page, "document.getElementById('frame').complete"
+                until(page, "document.getElementById('frame').complete"
                              " && document.getElementById('frame').naturalWidth > 0")  # fmt: skip
                 expect(page.locator("#frame")).to_be_visible()
                 expect(page.locator("#ticker")).to_be_hidden()

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from signage.realtime.queue import QueuedRedisManager
-from tests.e2e.processes import free_port
+from signage_testing.processes import free_port
 
 
 @pytest.fixture()

@@ -1,0 +1,143 @@
+"""What the e2e tests of the players share on top of signage_testing.processes: the demo
+installation served, the Python player next to a server, the browser's waits and pairing."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from signage_testing.processes import Api, Instance, PlayerProcess, Server, pair
+
+PASSWORD = "e2e-demo-password-1"
+REDIS = os.environ.get("SIGNAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+WAIT = 60_000  # ms: generous, the machine is shared
+
+
+def demo_server(tmp_path: Path) -> Iterator[Server]:
+    """The demo installation with an approver for area 31, served; closed afterwards."""
+    instance = Instance(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD, SIGNAGE_NEW_PASSWORD=PASSWORD)
+    try:
+        instance.run("db", "upgrade")
+        instance.run("seed-demo")
+        instance.run("users", "create", "e2e-approver", "--role", "approver", "--area", "31")
+        srv = instance.server()
+        srv.start()
+        yield srv
+    finally:
+        instance.close()
+
+
+def player_stack(tmp_path: Path, **env: str) -> Iterator[tuple[Instance, Server, PlayerProcess]]:
+    """An instance (not migrated yet), its server (not started yet) and a Python player of it
+    (not started yet); everything stopped afterwards."""
+    instance = Instance(tmp_path, SIGNAGE_STATUS_FLUSH_SECONDS="1", **env)
+    server = instance.server()
+    player = PlayerProcess(tmp_path, server.url)
+    try:
+        yield instance, server, player
+    finally:
+        player.stop()
+        instance.close()
+
+
+def two_processes(tmp_path: Path, user: str) -> Iterator[tuple[Instance, str, str, str, dict]]:
+    """Two `signage serve` processes on one database (PostgreSQL in CI's second pass), joined by
+    the Redis message queue; (instance, first URL, second URL, `user`'s API token, board tokens).
+    """
+    instance = Instance(
+        tmp_path,
+        SIGNAGE_MESSAGE_QUEUE=REDIS,
+        # Pub/sub ignores the Redis database number: a channel of its own keeps other runs out.
+        SIGNAGE_MESSAGE_QUEUE_CHANNEL=f"signage-e2e-{secrets.token_hex(4)}",
+        SIGNAGE_DEMO_PASSWORD="e2e-pass-1",
+    )
+    try:
+        instance.run("db", "upgrade")
+        instance.run("seed-demo")
+        board_tokens = instance.board_tokens(tmp_path / "tokens.csv")
+        token = instance.run("tokens", "create", "--user", user).strip()
+        yield instance, instance.serve(), instance.serve(), token, board_tokens
+    finally:
+        instance.close()
+
+
+def approved_item(admin: Api, approver: Api, headline: str) -> int:
+    item = admin(
+        "POST",
+        "/content",
+        {"area": "31", "category": "health_epidemic", "headline": headline, "body": "E2E"},
+        expect=201,
+    )
+    admin("POST", f"/content/{item['id']}/submit")
+    approver("POST", f"/content/{item['id']}/approve", {"comment": ""})
+    return item["id"]
+
+
+def board_programme(
+    admin: Api, approver: Api, board: str, name: str, playlist: str, headline: str
+) -> tuple[int, dict[str, Any]]:
+    """A new LCD board in area 31 playing one approved item all day; (item, playlist)."""
+    admin(
+        "POST",
+        "/boards",
+        {"code": board, "name": name, "area": "31", "profile": "lcd-1920x1080"},
+        expect=201,
+    )
+    item = approved_item(admin, approver, headline)
+    created = admin(
+        "POST", "/playlists", {"name": playlist, "area": "31", "items": [{"item": item}]}, 201
+    )
+    admin(
+        "POST",
+        "/schedules",
+        {
+            "target_kind": "board",
+            "target": board,
+            "playlist": created["id"],
+            "windows": ["00:00-12:00", "12:00-24:00"],
+        },
+        expect=201,
+    )
+    return item, created
+
+
+def non_black_share(path: Path) -> float:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        grey = image.convert("L")
+        dark = sum(grey.histogram()[:16])
+        return 1 - dark / (grey.width * grey.height)
+
+
+def until(page: Any, script: str, timeout_s: float = WAIT / 1000) -> None:
+    """Poll a JS expression until truthy (wait_for_function evaluates strings: the CSP forbids it)."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if page.evaluate(script):
+                return
+        except Error as exc:  # the page is navigating (reload command): ask again
+            if "context was destroyed" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s:.0f} s: {script}")
+        page.wait_for_timeout(250)
+
+
+def pair_page(page: Any, server: Server, admin: Api, board: str) -> Any:
+    """Open the player page and pair it with `board`; the stage locator."""
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/player")
+    code_el = page.locator("#pairing-code")
+    expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
+    pair(admin, board, code_el.get_attribute("data-code"))
+    return page.locator("#stage")
