@@ -29,14 +29,14 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-only
 
 test-only:
-	$(BIN)/ruff check signage tests bench players
-	$(BIN)/ruff format --check signage tests bench players
+	$(BIN)/ruff check signage signage_testing tests bench players
+	$(BIN)/ruff format --check signage signage_testing tests bench players
 	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check signage tests bench players
-	$(BIN)/ruff format --check signage tests bench players
+	$(BIN)/ruff check signage signage_testing tests bench players
+	$(BIN)/ruff format --check signage signage_testing tests bench players
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

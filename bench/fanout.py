@@ -43,22 +43,20 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-# The e2e tests' process helper (one instance, its servers, how to stop them) serves here too.
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))  # sio_wire, also when imported as bench.fanout
 
 import sio_wire as wire  # noqa: E402
 
-from tests.e2e.processes import (  # noqa: E402
+from signage_testing.processes import (  # noqa: E402
     Instance,
     children,
+    cpu_seconds,
     free_port,
+    rss_kib,
     stop_process,
     wait_until_up,
 )
 
-BIN = Path(sys.executable).parent
 NAMESPACE = "/player"
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_fanout"
 # No message queue by default: one process does not need it, and Redis pub/sub channels ignore
@@ -144,8 +142,6 @@ class Players:
         }
 
     async def _player(self, code: str, token: str, ready: asyncio.Future) -> None:
-        from websockets.asyncio.client import connect
-
         auth = {
             "token": token,
             "protocol": 1,
@@ -153,39 +149,19 @@ class Players:
             "manifest_version": "",
             "alerts": [],
         }
-        event_prefix = wire.MESSAGE + wire.EVENT + NAMESPACE + ","
         seen: set[tuple[int, int]] = set()
         try:
-            ws = await connect(
-                self.ws_url,
-                compression=None,
-                max_size=None,
-                ping_interval=None,  # Engine.IO pings at its own level
-                open_timeout=None,
-                close_timeout=2,
-            )
+            ws = await wire.open_socket(self.ws_url)
         except Exception as exc:
             self.errors[f"open: {type(exc).__name__}"] += 1
             ready.set_result(False)
             return
         self.sockets.append(ws)
         try:
-            opened = wire.decode(await ws.recv())
-            if opened.eio != wire.OPEN:
-                raise ValueError(f"expected OPEN, got {opened}")
-            await ws.send(wire.connect(NAMESPACE, auth))
-            async for frame in ws:
-                t = time.monotonic()
-                if frame == wire.PING:
-                    await ws.send(wire.PONG)
-                    continue
-                if not frame.startswith(event_prefix):
-                    packet = wire.decode(frame)
-                    if packet.sio == wire.CONNECT_ERROR:
-                        self.errors[f"refused: {(packet.data or {}).get('message')}"] += 1
-                        break
-                    continue
-                packet = wire.decode(frame)
+            async for t, packet in wire.packets(ws, NAMESPACE, auth):
+                if packet.sio == wire.CONNECT_ERROR:
+                    self.errors[f"refused: {(packet.data or {}).get('message')}"] += 1
+                    break
                 if packet.event == "alert":
                     alert = packet.args[0]
                     key = (alert["id"], alert["version"])
@@ -303,21 +279,7 @@ class LoadGen:
             self.log.close()
 
 
-# --- processes, memory ---------------------------------------------------------------------
-
-
-def rss_kib(pid: int) -> int:
-    """VmRSS of a process in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+# --- HTTP ---------------------------------------------------------------------
 
 
 def http_json(
@@ -496,12 +458,9 @@ def start_ours(
             env=instance.env, check=True, stdout=subprocess.DEVNULL, stderr=log,
         )  # fmt: skip
     setup = time.monotonic() - t
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     options = gunicorn or ["-k", "gevent", "-w", "1", "--worker-connections", "20000"]
-    cmd = [str(BIN / "gunicorn"), *options, "-b", f"127.0.0.1:{port}", "wsgi:app"]
     try:
-        instance.start(cmd, port, cwd=ROOT)
+        url = instance.gunicorn(options)
     except Exception:
         instance.stop()
         raise

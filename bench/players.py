@@ -19,14 +19,12 @@ import io
 import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from signage_testing.processes import PlayerProcess, cpu_seconds, rss_kib
 
 ROWS: list[tuple[str, str, str]] = []
 BOARDS = 1000
@@ -78,44 +76,33 @@ def _cache(root: Path) -> None:
     )
 
 
-def _proc(pid: int) -> tuple[float, int]:
-    """(CPU seconds, RSS bytes) of a process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    return cpu, rss
-
-
 def bench_player() -> None:
     """(a) RSS and CPU of the player while it plays its cached programme."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-player-"))
     _cache(tmp / "cache")
-    (tmp / "player.toml").write_text(
-        'server = "http://127.0.0.1:9"\ncache_dir = "cache"\nlog_level = "WARNING"\n'
-        '[output]\nkind = "frames"\ndir = "frames"\n'
+    # The server is unreachable: the playback loop alone.
+    player = PlayerProcess(
+        tmp, "http://127.0.0.1:9", settings={"log_level": "WARNING"}, max_files=None
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signage_player", "--config", str(tmp / "player.toml")],
-        cwd=tmp,
-        stderr=subprocess.DEVNULL,
-    )
+    player.start()
+    assert player.proc is not None
+    pid = player.proc.pid
     try:
         time.sleep(5)
-        cpu0, _ = _proc(proc.pid)
+        cpu0 = cpu_seconds(pid)
         t0 = time.monotonic()
         peak = 0
         samples = []
         while time.monotonic() - t0 < 20:
             time.sleep(1)
-            _, rss = _proc(proc.pid)
+            rss = rss_kib(pid) * 1024
             samples.append(rss)
             peak = max(peak, rss)
-        cpu1, _ = _proc(proc.pid)
+        cpu1 = cpu_seconds(pid)
         elapsed = time.monotonic() - t0
-        frames = len(list((tmp / "frames").glob("frame-*.png")))
+        frames = player.frame_count()
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        player.stop()
     row("(a) player RSS while playing (mean / peak)",
         f"{sum(samples) / len(samples) / 2**20:.0f} / {peak / 2**20:.0f} MiB",
         "frames output, 192x96, server unreachable")  # fmt: skip

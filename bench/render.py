@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from signage.content.ingest import ingest_image
 from signage.content.profiles import SEED_PROFILES
 from signage.content.render import render_image, render_text
+from signage_testing.machine import cpu_model
 
 HEADLINE = "Tin khẩn cấp"
 SENTENCE = "Cảnh báo bão số 3: người dân không ra khơi, tàu thuyền về nơi tránh trú an toàn."
@@ -53,17 +54,6 @@ def rate(action: Callable[[], object], min_seconds: float = 1.0) -> tuple[float,
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds and calls >= 3:
             return calls / elapsed, 1000 * elapsed / calls
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -1,15 +1,19 @@
 """Engine.IO v4 / Socket.IO v5 text framing, the little a websocket-only player needs.
 
-Not a benchmark: a helper of bench/fanout.py (running it does nothing). Engine.IO packets are
-one digit then data (`0` open, `2` ping, `3` pong, `4` message); a Socket.IO packet rides in an
-Engine.IO message: a second digit (`0` connect, `1` disconnect, `2` event, `3` ack,
-`4` connect error), then `/namespace,` unless the namespace is `/`, then an optional ack id,
-then JSON.
+Not a benchmark: a helper of bench/fanout.py and bench/soak.py (running it does nothing), with
+the handshake and the receive loop of their players (`open_socket`, `packets`).
+
+Engine.IO packets are one digit then data (`0` open, `2` ping, `3` pong, `4` message); a
+Socket.IO packet rides in an Engine.IO message: a second digit (`0` connect, `1` disconnect,
+`2` event, `3` ack, `4` connect error), then `/namespace,` unless the namespace is `/`, then an
+optional ack id, then JSON.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,5 +89,38 @@ def decode(frame: str) -> Packet:
     return Packet(MESSAGE, sio, namespace, ack_id, json.loads(rest) if rest else None)
 
 
+async def open_socket(ws_url: str) -> Any:
+    """A websocket to `.../socket.io/?EIO=4&transport=websocket` (the `websockets` package), set
+    up as a player's: no compression, no size limit, no websocket pings (Engine.IO has its own)."""
+    from websockets.asyncio.client import connect
+
+    return await connect(
+        ws_url,
+        compression=None,
+        max_size=None,
+        ping_interval=None,  # Engine.IO pings at its own level
+        open_timeout=None,
+        close_timeout=2,
+    )
+
+
+async def packets(
+    ws: Any, namespace: str, auth: dict[str, Any]
+) -> AsyncIterator[tuple[float, Packet]]:
+    """Join `namespace` with `auth` on an open socket, answer the server's pings, and yield
+    every other packet with its monotonic receive time: the namespace's events, a refusal
+    (CONNECT_ERROR), a DISCONNECT. Ends when the socket closes."""
+    opened = decode(await ws.recv())
+    if opened.eio != OPEN:
+        raise ValueError(f"expected OPEN, got {opened}")
+    await ws.send(connect(namespace, auth))
+    async for frame in ws:
+        t = time.monotonic()
+        if frame == PING:
+            await ws.send(PONG)
+            continue
+        yield t, decode(frame)
+
+
 if __name__ == "__main__":
-    print("helper of bench/fanout.py; nothing to run")
+    print("helper of bench/fanout.py and bench/soak.py; nothing to run")

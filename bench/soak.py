@@ -7,7 +7,7 @@ The instance and the server are bench/fanout.py's (`start_ours`: migrated, `sign
 N boards, their tokens, every manifest generated), started with the production command of
 docs/deployment.md (`gunicorn -c python:signage.gunicorn_conf`, one gevent worker). On
 PostgreSQL a scratch database is created next to the one the URL names and dropped at the end
-(tests/e2e/processes.py's `scratch_database`); `--queue redis` starts its own redis-server on a
+(signage_testing.processes's `scratch_database`); `--queue redis` starts its own redis-server on a
 free port, and then `signage scheduler` too (its resends reach the players only through Redis).
 
 The players run in `--generators` processes (asyncio + `websockets`, framing in
@@ -38,7 +38,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,16 +49,20 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))  # fanout and sio_wire, also when imported as bench.soak
 
 import fanout  # noqa: E402
 import sio_wire as wire  # noqa: E402
 
-from tests.e2e.processes import (  # noqa: E402
+from signage_testing.machine import cpu_model  # noqa: E402
+from signage_testing.processes import (  # noqa: E402
+    PRODUCTION,
+    ROOT,
+    SIGNAGE,
+    RedisServer,
     children,
-    free_port,
+    cpu_seconds,
+    rss_kib,
     scratch_database,
     stop_process,
 )
@@ -157,8 +160,6 @@ class Fleet:
         ready: asyncio.Future,
     ) -> str:
         """One connection; "refused" if the server refused the board, else "closed"."""
-        from websockets.asyncio.client import connect
-
         auth = {
             "token": token,
             "protocol": 1,
@@ -166,16 +167,8 @@ class Fleet:
             "manifest_version": "",
             "alerts": [{"id": i, "version": v} for i, v in held.items()],
         }
-        prefix = wire.MESSAGE + wire.EVENT + NAMESPACE + ","
         try:
-            ws = await connect(
-                self.ws_url,
-                compression=None,
-                max_size=None,
-                ping_interval=None,  # Engine.IO pings at its own level
-                open_timeout=None,
-                close_timeout=2,
-            )
+            ws = await wire.open_socket(self.ws_url)
         except Exception as exc:
             self.errors[f"open: {type(exc).__name__}"] += 1
             return "closed"
@@ -244,27 +237,15 @@ class Fleet:
                     due[name] += self.pop_every
 
         try:
-            opened = wire.decode(await ws.recv())
-            if opened.eio != wire.OPEN:
-                raise ValueError(f"expected OPEN, got {opened}")
-            await ws.send(wire.connect(NAMESPACE, auth))
-            async for frame in ws:
-                t = time.monotonic()
-                if frame == wire.PING:
-                    await ws.send(wire.PONG)
-                    continue
-                if not frame.startswith(prefix):
-                    packet = wire.decode(frame)
-                    if packet.sio == wire.CONNECT_ERROR:
-                        self.errors[f"refused: {(packet.data or {}).get('message')}"] += 1
-                        if not ready.done():
-                            ready.set_result(False)
-                        return "refused"
-                    if packet.sio == wire.DISCONNECT:
-                        self.errors["server disconnected the namespace"] += 1
-                        break
-                    continue
-                packet = wire.decode(frame)
+            async for t, packet in wire.packets(ws, NAMESPACE, auth):
+                if packet.sio == wire.CONNECT_ERROR:
+                    self.errors[f"refused: {(packet.data or {}).get('message')}"] += 1
+                    if not ready.done():
+                        ready.set_result(False)
+                    return "refused"
+                if packet.sio == wire.DISCONNECT:
+                    self.errors["server disconnected the namespace"] += 1
+                    break
                 event, args = packet.event, packet.args
                 data = args[0] if args and isinstance(args[0], dict) else {}
                 if event == "state":
@@ -437,10 +418,10 @@ class Generators:
             return out
 
     def cpu(self) -> float:
-        return sum(fanout.cpu_seconds(p.pid) for p in self.procs if p.poll() is None)
+        return sum(cpu_seconds(p.pid) for p in self.procs if p.poll() is None)
 
     def rss(self) -> int:
-        return sum(fanout.rss_kib(p.pid) for p in self.procs if p.poll() is None)
+        return sum(rss_kib(p.pid) for p in self.procs if p.poll() is None)
 
     def stop(self) -> list[dict[str, Any]]:
         final: list[dict[str, Any]] = []
@@ -485,7 +466,7 @@ class Soak:
         self.cycles: list[dict[str, Any]] = []
         self.http_errors: collections.Counter[str] = collections.Counter()
         self.scheduler: subprocess.Popen | None = None
-        self.redis: subprocess.Popen | None = None
+        self.redis: RedisServer | None = None
         self.drop_db: Any = lambda: None
         self._prev: dict[str, Any] = {}
         self.stop_event = threading.Event()
@@ -500,33 +481,22 @@ class Soak:
         env: dict[str, str] = {}
         queue = "none"
         if args.queue == "redis":
-            port = free_port()
-            self.redis = subprocess.Popen(
-                [shutil.which("redis-server") or "redis-server", "--port", str(port),
-                 "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            queue = f"redis://127.0.0.1:{port}/0"
-            env["SIGNAGE_MESSAGE_QUEUE_CHANNEL"] = f"soak-{port}"
-            time.sleep(0.5)
+            self.redis = RedisServer(self.root)
+            self.redis.start()
+            queue = self.redis.url
+            env["SIGNAGE_MESSAGE_QUEUE_CHANNEL"] = f"soak-{self.redis.port}"
         self.server = fanout.start_ours(
             args.players,
             self.root / "server",
             db,
             queue,
-            gunicorn=["-c", "python:signage.gunicorn_conf"],
+            gunicorn=PRODUCTION,
             **env,
         )
         self.db_url = self.server.instance.database_url if self.server.instance else db
         if args.queue == "redis" and self.server.instance is not None:
-            inst = self.server.instance
-            log = open(inst.log_path, "a", encoding="utf-8")
-            self.scheduler = subprocess.Popen(
-                [str(fanout.BIN / "signage"), "scheduler"], env=inst.env, cwd=ROOT,
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            self.scheduler.log = log  # type: ignore[attr-defined]
-            inst.procs.append(self.scheduler)  # stopped with the server, as Instance.start does
+            # Stopped with the server, as the instance stops everything it started.
+            self.scheduler = self.server.instance.spawn([str(SIGNAGE), "scheduler"], cwd=ROOT)
         self.gens = Generators(
             self.server.url,
             self.server.tokens,
@@ -540,7 +510,7 @@ class Soak:
         if getattr(self, "server", None) is not None:
             self.server.stop()  # the scheduler too
         if self.redis is not None:
-            stop_process(self.redis)
+            self.redis.stop()
         if hasattr(self, "_engine"):
             self._engine.dispose()
         self.drop_db()
@@ -557,9 +527,9 @@ class Soak:
         pids = self.pids()
         return {
             "t": time.monotonic(),
-            "rss": {k: sum(fanout.rss_kib(p) for p in v) for k, v in pids.items()},
-            "worker_rss": sum(fanout.rss_kib(p) for p in pids["server"][1:]),
-            "cpu": {k: sum(fanout.cpu_seconds(p) for p in v) for k, v in pids.items()},
+            "rss": {k: sum(rss_kib(p) for p in v) for k, v in pids.items()},
+            "worker_rss": sum(rss_kib(p) for p in pids["server"][1:]),
+            "cpu": {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()},
             "gen_cpu": self.gens.cpu(),
             "gen_rss": self.gens.rss(),
             "load": os.getloadavg()[0],
@@ -935,10 +905,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         for m in ("gunicorn", "gevent", "flask-socketio", "python-socketio", "websockets")
     }
     mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-         if ln.startswith("model name")), platform.machine(),
-    )  # fmt: skip
+    model = cpu_model()
     env = (
         f"{os.cpu_count()} CPUs ({model}), {int(mem) / 1024 / 1024:.1f} GiB RAM, Python "
         f"{platform.python_version()}, "

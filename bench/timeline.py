@@ -23,6 +23,7 @@ from signage.schedules.timeline import (
     timeline,
     validate_rule,
 )
+from signage_testing.machine import cpu_model
 
 BOARDS = 3_321  # commune-level units after the 2025 reform
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -96,18 +97,6 @@ def run_validation(repeat: int) -> float:
             validate_rule(r)
         best = min(best, clock.perf_counter() - t0)
     return best
-
-
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo, or the platform's guess."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -126,7 +126,7 @@ class Instance:
         """Start `signage serve` on a free port; its base URL once it answers."""
         port = port or free_port()
         return self.start(
-            [str(SIGNAGE), "serve", "--host", "127.0.0.1", "--port", str(port)], port, **env
+            [str(SIGNAGE), "serve", "--host", "127.0.0.1", "--port", str(port)], port, env=env
         )
 
     def gunicorn(self, options: list[str] | None = None, port: int | None = None) -> str:
@@ -153,19 +153,27 @@ class Instance:
         port: int,
         probe: str = "/login",
         cwd: Path | None = None,
-        **env: str,
+        env: dict[str, str] | None = None,
     ) -> str:
         """Start any server command (gunicorn, node) listening on `port` with this instance's
         environment; its base URL once `probe` answers 200."""
         url = f"http://127.0.0.1:{port}"
+        proc = self.spawn(argv, cwd, env)
+        wait_until_up(url, proc, self.log_path, path=probe)
+        return url
+
+    def spawn(
+        self, argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
+        """Start any command with this instance's environment (and `env`), logging to its log;
+        stopped with the servers (`stop`, `close`)."""
         log = open(self.log_path, "a", encoding="utf-8")
         proc = subprocess.Popen(
-            argv, env={**self.env, **env}, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+            argv, env={**self.env, **(env or {})}, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
         )
         proc.log = log  # type: ignore[attr-defined]
         self.procs.append(proc)
-        wait_until_up(url, proc, self.log_path, path=probe)
-        return url
+        return proc
 
     def server(self, port: int | None = None, **env: str) -> Server:
         """A `signage serve` of this instance on a fixed port, not started yet."""

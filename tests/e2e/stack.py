@@ -7,11 +7,20 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from signage_testing.processes import Api, Instance, PlayerProcess, Server, pair
+from signage_testing.processes import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Api,
+    Instance,
+    PlayerProcess,
+    Server,
+    pair,
+)
 
 PASSWORD = "e2e-demo-password-1"
 REDIS = os.environ.get("SIGNAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -104,6 +113,25 @@ def board_programme(
         expect=201,
     )
     return item, created
+
+
+@contextmanager
+def chromium(*dumps: Callable[[], str]) -> Iterator[Any]:
+    """Debian's Chromium, headless, for one test, closed afterwards; when the test fails, what
+    `dumps` return (the page's console, the server's log...) is printed first."""
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    except BaseException:
+        for dump in dumps:
+            print(dump())
+        raise
 
 
 def non_black_share(path: Path) -> float:

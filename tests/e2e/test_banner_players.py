@@ -15,7 +15,6 @@ import io
 import json
 import re
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,8 @@ import pytest
 from PIL import Image
 
 from signage_player import render as player_render
-from signage_testing.processes import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Api,
-    PlayerProcess,
-    Server,
-    pair,
-    wait_for,
-)
-from tests.e2e.stack import WAIT, approved_item, demo_server, pair_page, until
+from signage_testing.processes import Api, PlayerProcess, Server, pair, wait_for
+from tests.e2e.stack import WAIT, approved_item, chromium, pair_page, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -44,11 +35,6 @@ FLOOD_WATCH = {"template": None, "event": "Lũ", "headline": "Theo dõi lũ", "c
 TAKEOVER = {"urgency": "Immediate", "severity": "Severe", "certainty": "Observed"}
 BANNER = {"urgency": "Expected", "severity": "Moderate", "certainty": "Likely",
           "description": "Mực nước sông dâng nhanh, người dân ven sông chuẩn bị di dời. " * 4}  # fmt: skip
-
-
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from demo_server(tmp_path)
 
 
 def _picture(url: str) -> Image.Image:
@@ -188,7 +174,7 @@ def _screenshot(page: Any) -> Image.Image:
 
 
 def test_web_player_shows_banners_over_the_programme(server: Server, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT)
     board = "E2E-BANNER-WEB"
@@ -206,93 +192,84 @@ def test_web_player_shows_banners_over_the_programme(server: Server, tmp_path: P
     def inject(event: str, payload: dict[str, Any]) -> None:
         sockets[-1].send("42/player," + json.dumps([event, payload]))
 
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                # The window is the board's size: the screen's pixels are the renditions'.
-                context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-                page = context.new_page()
-                page.set_default_timeout(WAIT)
-                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-                page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-                page.on("request", lambda r: requests.append(r.url))
-                page.route_web_socket(re.compile(r".*/socket\.io/.*"), through)
-                stage = pair_page(page, server, admin, board)
-                expect(stage).to_have_attribute("data-kind", "programme")
-                until(page, "document.getElementById('frame').complete"
-                             " && document.getElementById('frame').naturalWidth > 0")  # fmt: skip
+    with chromium(lambda: "\n".join(console), lambda: server.log()[-5000:]) as browser:
+        # The window is the board's size: the screen's pixels are the renditions'.
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        page = context.new_page()
+        page.set_default_timeout(WAIT)
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        page.on("request", lambda r: requests.append(r.url))
+        page.route_web_socket(re.compile(r".*/socket\.io/.*"), through)
+        stage = pair_page(page, server, admin, board)
+        expect(stage).to_have_attribute("data-kind", "programme")
+        until(page, "document.getElementById('frame').complete"
+                     " && document.getElementById('frame').naturalWidth > 0")  # fmt: skip
 
-                alert = admin("POST", "/alerts", {**FLOOD_WATCH, "boards": [board]}, expect=201)
-                strip = _picture(server.url + alert["images"][PROFILE]["banner"]["url"])
-                expect(stage).to_have_attribute("data-banner", str(alert["id"]))
-                expect(page.locator("#alert")).to_be_hidden()
-                box = page.locator("#banner").bounding_box()
-                assert box == {"x": 0, "y": HEIGHT - STRIP, "width": WIDTH, "height": STRIP}
-                assert _decode(page.evaluate(SAMPLE)["png"]).tobytes() == strip.tobytes()
-                shot = _screenshot(page)
-                assert _composed(shot, programme, strip), "screen is not programme + strip"
+        alert = admin("POST", "/alerts", {**FLOOD_WATCH, "boards": [board]}, expect=201)
+        strip = _picture(server.url + alert["images"][PROFILE]["banner"]["url"])
+        expect(stage).to_have_attribute("data-banner", str(alert["id"]))
+        expect(page.locator("#alert")).to_be_hidden()
+        box = page.locator("#banner").bounding_box()
+        assert box == {"x": 0, "y": HEIGHT - STRIP, "width": WIDTH, "height": STRIP}
+        assert _decode(page.evaluate(SAMPLE)["png"]).tobytes() == strip.tobytes()
+        shot = _screenshot(page)
+        assert _composed(shot, programme, strip), "screen is not programme + strip"
 
-                # Takeover: the full-screen picture, no strip; back to a scrolling banner.
-                url = f"/alerts/{alert['id']}"
-                taken = admin("PATCH", url, TAKEOVER)
-                expect(page.locator("#alert-image")).to_have_attribute(
-                    "src", taken["images"][PROFILE]["url"]
-                )
-                expect(page.locator("#alert")).to_be_visible()
-                expect(page.locator("#banner")).to_be_hidden()
-                back = admin("PATCH", url, BANNER)["images"][PROFILE]["banner"]
-                expect(page.locator("#alert")).to_be_hidden()
-                expect(stage).to_have_attribute("data-banner", str(alert["id"]))
-                still = _picture(server.url + back["url"])
-                band = _picture(server.url + back["ticker"]["url"])
-                t = back["ticker"]
-                offsets = []
-                for _ in range(4):
-                    page.wait_for_timeout(600)
-                    sample = page.evaluate(SAMPLE)
-                    expected = player_render.scrolled(still, band, t["y"], sample["offset"], t["x"])
-                    assert _decode(sample["png"]).tobytes() == expected.tobytes(), sample
-                    offsets.append(sample["offset"])
-                assert len(set(offsets)) > 1  # it scrolls
-                shot = _screenshot(page)
-                y = HEIGHT - STRIP
-                assert _rows(shot, 0, y) == _rows(programme, 0, y)
+        # Takeover: the full-screen picture, no strip; back to a scrolling banner.
+        url = f"/alerts/{alert['id']}"
+        taken = admin("PATCH", url, TAKEOVER)
+        expect(page.locator("#alert-image")).to_have_attribute(
+            "src", taken["images"][PROFILE]["url"]
+        )
+        expect(page.locator("#alert")).to_be_visible()
+        expect(page.locator("#banner")).to_be_hidden()
+        back = admin("PATCH", url, BANNER)["images"][PROFILE]["banner"]
+        expect(page.locator("#alert")).to_be_hidden()
+        expect(stage).to_have_attribute("data-banner", str(alert["id"]))
+        still = _picture(server.url + back["url"])
+        band = _picture(server.url + back["ticker"]["url"])
+        t = back["ticker"]
+        offsets = []
+        for _ in range(4):
+            page.wait_for_timeout(600)
+            sample = page.evaluate(SAMPLE)
+            expected = player_render.scrolled(still, band, t["y"], sample["offset"], t["x"])
+            assert _decode(sample["png"]).tobytes() == expected.tobytes(), sample
+            offsets.append(sample["offset"])
+        assert len(set(offsets)) > 1  # it scrolls
+        shot = _screenshot(page)
+        y = HEIGHT - STRIP
+        assert _rows(shot, 0, y) == _rows(programme, 0, y)
 
-                admin("POST", f"{url}/cancel")
-                expect(page.locator("#banner")).to_be_hidden()
-                assert page.evaluate("document.getElementById('stage').dataset.banner") is None
-                assert _screenshot(page).tobytes() == programme.tobytes()
+        admin("POST", f"{url}/cancel")
+        expect(page.locator("#banner")).to_be_hidden()
+        assert page.evaluate("document.getElementById('stage').dataset.banner") is None
+        assert _screenshot(page).tobytes() == programme.tobytes()
 
-                # Hostile or older messages: a mode that is not exactly "banner", or a banner
-                # that is malformed, takes over the screen; nothing is fetched from elsewhere.
-                image = {**taken["images"][PROFILE], "banner": back}
-                base = {"version": 1, "severity": "moderate", "headline": "Tin thử",
-                        "expires_at": None, "images": {PROFILE: image}}  # fmt: skip
-                hostile = [
-                    ("BANNER", back),
-                    (None, back),
-                    (["banner"], back),
-                    ("banner", {**back, "url": "//evil.example/strip.png"}),
-                    ("banner", {**back, "height": "tall"}),
-                    ("banner", {**back, "ticker": {**back["ticker"], "speed_px_s": 0}}),
-                ]
-                for number, (mode, banner) in enumerate(hostile, start=900):
-                    doc = {**base, "id": number, "mode": mode,
-                           "images": {PROFILE: {**image, "banner": banner}}}  # fmt: skip
-                    inject("alert", doc)
-                    expect(stage).to_have_attribute("data-alert", str(number))
-                    expect(page.locator("#alert")).to_be_visible()
-                    expect(page.locator("#banner")).to_be_hidden()
-                    inject("alert_cancel", {"id": number, "version": 1})
-                    expect(page.locator("#alert")).to_be_hidden()
-                inject("alert", {**base, "id": 999, "mode": "banner"})  # the same, well formed
-                expect(stage).to_have_attribute("data-banner", "999")
-                expect(page.locator("#alert")).to_be_hidden()
-                assert not [u for u in requests if "evil.example" in u]
-            finally:
-                browser.close()
-    except BaseException:
-        print("\n".join(console))
-        print(server.log()[-5000:])
-        raise
+        # Hostile or older messages: a mode that is not exactly "banner", or a banner
+        # that is malformed, takes over the screen; nothing is fetched from elsewhere.
+        image = {**taken["images"][PROFILE], "banner": back}
+        base = {"version": 1, "severity": "moderate", "headline": "Tin thử",
+                "expires_at": None, "images": {PROFILE: image}}  # fmt: skip
+        hostile = [
+            ("BANNER", back),
+            (None, back),
+            (["banner"], back),
+            ("banner", {**back, "url": "//evil.example/strip.png"}),
+            ("banner", {**back, "height": "tall"}),
+            ("banner", {**back, "ticker": {**back["ticker"], "speed_px_s": 0}}),
+        ]
+        for number, (mode, banner) in enumerate(hostile, start=900):
+            doc = {**base, "id": number, "mode": mode,
+                   "images": {PROFILE: {**image, "banner": banner}}}  # fmt: skip
+            inject("alert", doc)
+            expect(stage).to_have_attribute("data-alert", str(number))
+            expect(page.locator("#alert")).to_be_visible()
+            expect(page.locator("#banner")).to_be_hidden()
+            inject("alert_cancel", {"id": number, "version": 1})
+            expect(page.locator("#alert")).to_be_hidden()
+        inject("alert", {**base, "id": 999, "mode": "banner"})  # the same, well formed
+        expect(stage).to_have_attribute("data-banner", "999")
+        expect(page.locator("#alert")).to_be_hidden()
+        assert not [u for u in requests if "evil.example" in u]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from signage_testing.processes import CHROMIUM, CHROMIUM_ARGS, Instance
+from signage_testing.processes import Instance
+from tests.e2e.stack import chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -31,60 +32,54 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 def test_console_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, log_path = server
     shot = tmp_path / "areas-en.png"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.set_default_timeout(15_000)
+    with chromium(
+        lambda: f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}"
+    ) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
 
-                # Signed out: the console sends us to the sign-in page, in Vietnamese.
-                page.goto(url + "/")
-                page.wait_for_url("**/login**")
-                expect(page.locator("html")).to_have_attribute("lang", "vi")
-                expect(page.locator("h1")).to_have_text("Đăng nhập")
-                expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
+        # Signed out: the console sends us to the sign-in page, in Vietnamese.
+        page.goto(url + "/")
+        page.wait_for_url("**/login**")
+        expect(page.locator("html")).to_have_attribute("lang", "vi")
+        expect(page.locator("h1")).to_have_text("Đăng nhập")
+        expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
 
-                page.get_by_label("Tên đăng nhập").fill("admin")
-                page.get_by_label("Mật khẩu").fill(PASSWORD)
-                page.locator("form button[type=submit]").click()
-                page.wait_for_url(url + "/")
-                nav = page.locator("#nav-main")
-                expect(nav).to_contain_text("Khu vực")
-                expect(nav).to_contain_text("Người dùng")
+        page.get_by_label("Tên đăng nhập").fill("admin")
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.locator("form button[type=submit]").click()
+        page.wait_for_url(url + "/")
+        nav = page.locator("#nav-main")
+        expect(nav).to_contain_text("Khu vực")
+        expect(nav).to_contain_text("Người dùng")
 
-                # The tree shows one level; Hà Nội expands in place.
-                nav.locator("a[data-nav='web.area']").click()
-                page.wait_for_url("**/areas")
-                tree = page.locator("#area-tree")
-                expect(tree).to_contain_text("Thành phố Hà Nội")
-                expect(tree).to_contain_text("Thành phố Hải Phòng")
-                expect(tree).not_to_contain_text("Phường Hoàn Kiếm")
-                hanoi = page.locator(".area-node[data-code='01']")
-                toggle = hanoi.locator(".area-toggle").first
-                toggle.click()
-                expect(toggle).to_have_attribute("aria-expanded", "true")
-                expect(hanoi.locator(".area-children")).to_contain_text("Phường Hoàn Kiếm")
+        # The tree shows one level; Hà Nội expands in place.
+        nav.locator("a[data-nav='web.area']").click()
+        page.wait_for_url("**/areas")
+        tree = page.locator("#area-tree")
+        expect(tree).to_contain_text("Thành phố Hà Nội")
+        expect(tree).to_contain_text("Thành phố Hải Phòng")
+        expect(tree).not_to_contain_text("Phường Hoàn Kiếm")
+        hanoi = page.locator(".area-node[data-code='01']")
+        toggle = hanoi.locator(".area-toggle").first
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(hanoi.locator(".area-children")).to_contain_text("Phường Hoàn Kiếm")
 
-                # English on request, navigation included.
-                page.locator("a[data-lang='en']").click()
-                page.wait_for_url("**/areas")
-                expect(page.locator("html")).to_have_attribute("lang", "en")
-                expect(nav).to_contain_text("Areas")
-                expect(nav).to_contain_text("Users")
-                expect(nav).to_contain_text("Audit log")
-                expect(nav).to_contain_text("My API tokens")
-                expect(page.locator("#area-tree")).to_contain_text("Thành phố Hà Nội")
-                page.screenshot(path=str(shot), full_page=True)
-            finally:
-                browser.close()
-    except BaseException:
-        print(f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}")
-        raise
+        # English on request, navigation included.
+        page.locator("a[data-lang='en']").click()
+        page.wait_for_url("**/areas")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(nav).to_contain_text("Areas")
+        expect(nav).to_contain_text("Users")
+        expect(nav).to_contain_text("Audit log")
+        expect(nav).to_contain_text("My API tokens")
+        expect(page.locator("#area-tree")).to_contain_text("Thành phố Hà Nội")
+        page.screenshot(path=str(shot), full_page=True)
 
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -22,22 +22,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from signage_testing.processes import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Api,
-    Instance,
-    PlayerProcess,
-    Server,
-    pair,
-    wait_for,
-)
+from signage_testing.processes import Api, Instance, PlayerProcess, Server, pair, wait_for
 from tests.e2e.stack import (
     PASSWORD,
     WAIT,
     approved_item,
     board_programme,
-    demo_server,
+    chromium,
     non_black_share,
     pair_page,
     player_stack,
@@ -49,11 +40,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 WEEK = timedelta(days=7)
 WEB_BOARD = "E2E-NB-LCD"
 PY_BOARD = "HP-001"  # a demo LED board in Hải Phòng (area 31), where the demo schedules nothing
-
-
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from demo_server(tmp_path)
 
 
 def _entry_of(manifest: dict[str, Any], item: int) -> dict[str, Any]:
@@ -95,7 +81,7 @@ CACHED_SHA = """async (url) => {
 def test_web_player_a_week_offline_is_never_blank(
     server: Server, tmp_path: Path, with_fallback: bool
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT)
     admin, programme, fallback = _web_setup(server, with_fallback)
@@ -104,59 +90,51 @@ def test_web_player_a_week_offline_is_never_blank(
     expected = fallback if with_fallback else programme
     want = _entry_of(doc["manifest"], expected)
     console: list[str] = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
-                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-                page.clock.install()  # the page's clock, moved below; it runs on by itself
-                stage = pair_page(page, server, admin, WEB_BOARD)
-                expect(stage).to_have_attribute("data-item", str(programme))
-                until(
-                    page,
-                    f"(JSON.parse(localStorage.getItem('signage.manifest')) || {{}}).version === '{doc['version']}'",
-                )
+    with chromium(
+        lambda: "--- browser console ---\n" + "\n".join(console),
+        lambda: f"--- server log ---\n{server.log()}",
+    ) as browser:
+        page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.clock.install()  # the page's clock, moved below; it runs on by itself
+        stage = pair_page(page, server, admin, WEB_BOARD)
+        expect(stage).to_have_attribute("data-item", str(programme))
+        until(
+            page,
+            f"(JSON.parse(localStorage.getItem('signage.manifest')) || {{}}).version === '{doc['version']}'",
+        )
 
-                server.stop()  # unreachable from now on
-                page.clock.set_system_time(datetime.now(UTC) + WEEK)
-                expect(stage).to_have_attribute("data-connected", "no")
-                expect(stage).to_have_attribute("data-kind", "programme")
-                expect(stage).to_have_attribute("data-item", str(expected))
-                source = "fallback_playlist" if with_fallback else "last_programme"
-                expect(stage).to_have_attribute("data-source", source)
-                expect(page.locator("#frame")).to_have_attribute("src", want["url"])
-                until(
-                    page,
-                    "document.getElementById('frame').complete && document.getElementById('frame').naturalWidth > 0",
-                )
-                # What is on screen is the rendition the server made, byte for byte.
-                assert page.evaluate(CACHED_SHA, want["url"]) == want["sha256"]
-                page.screenshot(path=str(tmp_path / "week-later.png"))
-                assert non_black_share(tmp_path / "week-later.png") > 0.3
-                # Its proof of play says why it aired.
-                page.evaluate("window.dispatchEvent(new Event('pagehide'))")
-                pending = page.evaluate(
-                    "JSON.parse(localStorage.getItem('signage.pop.pending') || '[]')"
-                )
-                # (the scheduled play before the jump is not marked; the one after it is)
-                assert [(r["item_id"], r.get("source")) for r in pending] == [
-                    (programme, None),
-                    (expected, source),
-                ], pending
-            finally:
-                browser.close()
-    except BaseException:
-        print("--- browser console ---\n" + "\n".join(console))
-        print(f"--- server log ---\n{server.log()}")
-        raise
+        server.stop()  # unreachable from now on
+        page.clock.set_system_time(datetime.now(UTC) + WEEK)
+        expect(stage).to_have_attribute("data-connected", "no")
+        expect(stage).to_have_attribute("data-kind", "programme")
+        expect(stage).to_have_attribute("data-item", str(expected))
+        source = "fallback_playlist" if with_fallback else "last_programme"
+        expect(stage).to_have_attribute("data-source", source)
+        expect(page.locator("#frame")).to_have_attribute("src", want["url"])
+        until(
+            page,
+            "document.getElementById('frame').complete && document.getElementById('frame').naturalWidth > 0",
+        )
+        # What is on screen is the rendition the server made, byte for byte.
+        assert page.evaluate(CACHED_SHA, want["url"]) == want["sha256"]
+        page.screenshot(path=str(tmp_path / "week-later.png"))
+        assert non_black_share(tmp_path / "week-later.png") > 0.3
+        # Its proof of play says why it aired.
+        page.evaluate("window.dispatchEvent(new Event('pagehide'))")
+        pending = page.evaluate("JSON.parse(localStorage.getItem('signage.pop.pending') || '[]')")
+        # (the scheduled play before the jump is not marked; the one after it is)
+        assert [(r["item_id"], r.get("source")) for r in pending] == [
+            (programme, None),
+            (expected, source),
+        ], pending
 
 
 def test_web_player_shows_a_new_alert_at_once_then_rotates_from_it(server: Server) -> None:
     """Equally severe alerts take turns every 10 s counted from when each went on screen; a
     new one shows at once (before: it waited for its 10 s bucket of the wall clock).
     Real alerts through the API, so reconciliation keeps them while the page's clock is moved."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT)
     admin, programme, _ = _web_setup(server, False)
@@ -166,33 +144,29 @@ def test_web_player_shows_a_new_alert_at_once_then_rotates_from_it(server: Serve
             admin("POST", "/alerts", {"template": "storm", "boards": [WEB_BOARD]}, 201)["id"]
         )
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
-            page.clock.install()
-            stage = pair_page(page, server, admin, WEB_BOARD)
-            expect(stage).to_have_attribute("data-connected", "yes")
-            expect(stage).to_have_attribute("data-item", str(programme))
-            # Time stands still from here: only run_for moves it. The instant is chosen so that
-            # the old wall-clock buckets (floor(t / 10 s) mod 3) would show the second alert.
-            ms = (int(time.time() * 1000) // 10_000 + 1) * 10_000 + 5_000
-            while ms // 10_000 % 3 != 1:
-                ms += 10_000
-            page.clock.pause_at(datetime.fromtimestamp(ms / 1000, UTC))
-            first = storm()
-            expect(stage).to_have_attribute("data-alert", first)
-            second = storm()
-            expect(stage).to_have_attribute("data-alert", second)
-            third = storm()  # with no time passing: on screen at the next frame
-            expect(stage).to_have_attribute("data-alert", third)
-            page.clock.run_for(9_000)
-            expect(stage).to_have_attribute("data-alert", third)  # its whole turn
-            for turn in (second, first, third):  # then the rotation goes on from it
-                page.clock.run_for(10_000)
-                expect(stage).to_have_attribute("data-alert", turn)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 960, "height": 540}).new_page()
+        page.clock.install()
+        stage = pair_page(page, server, admin, WEB_BOARD)
+        expect(stage).to_have_attribute("data-connected", "yes")
+        expect(stage).to_have_attribute("data-item", str(programme))
+        # Time stands still from here: only run_for moves it. The instant is chosen so that
+        # the old wall-clock buckets (floor(t / 10 s) mod 3) would show the second alert.
+        ms = (int(time.time() * 1000) // 10_000 + 1) * 10_000 + 5_000
+        while ms // 10_000 % 3 != 1:
+            ms += 10_000
+        page.clock.pause_at(datetime.fromtimestamp(ms / 1000, UTC))
+        first = storm()
+        expect(stage).to_have_attribute("data-alert", first)
+        second = storm()
+        expect(stage).to_have_attribute("data-alert", second)
+        third = storm()  # with no time passing: on screen at the next frame
+        expect(stage).to_have_attribute("data-alert", third)
+        page.clock.run_for(9_000)
+        expect(stage).to_have_attribute("data-alert", third)  # its whole turn
+        for turn in (second, first, third):  # then the rotation goes on from it
+            page.clock.run_for(10_000)
+            expect(stage).to_have_attribute("data-alert", turn)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import base64
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from signage_player import manifest as mf
 from signage_player.api import Api as PlayerApi
 from signage_player.config import Config, OutputConfig
 from signage_player.player import Player
-from signage_testing.processes import CHROMIUM, CHROMIUM_ARGS, Server
-from tests.e2e.stack import WAIT, demo_server, non_black_share, pair_page, until
+from signage_testing.processes import Server
+from tests.e2e.stack import WAIT, chromium, non_black_share, pair_page, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -43,11 +42,6 @@ SAMPLE = """() => {
     offset: Number(stage.dataset.tickerOffset),
   };
 }"""
-
-
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from demo_server(tmp_path)
 
 
 def _programme(server: Server) -> None:
@@ -104,73 +98,64 @@ def _decode(data_url: str) -> Image.Image:
 
 
 def test_the_browser_scrolls_ticker_items_frame_exact(server: Server, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT)
     _programme(server)
     console: list[str] = []
     requests: list[str] = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                context = browser.new_context(viewport={"width": 960, "height": 540})
-                page = context.new_page()
-                page.set_default_timeout(WAIT)
-                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-                page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-                page.on("request", lambda r: requests.append(r.url))
-                stage = pair_page(page, server, server.admin, BOARD)  # type: ignore[attr-defined]
-                expect(stage).to_have_attribute("data-kind", "programme")
-                expect(stage).to_have_attribute("data-ticker", "on")
-                expect(page.locator("#ticker")).to_be_visible()
-                expect(page.locator("#frame")).to_be_hidden()
+    with chromium(lambda: "\n".join(console), lambda: server.log()[-5000:]) as browser:
+        context = browser.new_context(viewport={"width": 960, "height": 540})
+        page = context.new_page()
+        page.set_default_timeout(WAIT)
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        page.on("request", lambda r: requests.append(r.url))
+        stage = pair_page(page, server, server.admin, BOARD)  # type: ignore[attr-defined]
+        expect(stage).to_have_attribute("data-kind", "programme")
+        expect(stage).to_have_attribute("data-ticker", "on")
+        expect(page.locator("#ticker")).to_be_visible()
+        expect(page.locator("#frame")).to_be_hidden()
 
-                token = page.evaluate("JSON.parse(localStorage.getItem('signage.token'))")
-                player, body = _python_player(server, token, tmp_path)
-                [entry] = [e for s in body["manifest"]["segments"] for e in s["entries"]]
-                assert entry["scrolls"] and entry["ticker"]["strip_width"] > 192
+        token = page.evaluate("JSON.parse(localStorage.getItem('signage.token'))")
+        player, body = _python_player(server, token, tmp_path)
+        [entry] = [e for s in body["manifest"]["segments"] for e in s["entries"]]
+        assert entry["scrolls"] and entry["ticker"]["strip_width"] > 192
 
-                offsets = []
-                for _ in range(5):
-                    page.wait_for_timeout(700)
-                    sample = page.evaluate(SAMPLE)  # the canvas and its instant, read at once
-                    canvas = _decode(sample["png"])
-                    assert canvas.size == (192, 96)
-                    python = _python_frame(player, int(sample["at"]))
-                    assert canvas.tobytes() == python.tobytes(), sample["at"]
-                    offsets.append(sample["offset"])
-                assert len(set(offsets)) == len(offsets)  # it moves, at the stored speed
-                assert datetime.fromtimestamp(sample["at"] / 1000, UTC).year >= 2026
-                page.screenshot(path=str(tmp_path / "ticker.png"))
-                assert non_black_share(tmp_path / "ticker.png") > 0.05
+        offsets = []
+        for _ in range(5):
+            page.wait_for_timeout(700)
+            sample = page.evaluate(SAMPLE)  # the canvas and its instant, read at once
+            canvas = _decode(sample["png"])
+            assert canvas.size == (192, 96)
+            python = _python_frame(player, int(sample["at"]))
+            assert canvas.tobytes() == python.tobytes(), sample["at"]
+            offsets.append(sample["offset"])
+        assert len(set(offsets)) == len(offsets)  # it moves, at the stored speed
+        assert datetime.fromtimestamp(sample["at"] / 1000, UTC).year >= 2026
+        page.screenshot(path=str(tmp_path / "ticker.png"))
+        assert non_black_share(tmp_path / "ticker.png") > 0.05
 
-                # A manifest whose ticker is malformed: the first frame, still; nothing fetched
-                # from the bad address.
-                bad = json.loads(json.dumps(body))
-                for seg in bad["manifest"]["segments"]:
-                    for e in seg["entries"]:
-                        e["ticker"] = {**e["ticker"], "url": "//evil.example/strip.png",
-                                       "speed_px_s": "fast"}  # fmt: skip
-                bad["version"] = "hostile-ticker-1"
-                page.route(
-                    re.compile(r".*/api/v1/boards/.*/manifest$"),
-                    lambda route: route.fulfill(
-                        status=200, content_type="application/json", body=json.dumps(bad)
-                    ),
-                )
-                page.evaluate("localStorage.removeItem('signage.manifest')")
-                page.reload()
-                expect(stage).to_have_attribute("data-kind", "programme")
-                until(page, "document.getElementById('frame').complete"
-                             " && document.getElementById('frame').naturalWidth > 0")  # fmt: skip
-                expect(page.locator("#frame")).to_be_visible()
-                expect(page.locator("#ticker")).to_be_hidden()
-                assert page.evaluate("document.getElementById('stage').dataset.ticker") is None
-                assert not [u for u in requests if "evil.example" in u]
-            finally:
-                browser.close()
-    except BaseException:
-        print("\n".join(console))
-        print(server.log()[-5000:])
-        raise
+        # A manifest whose ticker is malformed: the first frame, still; nothing fetched
+        # from the bad address.
+        bad = json.loads(json.dumps(body))
+        for seg in bad["manifest"]["segments"]:
+            for e in seg["entries"]:
+                e["ticker"] = {**e["ticker"], "url": "//evil.example/strip.png",
+                               "speed_px_s": "fast"}  # fmt: skip
+        bad["version"] = "hostile-ticker-1"
+        page.route(
+            re.compile(r".*/api/v1/boards/.*/manifest$"),
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(bad)
+            ),
+        )
+        page.evaluate("localStorage.removeItem('signage.manifest')")
+        page.reload()
+        expect(stage).to_have_attribute("data-kind", "programme")
+        until(page, "document.getElementById('frame').complete"
+                     " && document.getElementById('frame').naturalWidth > 0")  # fmt: skip
+        expect(page.locator("#frame")).to_be_visible()
+        expect(page.locator("#ticker")).to_be_hidden()
+        assert page.evaluate("document.getElementById('stage').dataset.ticker") is None
+        assert not [u for u in requests if "evil.example" in u]
