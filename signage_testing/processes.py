@@ -27,7 +27,7 @@ from typing import Any
 
 BIN = Path(sys.executable).parent
 SIGNAGE = BIN / "signage"
-# The repository (wsgi.py, for gunicorn's `wsgi:app`).
+# The checkout (wsgi.py, for gunicorn's `wsgi:app`): the package is installed editable.
 ROOT = Path(__file__).resolve().parent.parent
 # docs/deployment.md's production command: one gevent worker, the SIGTERM hooks.
 PRODUCTION = ["-c", "python:signage.gunicorn_conf"]
@@ -82,7 +82,7 @@ class Instance:
     """An installation in a temp directory: its own database, media, logs, extra environment.
 
     Any number of servers (`serve`, or any command with `start`); `server()` gives one that can
-    be stopped and started again on the same port. The e2e tests and bench/fanout.py use it.
+    be stopped and started again on the same port; `gunicorn` for the production command.
     """
 
     def __init__(self, root: Path, database_url: str | None = None, **env: str) -> None:
