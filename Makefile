@@ -32,6 +32,7 @@ test-only:
 	$(BIN)/ruff check signage tests bench players
 	$(BIN)/ruff format --check signage tests bench players
 	$(BIN)/mypy
+	node --test players/web/tests/
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
