@@ -26,6 +26,7 @@ run: $(STAMP)
 test: $(STAMP)
 	@sh scripts/ensure-chromium.sh
 	@sh scripts/ensure-xvfb.sh
+	@sh scripts/apt-ensure.sh "the browser player's unit tests" node nodejs
 	$(MAKE) --no-print-directory test-only
 
 test-only:
