@@ -26,12 +26,14 @@ run: $(STAMP)
 test: $(STAMP)
 	@sh scripts/ensure-chromium.sh
 	@sh scripts/ensure-xvfb.sh
+	@sh scripts/apt-ensure.sh "the browser player's unit tests" node nodejs
 	$(MAKE) --no-print-directory test-only
 
 test-only:
 	$(BIN)/ruff check signage signage_testing tests bench players
 	$(BIN)/ruff format --check signage signage_testing tests bench players
 	$(BIN)/mypy
+	node --test players/web/tests/
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

@@ -1,5 +1,5 @@
 /*
- * Service worker of the browser player: keeps the shell (page, script, style, socket.io
+ * Service worker of the browser player: keeps the shell (page, script modules, style, socket.io
  * client, font) and the media so that a reload while the server is down still plays.
  * Media URLs are content-addressed and immutable: cache first. The shell: network first,
  * so an upgraded server is picked up on the next load.
@@ -11,6 +11,10 @@ var MEDIA_CACHE = "signage-media-v1"; // filled by the page as it preloads a man
 var SHELL = [
   "/player",
   "/player/player.js",
+  "/player/schedule.js",
+  "/player/cache.js",
+  "/player/link.js",
+  "/player/render.js",
   "/player/player.css",
   "/player/vendor/socket.io/socket.io.min.js",
   "/player/font.ttf"

@@ -29,7 +29,11 @@ PLAYER_DIR = player_dir()
 SCOPE = "/player"
 # Files the page may load; everything else under players/web (templates) stays private.
 ASSETS = {
-    "player.js": "text/javascript",
+    "player.js": "text/javascript",  # an ES module; it imports the four below
+    "schedule.js": "text/javascript",
+    "cache.js": "text/javascript",
+    "link.js": "text/javascript",
+    "render.js": "text/javascript",
     "player.css": "text/css",
     "vendor/socket.io/socket.io.min.js": "text/javascript",
     "vendor/socket.io/LICENSE": "text/plain",
