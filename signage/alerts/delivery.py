@@ -54,7 +54,7 @@ def socket_emit(event: str, payload: dict[str, Any], room: str) -> None:
 
 def payload(alert: Alert) -> dict[str, Any]:
     """The `alert` event: everything a player needs to show it (docs/protocol.md)."""
-    from signage.alerts.services import display_mode
+    from signage.alerts.text import display_mode
 
     return {
         "id": alert.id,
@@ -105,7 +105,7 @@ def render_images(
     Banner alerts (display_mode) also get a banner strip per profile, under `banner`; the full
     screen rendition stays for players without a banner layout.
     """
-    from signage.alerts.services import display_mode
+    from signage.alerts.text import display_mode
     from signage.content.render import render_text
 
     banner = display_mode(alert.urgency, alert.severity, alert.certainty) == "banner"
