@@ -60,7 +60,7 @@ def resend_alerts(app: Flask) -> int:
 def poll_cap_feeds(app: Flask) -> int:
     """Fetch the configured upstream CAP sources; messages applied."""
     from signage import clock
-    from signage.alerts.cap_feeds import feed_urls, poll
+    from signage.alerts.cap.feeds import feed_urls, poll
     from signage.content import media_store
     from signage.db import db
 

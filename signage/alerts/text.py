@@ -13,9 +13,7 @@ from flask_babel import lazy_gettext as _l
 from signage.alerts.models import CAP_CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES, Alert
 
 TAKEOVER_URGENCY = {"Immediate", "Expected"}
-
 TAKEOVER_SEVERITY = {"Extreme", "Severe"}
-
 TAKEOVER_CERTAINTY = {"Observed", "Likely"}
 
 

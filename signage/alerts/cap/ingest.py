@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import can
-from signage.alerts import cap, geo
+from signage.alerts import geo
+from signage.alerts.cap import message as cap
 from signage.alerts.lifecycle import cancel_alert, create_alert, update_alert
 from signage.alerts.models import Alert, CapMessageRecord
 from signage.alerts.targets import Targets
@@ -342,7 +343,7 @@ def published_areas(alert: Alert) -> tuple[cap.CapArea, ...]:
 def to_message(alert: Alert) -> cap.CapMessage:
     """The alert as a CAP 1.2 message (Cancel once it was cancelled, Update after changes).
 
-    Only alerts that went on air are published (see cap_api); `web` only if it is http(s).
+    Only alerts that went on air are published (see cap/api.py); `web` only if it is http(s).
     """
     if alert.state == "cancelled":
         msg_type = "Cancel"
