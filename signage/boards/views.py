@@ -18,7 +18,7 @@ from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.areas.access import named_area
 from signage.boards import importer, services
-from signage.content.services import profile_records
+from signage.content.renditions import profile_records
 from signage.db import db
 from signage.errors import DomainError
 from signage.http.access import require_any

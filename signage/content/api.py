@@ -15,7 +15,7 @@ from signage import clock
 from signage.accounts.permissions import scope_paths
 from signage.areas.access import named_area
 from signage.boards import access as board_access
-from signage.content import media_store, services, workflow
+from signage.content import items, media_store, renditions, uploads, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
 from signage.content.ingest import MediaRejected
 from signage.content.models import CATEGORIES, PRIORITIES, ContentItem, MediaAsset, Revision
@@ -202,7 +202,7 @@ def _rendition_urls(item: ContentItem, revision: Revision) -> dict[str, str]:
         p.key: url_for(
             "api.content_rendition", item_id=item.id, rev=revision.number, profile_key=p.key
         )
-        for p in services.profile_records(db.session)
+        for p in renditions.profile_records(db.session)
     }
 
 
@@ -254,7 +254,7 @@ def item_out(item: ContentItem) -> dict[str, Any]:
         revisions=[revision_out(item, r) for r in item.revisions],
         history=[
             HistoryOut(at=e.at, actor=e.actor, action=e.action, details=e.details)
-            for e in services.history(db.session, item)
+            for e in items.history(db.session, item)
         ],
     ).model_dump(mode="json")
 
@@ -294,7 +294,7 @@ def upload_media() -> ResponseReturnValue:
         raise MediaUnsupported(
             _l("Send the image as multipart field 'file' or as the body with an image type.")
         )
-    asset, created = services.upload_media(
+    asset, created = uploads.upload_media(
         db.session,
         media_store(),
         actor(),
@@ -319,8 +319,8 @@ def upload_media() -> ResponseReturnValue:
 def create_content() -> ResponseReturnValue:
     data = json_body(ContentCreate)
     area = _area(data.area)
-    media = services.get_media(db.session, data.media) if data.media else None
-    item = services.create_item(
+    media = uploads.get_media(db.session, data.media) if data.media else None
+    item = items.create_item(
         db.session,
         actor(),
         kind=data.kind,
@@ -348,7 +348,7 @@ def create_content() -> ResponseReturnValue:
 def list_content() -> ResponseReturnValue:
     args = query_args(ContentQuery)
     area = _area(args.area) if args.area else None
-    stmt = services.visible_items(actor().user, state=args.state, area=area, category=args.category)
+    stmt = items.visible_items(actor().user, state=args.state, area=area, category=args.category)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(args.limit).offset(args.offset)).unique()
     return jsonify(
@@ -370,7 +370,7 @@ def list_content() -> ResponseReturnValue:
     scope="content:read",
 )
 def get_content(item_id: int) -> ResponseReturnValue:
-    return jsonify(item_out(services.get_item(db.session, actor().user, item_id)))
+    return jsonify(item_out(items.get_item(db.session, actor().user, item_id)))
 
 
 @operation(
@@ -384,14 +384,14 @@ def get_content(item_id: int) -> ResponseReturnValue:
     scope="content:write",
 )
 def patch_content(item_id: int) -> ResponseReturnValue:
-    item = services.get_item(db.session, actor().user, item_id)
+    item = items.get_item(db.session, actor().user, item_id)
     data = json_body(ContentPatch)
     changes: dict[str, Any] = {}
     if "media" in data.model_fields_set:
-        changes["media"] = services.get_media(db.session, data.media) if data.media else None
+        changes["media"] = uploads.get_media(db.session, data.media) if data.media else None
     if data.colours is not None:
         changes["colours"] = {k: v.model_dump(exclude_none=True) for k, v in data.colours.items()}
-    services.revise(
+    items.revise(
         db.session,
         actor(),
         item,
@@ -406,7 +406,7 @@ def patch_content(item_id: int) -> ResponseReturnValue:
 
 
 def _transition(item_id: int, name: str) -> ResponseReturnValue:
-    item = services.get_item(db.session, actor().user, item_id)
+    item = items.get_item(db.session, actor().user, item_id)
     me, now = actor(), clock.now()
     if name in ("approve", "reject"):
         comment = json_body(Decision).comment if request.content_length else ""
@@ -464,10 +464,10 @@ def content_rendition(item_id: int, rev: int, profile_key: str) -> ResponseRetur
         ):
             raise NotFound(_l("No such revision."))
     else:
-        item = services.get_item(db.session, actor().user, item_id)
-        revision = services.get_revision(item, rev)
-    profile = services.get_profile(db.session, profile_key)
-    row = services.rendition(db.session, media_store(), revision, profile)
+        item = items.get_item(db.session, actor().user, item_id)
+        revision = items.get_revision(item, rev)
+    profile = renditions.get_profile(db.session, profile_key)
+    row = renditions.rendition(db.session, media_store(), revision, profile)
     with media_store().open(row.sha256, "png") as fh:
         data = fh.read()
     resp = Response(data, mimetype="image/png")
@@ -501,7 +501,7 @@ def profile_out(profile: DisplayProfile) -> ProfileOut:
     scope="content:read",
 )
 def list_profiles() -> ResponseReturnValue:
-    profiles = services.profiles(db.session)
+    profiles = renditions.profiles(db.session)
     return jsonify({"profiles": [profile_out(p).model_dump() for p in profiles]})
 
 
@@ -531,5 +531,5 @@ def create_profile() -> ResponseReturnValue:
         )
     except ValueError as exc:
         raise ValidationFailed(details=[{"field": "palette", "message": str(exc)}]) from None
-    services.create_profile(db.session, actor(), profile, now=clock.now())
+    renditions.create_profile(db.session, actor(), profile, now=clock.now())
     return jsonify(profile_out(profile).model_dump()), 201
