@@ -88,7 +88,6 @@ def seed_programme(
             area=area,
             profile_key=profile,
             now=now,
-            publisher=publisher,
             code=code,
             name=name,
             lat=lat,
