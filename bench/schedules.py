@@ -33,8 +33,8 @@ from signage.audit.services import SYSTEM, Actor
 from signage.boards.importer import import_boards
 from signage.boards.models import Board, BoardGroupMember
 from signage.clock import system_clock
-from signage.content import services as content
 from signage.content import workflow
+from signage.content.items import create_item
 from signage.db import db
 from signage.migrations import upgrade
 from signage.schedules import manifests, playlists, services
@@ -95,7 +95,7 @@ def main() -> None:
             _row, token = create_token(s, SYSTEM, admin, name="bench", now=system_clock())
             items = []
             for i in range(3):
-                item = content.create_item(
+                item = create_item(
                     s,
                     Actor(admin),
                     kind="text",

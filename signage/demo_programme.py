@@ -15,7 +15,7 @@ from signage.audit.services import Actor
 from signage.boards.models import Board
 from signage.boards.services import create_board
 from signage.content import workflow
-from signage.content.services import create_item
+from signage.content.items import create_item
 from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.playlists import create_playlist
 from signage.schedules.services import ScheduleInput, save_schedule
@@ -88,7 +88,6 @@ def seed_programme(
             area=area,
             profile_key=profile,
             now=now,
-            publisher=publisher,
             code=code,
             name=name,
             lat=lat,

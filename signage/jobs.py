@@ -40,7 +40,7 @@ def expire_schedules(app: Flask) -> int:
 def expire_alerts(app: Flask) -> int:
     """End alerts whose expiry passed; boards are told to return to their programme."""
     from signage import clock
-    from signage.alerts.services import expire_alerts as expire
+    from signage.alerts.lifecycle import expire_alerts as expire
     from signage.db import db
 
     with app.app_context(), db.scope() as session:
@@ -60,7 +60,7 @@ def resend_alerts(app: Flask) -> int:
 def poll_cap_feeds(app: Flask) -> int:
     """Fetch the configured upstream CAP sources; messages applied."""
     from signage import clock
-    from signage.alerts.cap_feeds import feed_urls, poll
+    from signage.alerts.cap.feeds import feed_urls, poll
     from signage.content import media_store
     from signage.db import db
 

@@ -11,8 +11,11 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 
 from signage import clock
-from signage.alerts import services
+from signage.alerts import lifecycle, queries
 from signage.alerts.models import Alert
+from signage.alerts.targets import resolve_targets
+from signage.alerts.templates import save_template, template_by_key, templates, text_from_template
+from signage.alerts.text import AlertText, display_mode
 from signage.boards.telemetry import is_online
 from signage.clock import iso_utc
 from signage.content import media_store
@@ -90,7 +93,7 @@ def alert_out(alert: Alert, *, now: datetime, counts: bool = True) -> dict[str, 
         "urgency": alert.urgency,
         "severity": alert.severity,
         "certainty": alert.certainty,
-        "mode": services.display_mode(alert.urgency, alert.severity, alert.certainty),
+        "mode": display_mode(alert.urgency, alert.severity, alert.certainty),
         "headline": alert.headline,
         "description": alert.description,
         "instruction": alert.instruction,
@@ -105,7 +108,7 @@ def alert_out(alert: Alert, *, now: datetime, counts: bool = True) -> dict[str, 
         "proposal": _proposal_out(alert.proposal),
     }
     if counts:
-        out["receipts"] = services.progress(db.session, alert, now=now)
+        out["receipts"] = queries.progress(db.session, alert, now=now)
     return out
 
 
@@ -118,14 +121,14 @@ def _proposal_out(proposal: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def _text(body: TextFields, base: services.AlertText | None = None) -> services.AlertText:
+def _text(body: TextFields, base: AlertText | None = None) -> AlertText:
     values = {
         k: v for k, v in body.model_dump(exclude_none=True).items() if k in TextFields.model_fields
     }
     if base is None:
-        return services.AlertText(**values)
+        return AlertText(**values)
     merged = {**vars(base), **values}
-    return services.AlertText(**merged)
+    return AlertText(**merged)
 
 
 @operation(
@@ -138,7 +141,7 @@ def _text(body: TextFields, base: services.AlertText | None = None) -> services.
 )
 def list_alerts() -> ResponseReturnValue:
     q: AlertQuery = query_args(AlertQuery)
-    stmt = services.visible_alerts(actor().user).limit(q.limit)
+    stmt = queries.visible_alerts(actor().user).limit(q.limit)
     if q.state:
         stmt = stmt.where(Alert.state == q.state)
     now = clock.now()
@@ -165,9 +168,9 @@ def create_alert() -> ResponseReturnValue:
     body: AlertIn = json_body(AlertIn)
     session, who, now = db.session, actor(), clock.now()
     settings = current_app.config["SIGNAGE"]
-    template = services.template_by_key(session, body.template) if body.template else None
+    template = template_by_key(session, body.template) if body.template else None
     if template is not None:
-        text = services.text_from_template(template, **_text(body).__dict__)
+        text = text_from_template(template, **_text(body).__dict__)
     else:
         missing = [f for f in ("event", "headline") if not getattr(body, f)]
         if missing:
@@ -177,11 +180,11 @@ def create_alert() -> ResponseReturnValue:
                 ]
             )
         text = _text(body)
-    targets = services.resolve_targets(
+    targets = resolve_targets(
         session, who.user, areas=body.areas, groups=body.groups, boards=body.boards
     )
     minutes = template.expires_minutes if template else 360
-    alert = services.create_alert(
+    alert = lifecycle.create_alert(
         session,
         who,
         text,
@@ -202,16 +205,16 @@ def create_alert() -> ResponseReturnValue:
 @operation("/alerts/<int:alert_id>", "GET", summary="An alert and its receipts", tag="alerts",
            errors=(404,), scope="alerts:read")  # fmt: skip
 def get_alert(alert_id: int) -> ResponseReturnValue:
-    alert = services.get_alert(db.session, actor().user, alert_id)
+    alert = queries.get_alert(db.session, actor().user, alert_id)
     return jsonify(alert_out(alert, now=clock.now()))
 
 
 @operation("/alerts/<int:alert_id>/boards", "GET", summary="Boards that have not displayed it",
            tag="alerts", errors=(404,), scope="alerts:read")  # fmt: skip
 def alert_boards(alert_id: int) -> ResponseReturnValue:
-    alert = services.get_alert(db.session, actor().user, alert_id)
+    alert = queries.get_alert(db.session, actor().user, alert_id)
     now = clock.now()
-    rows = services.not_displayed(db.session, alert)
+    rows = queries.not_displayed(db.session, alert)
     return jsonify(
         {
             "boards": [
@@ -234,12 +237,12 @@ def update_alert(alert_id: int) -> ResponseReturnValue:
     `proposal` (the confirmed text stays on air) until another operator confirms its version."""
     body: AlertPatch = json_body(AlertPatch)
     session, now = db.session, clock.now()
-    alert = services.get_alert(session, actor().user, alert_id)
-    services.update_alert(
+    alert = queries.get_alert(session, actor().user, alert_id)
+    lifecycle.update_alert(
         session,
         actor(),
         alert,
-        _text(body, services.AlertText.of(alert)),
+        _text(body, AlertText.of(alert)),
         expires=body.expires,
         now=now,
         store=media_store(),
@@ -254,8 +257,8 @@ def confirm_alert(alert_id: int) -> ResponseReturnValue:
     or edited any version of it (nobody confirms their own text)."""
     body: ConfirmIn = json_body(ConfirmIn)
     session, now = db.session, clock.now()
-    alert = services.get_alert(session, actor().user, alert_id)
-    services.confirm_alert(
+    alert = queries.get_alert(session, actor().user, alert_id)
+    lifecycle.confirm_alert(
         session, actor(), alert, version=body.version, now=now, store=media_store()
     )
     return jsonify(alert_out(alert, now=now))
@@ -265,8 +268,8 @@ def confirm_alert(alert_id: int) -> ResponseReturnValue:
            errors=(404, 409), scope="alerts:write")  # fmt: skip
 def cancel_alert(alert_id: int) -> ResponseReturnValue:
     session, now = db.session, clock.now()
-    alert = services.get_alert(session, actor().user, alert_id)
-    services.cancel_alert(session, actor(), alert, now=now)
+    alert = queries.get_alert(session, actor().user, alert_id)
+    lifecycle.cancel_alert(session, actor(), alert, now=now)
     return jsonify(alert_out(alert, now=now))
 
 
@@ -289,7 +292,7 @@ def template_out(t: Any) -> dict[str, Any]:
 
 @operation("/alert-templates", "GET", summary="Alert templates", tag="alerts", scope="alerts:read")
 def list_templates() -> ResponseReturnValue:
-    return jsonify({"templates": [template_out(t) for t in services.templates(db.session)]})
+    return jsonify({"templates": [template_out(t) for t in templates(db.session)]})
 
 
 @operation("/alert-templates/<key>", "PUT", summary="Create or change a template (admins)",
@@ -300,10 +303,10 @@ def put_template(key: str) -> ResponseReturnValue:
         raise ValidationFailed(
             details=[{"field": "key", "message": _l("Letters, digits and dashes.")}]
         )
-    existing = services.templates(db.session, active_only=False)
+    existing = templates(db.session, active_only=False)
     base = next((t for t in existing if t.key == key), None)
-    text = services.text_from_template(base, **_text(body).__dict__) if base else _text(body)
-    row = services.save_template(
+    text = text_from_template(base, **_text(body).__dict__) if base else _text(body)
+    row = save_template(
         db.session,
         actor(),
         key,

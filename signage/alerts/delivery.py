@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from signage import clock
 from signage.alerts.models import Alert, AlertDelivery
+from signage.alerts.text import display_mode
 from signage.boards.models import Board, BoardStatus
 from signage.boards.telemetry import online_clause
 from signage.clock import iso_utc
@@ -54,7 +55,6 @@ def socket_emit(event: str, payload: dict[str, Any], room: str) -> None:
 
 def payload(alert: Alert) -> dict[str, Any]:
     """The `alert` event: everything a player needs to show it (docs/protocol.md)."""
-    from signage.alerts.services import display_mode
 
     return {
         "id": alert.id,
@@ -105,7 +105,6 @@ def render_images(
     Banner alerts (display_mode) also get a banner strip per profile, under `banner`; the full
     screen rendition stays for players without a banner layout.
     """
-    from signage.alerts.services import display_mode
     from signage.content.render import render_text
 
     banner = display_mode(alert.urgency, alert.severity, alert.certainty) == "banner"

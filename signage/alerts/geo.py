@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from signage.alerts.cap import CapArea
+from signage.alerts.cap.message import CapArea
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG), the usual choice for haversine
 

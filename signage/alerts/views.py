@@ -17,8 +17,12 @@ from wtforms.validators import Length, Optional
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.permissions import require, scope_paths
-from signage.alerts import services
+from signage.alerts.lifecycle import cancel_alert, confirm_alert, create_alert, update_alert
 from signage.alerts.models import STATUSES, Alert
+from signage.alerts.queries import get_alert, not_displayed, progress, visible_alerts
+from signage.alerts.targets import resolve_targets
+from signage.alerts.templates import template_by_key, templates, text_from_template
+from signage.alerts.text import AlertText, display_mode
 from signage.areas.models import Area
 from signage.content import media_store
 from signage.db import db
@@ -160,7 +164,7 @@ def index() -> ResponseReturnValue:
     """Templates to start from, alerts on air, and the history."""
     me = current_user()
     require_any(me, "alert.view")
-    stmt = services.visible_alerts(me)
+    stmt = visible_alerts(me)
     live = list(
         db.session.scalars(stmt.where(Alert.state.in_(("active", "pending_confirmation")))).unique()
     )
@@ -171,11 +175,11 @@ def index() -> ResponseReturnValue:
         25,
     )
     now = clock.now()
-    counts = {a.id: services.progress(db.session, a, now=now) for a in live}
+    counts = {a.id: progress(db.session, a, now=now) for a in live}
     return render_template(
         "alerts/index.html",
         title=_("Emergency alerts"),
-        templates=services.templates(db.session),
+        templates=templates(db.session),
         live=live,
         counts=counts,
         page=page,
@@ -191,7 +195,7 @@ def new() -> ResponseReturnValue:
     require_any(me, "alert.send")
     key = request.values.get("template", "")
     try:
-        template = services.template_by_key(db.session, key) if key else None
+        template = template_by_key(db.session, key) if key else None
     except DomainError:
         abort(404)
     form = SendForm()
@@ -214,20 +218,20 @@ def new() -> ResponseReturnValue:
         session, now = db.session, clock.now()
         try:
             text = (
-                services.text_from_template(template)
+                text_from_template(template)
                 if template is not None
-                else services.AlertText(event=_("Emergency"), headline="")
+                else AlertText(event=_("Emergency"), headline="")
             )
             for name in ("headline", "description", "instruction", "sender_name"):
                 setattr(text, name, getattr(form, name).data or "")
-            targets = services.resolve_targets(
+            targets = resolve_targets(
                 session,
                 me,
                 areas=chosen,
                 groups=_codes(form.groups.data),
                 boards=_codes(form.boards.data),
             )
-            alert = services.create_alert(
+            alert = create_alert(
                 session,
                 current_actor(),
                 text,
@@ -267,7 +271,7 @@ def new() -> ResponseReturnValue:
 def _alert_or_404(alert_id: int, action: str = "alert.view") -> Alert:
     """The alert if the user may see it (else 404) and do action on it (else 403)."""
     try:
-        alert = services.get_alert(db.session, current_user(), alert_id)
+        alert = get_alert(db.session, current_user(), alert_id)
     except DomainError:
         abort(404)
     require(current_user(), action, alert.area)
@@ -291,8 +295,8 @@ def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200
             "alerts/detail.html",
             title=alert.headline,
             alert=alert,
-            counts=services.progress(db.session, alert, now=now),
-            missing=services.not_displayed(db.session, alert),
+            counts=progress(db.session, alert, now=now),
+            missing=not_displayed(db.session, alert),
             now=now,
             form=form,
             action=ActionForm(),
@@ -301,7 +305,7 @@ def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200
             ),
             states=STATE_LABELS,
             statuses=STATUS_LABELS,
-            mode=services.display_mode(alert.urgency, alert.severity, alert.certainty),
+            mode=display_mode(alert.urgency, alert.severity, alert.certainty),
             may_confirm=(
                 alert.state == "pending_confirmation"
                 or (alert.state == "active" and bool(alert.proposal))
@@ -340,7 +344,7 @@ def confirm(alert_id: int) -> ResponseReturnValue:
         error = _("The page did not say which version you reviewed. Reload it and confirm again.")
         return _detail(alert, UpdateForm(obj=alert), error, 422)
     try:
-        services.confirm_alert(
+        confirm_alert(
             db.session, current_actor(), alert, version=version, now=clock.now(),
             store=media_store(),
         )  # fmt: skip
@@ -356,7 +360,7 @@ def cancel(alert_id: int) -> ResponseReturnValue:
     """End the alert now."""
     return _act(
         alert_id,
-        lambda a: services.cancel_alert(db.session, current_actor(), a, now=clock.now()),
+        lambda a: cancel_alert(db.session, current_actor(), a, now=clock.now()),
         _("The alert was cancelled; boards return to their programme."),
     )
 
@@ -369,12 +373,12 @@ def update(alert_id: int) -> ResponseReturnValue:
     form = UpdateForm()
     if not form.validate_on_submit():
         return _detail(alert, form, _("Check the fields marked in red."), 422)
-    text = services.AlertText.of(alert)
+    text = AlertText.of(alert)
     text.headline = form.headline.data or ""
     text.description = form.description.data or ""
     text.instruction = form.instruction.data or ""
     try:
-        services.update_alert(
+        update_alert(
             db.session,
             current_actor(),
             alert,

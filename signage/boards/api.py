@@ -189,7 +189,6 @@ def create_board() -> ResponseReturnValue:
         area=_area(data.area),
         profile_key=data.profile,
         now=clock.now(),
-        publisher=publisher(),
         is_test=data.is_test,
         code=data.code,
         name=data.name,
@@ -260,7 +259,6 @@ def patch_board(code: str) -> ResponseReturnValue:
         actor(),
         board,
         now=clock.now(),
-        publisher=publisher(),
         area=_area(data.area) if data.area else None,
         profile_key=data.profile,
         is_test=data.is_test,
@@ -407,6 +405,5 @@ def group_members(code: str) -> ResponseReturnValue:
         add=data.add,
         remove=data.remove,
         now=clock.now(),
-        publisher=publisher(),
     )
     return jsonify(group_out(group))

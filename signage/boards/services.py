@@ -1,9 +1,10 @@
 """Board services: boards (one by one), groups and memberships, with permissions and audit.
 
-Every function takes the session, the actor, `now` and a ManifestPublisher (which regenerates
-the affected manifests and emits after commit) as arguments, and knows nothing of Flask. Changes
-that alter a board's rooms (area, code, groups) or end it move or close its live sockets on every
-process after commit, through `BoardSockets` (the message queue by default).
+Every function takes the session, the actor and `now` as arguments, and knows nothing of Flask.
+Changes that a board's manifest shows (a new board, its profile, hours or area, a group's members)
+run BOARD_HOOKS, through which schedules regenerates the affected manifests; changes that alter a
+board's rooms (area, code, groups) or end it move or close its live sockets on every process
+after commit, through `BoardSockets` (the message queue by default).
 """
 
 from __future__ import annotations
@@ -30,10 +31,29 @@ from signage.content.models import ProfileRecord
 from signage.db import fold, fold_text, run_after_commit
 from signage.errors import Conflict, ValidationFailed
 from signage.realtime import rooms as socket_rooms
-from signage.schedules.manifests import ManifestPublisher
-from signage.schedules.spans import SpanError, parse_hours
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+# Called as hook(session, board_ids, now) after boards changed in a way their manifests show;
+# schedules registers one that regenerates those boards' manifests (like content's ITEM_HOOKS).
+BOARD_HOOKS: list[Callable[[Session, list[int], datetime], None]] = []
+# Called as check(session, board) before a board is deleted; raises while something still needs
+# it (schedules registers one: no schedule may target the board).
+DELETE_CHECKS: list[Callable[[Session, Board], None]] = []
+# Reads operating hours ({"0": ["06:00-22:00"], ...}) into (stored form, problems). The time
+# vocabulary belongs to schedules, whose init_app registers the reader.
+HOURS_READERS: list[Callable[[Any], tuple[Any, list[dict[str, Any]]]]] = []
+
+
+def _boards_changed(session: Session, board_ids: list[int], now: datetime) -> None:
+    for hook in BOARD_HOOKS:
+        hook(session, board_ids, now)
+
+
+def _read_hours(hours: dict[str, Any] | None) -> tuple[Any, list[dict[str, Any]]]:
+    if not HOURS_READERS:
+        raise RuntimeError("No reader of operating hours: schedules.init_app registers it.")
+    return HOURS_READERS[-1](hours)
 
 
 @dataclass(frozen=True)
@@ -99,14 +119,8 @@ def check_fields(
         ZoneInfo(clean["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(_problem("timezone", _l("Unknown time zone, e.g. Asia/Ho_Chi_Minh.")))
-    try:
-        clean["hours"] = parse_hours(hours)
-    except SpanError as exc:
-        problems.append(
-            _problem("hours", _l("Write times as HH:MM-HH:MM, not %(text)s.", text=exc.args[0]))
-        )
-    except ValueError as exc:
-        problems.append(_problem("hours", _l("Operating hours: %(why)s", why=str(exc))))
+    clean["hours"], hour_problems = _read_hours(hours)
+    problems += hour_problems
     return clean, problems
 
 
@@ -133,7 +147,6 @@ def create_board(
     area: Area,
     profile_key: str,
     now: datetime,
-    publisher: ManifestPublisher | None = None,
     is_test: bool = False,
     **fields: Any,
 ) -> Board:
@@ -149,8 +162,7 @@ def create_board(
     session.add(board)
     session.flush()
     record(session, actor, "board.create", "board", board.code, area_id=area.id, now=now)
-    if publisher is not None:
-        publisher.boards(session, [board.id], now=now)
+    _boards_changed(session, [board.id], now)
     return board
 
 
@@ -160,7 +172,6 @@ def update_board(
     board: Board,
     *,
     now: datetime,
-    publisher: ManifestPublisher | None = None,
     area: Area | None = None,
     profile_key: str | None = None,
     is_test: bool | None = None,
@@ -196,8 +207,7 @@ def update_board(
         setattr(board, key, value)
     session.flush()
     record(session, actor, "board.update", "board", board.code, area_id=board.area_id, now=now)
-    if publisher is not None:
-        publisher.boards(session, [board.id], now=now)
+    _boards_changed(session, [board.id], now)
     if (old_code, old_area) != (board.code, board.area_id):
         _move_after_commit(session, sockets, [(old_code, board)])
     return board
@@ -223,13 +233,8 @@ def delete_board(
 ) -> None:
     """Remove a board, its memberships and its manifest; its live sockets are closed."""
     require(actor.user, "board.manage", board.area)
-    from signage.schedules.models import Schedule
-
-    in_use = session.scalar(
-        select(Schedule.id).where(Schedule.target_kind == "board", Schedule.target_id == board.id)
-    )
-    if in_use is not None:
-        raise Conflict(_l("Schedules target this board; delete them first."))
+    for check in DELETE_CHECKS:
+        check(session, board)
     record(session, actor, "board.delete", "board", board.code, area_id=board.area_id, now=now)
     session.delete(board)
     session.flush()
@@ -330,7 +335,6 @@ def change_members(
     add: list[str] = (),  # type: ignore[assignment]
     remove: list[str] = (),  # type: ignore[assignment]
     now: datetime,
-    publisher: ManifestPublisher | None = None,
     sockets: BoardSockets = LIVE_SOCKETS,
 ) -> BoardGroup:
     """Add and remove boards (by code); each board must be one the actor may manage."""
@@ -357,7 +361,7 @@ def change_members(
         details={"add": list(add)[:50], "remove": list(remove)[:50]},
         now=now,
     )
-    if publisher is not None and touched:
-        publisher.boards(session, [b.id for b in touched], now=now)
+    if touched:
+        _boards_changed(session, [b.id for b in touched], now)
     _move_after_commit(session, sockets, [(b.code, b) for b in dict.fromkeys(touched)])
     return group

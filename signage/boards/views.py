@@ -18,13 +18,12 @@ from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.areas.access import named_area
 from signage.boards import importer, services
-from signage.content.services import profile_records
+from signage.content.renditions import profile_records
 from signage.db import db
 from signage.errors import DomainError
 from signage.http.access import require_any
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
-from signage.schedules import publisher
 from signage.schedules.services import board_timeline
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
@@ -92,7 +91,6 @@ def new() -> ResponseReturnValue:
                 area=_area(form.area.data),
                 profile_key=form.profile.data or "",
                 now=clock.now(),
-                publisher=publisher(),
                 is_test=bool(form.is_test.data),
                 code=form.code.data or "",
                 name=form.name.data or "",
@@ -151,7 +149,6 @@ def edit(code: str) -> ResponseReturnValue:
                 current_actor(),
                 board,
                 now=clock.now(),
-                publisher=publisher(),
                 area=_area(form.area.data),
                 profile_key=form.profile.data or "",
                 is_test=bool(form.is_test.data),
@@ -367,7 +364,6 @@ def group_members(code: str) -> ResponseReturnValue:
             add=[] if remove else [board_code],
             remove=[board_code] if remove else [],
             now=clock.now(),
-            publisher=publisher(),
         )
     except DomainError as exc:
         flash(str(show_domain_error(None, exc)), "danger")

@@ -2,186 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from signage import clock
 from signage.accounts.permissions import scope_paths
 from signage.areas.access import named_area
 from signage.boards import access as board_access
-from signage.content import media_store, services, workflow
+from signage.content import items, media_store, renditions, uploads, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
 from signage.content.ingest import MediaRejected
-from signage.content.models import CATEGORIES, PRIORITIES, ContentItem, MediaAsset, Revision
+from signage.content.models import ContentItem, MediaAsset, Revision
 from signage.content.profiles import DisplayProfile
+from signage.content.schemas import (
+    ContentCreate,
+    ContentPatch,
+    ContentQuery,
+    Decision,
+    HistoryOut,
+    ItemList,
+    ItemOut,
+    ItemSummary,
+    MediaOut,
+    ProfileIn,
+    ProfileList,
+    ProfileOut,
+    RevisionOut,
+)
 from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
 from signage.http.api import actor, board_client, json_body, operation, query_args
 
-# The API's enums are the model's tuples, so the two can never disagree.
-Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
-State = Literal["draft", "pending", "approved", "rejected", "archived"]
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
-AreaCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Channel = Annotated[int, Field(ge=0, le=255)]
-Colour = Annotated[list[Channel], Field(min_length=3, max_length=3, description="[r, g, b]")]
 # Multipart framing around an upload; bodies larger than the limit plus this are refused unread.
 _MULTIPART_SLACK = 64 * 1024
-
-
-class ColourPair(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    fg: Colour | None = None
-    bg: Colour | None = None
-
-
-Colours = Annotated[
-    dict[Annotated[str, StringConstraints(max_length=64)], ColourPair],
-    Field(max_length=50, description="Colours by profile key, or '*' for every profile."),
-]
-
-
-class ContentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["text", "image"] = "text"
-    area: AreaCode
-    category: Category
-    priority: Priority = "normal"
-    headline: str
-    body: str = ""
-    media: Sha256 | None = Field(None, description="Image (image items) or background (text).")
-    colours: Colours = Field(default_factory=dict)
-
-
-class ContentPatch(BaseModel):
-    """Fields to change in a new revision; leave a field out to keep it."""
-
-    model_config = ConfigDict(extra="forbid")
-    category: Category | None = None
-    priority: Priority | None = None
-    headline: str | None = None
-    body: str | None = None
-    media: Sha256 | None = Field(None, description="null removes a text item's background.")
-    colours: Colours | None = None
-
-    @field_validator("category", "priority", "headline", "body", "colours", mode="before")
-    @classmethod
-    def _no_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError(_l("Leave the field out instead of sending null."))
-        return value
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    comment: str = Field("", description="Required when rejecting.")
-
-
-class ContentQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    state: State | None = None
-    area: str | None = Field(None, max_length=32, description="Area code; includes its subtree.")
-    category: Category | None = None
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=1_000_000_000)
-
-
-class MediaOut(BaseModel):
-    sha256: str
-    ext: str
-    mime: str
-    width: int
-    height: int
-    size: int
-    url: str
-
-
-class RevisionOut(BaseModel):
-    number: int
-    state: str
-    category: str
-    priority: str
-    headline: str
-    body: str
-    media: MediaOut | None
-    colours: dict[str, Any]
-    content_hash: str
-    author: str | None
-    created_at: datetime
-    submitted_at: datetime | None
-    decided_at: datetime | None
-    decided_by: str | None
-    decision_comment: str
-    renditions: dict[str, str]
-
-
-class HistoryOut(BaseModel):
-    at: datetime
-    actor: str
-    action: str
-    details: dict[str, Any]
-
-
-class ItemSummary(BaseModel):
-    id: int
-    kind: str
-    area: str
-    area_name: str
-    state: str
-    category: str
-    priority: str
-    headline: str
-    latest_revision: int
-    airing_revision: int | None
-    updated_at: datetime
-
-
-class ItemOut(ItemSummary):
-    created_at: datetime
-    archived_at: datetime | None
-    revisions: list[RevisionOut]
-    history: list[HistoryOut]
-
-
-class ItemList(BaseModel):
-    items: list[ItemSummary]
-    total: int
-    limit: int
-    offset: int
-
-
-class ProfileIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-    name: str = Field(min_length=1, max_length=200)
-    width: int = Field(ge=8, le=8192)
-    height: int = Field(ge=8, le=8192)
-    colour_mode: Literal["mono", "palette", "full"]
-    palette: list[Colour] = Field(default_factory=list, max_length=256)
-    kind: Literal["led", "lcd"]
-    banner_fraction: float = Field(default=0.25, ge=0.05, le=0.5)
-
-
-class ProfileOut(BaseModel):
-    key: str
-    name: str
-    width: int
-    height: int
-    colour_mode: str
-    palette: list[list[int]]
-    kind: str
-    banner_fraction: float
-
-
-class ProfileList(BaseModel):
-    profiles: list[ProfileOut]
 
 
 def media_out(asset: MediaAsset) -> MediaOut:
@@ -202,7 +60,7 @@ def _rendition_urls(item: ContentItem, revision: Revision) -> dict[str, str]:
         p.key: url_for(
             "api.content_rendition", item_id=item.id, rev=revision.number, profile_key=p.key
         )
-        for p in services.profile_records(db.session)
+        for p in renditions.profile_records(db.session)
     }
 
 
@@ -254,7 +112,7 @@ def item_out(item: ContentItem) -> dict[str, Any]:
         revisions=[revision_out(item, r) for r in item.revisions],
         history=[
             HistoryOut(at=e.at, actor=e.actor, action=e.action, details=e.details)
-            for e in services.history(db.session, item)
+            for e in items.history(db.session, item)
         ],
     ).model_dump(mode="json")
 
@@ -294,7 +152,7 @@ def upload_media() -> ResponseReturnValue:
         raise MediaUnsupported(
             _l("Send the image as multipart field 'file' or as the body with an image type.")
         )
-    asset, created = services.upload_media(
+    asset, created = uploads.upload_media(
         db.session,
         media_store(),
         actor(),
@@ -319,8 +177,8 @@ def upload_media() -> ResponseReturnValue:
 def create_content() -> ResponseReturnValue:
     data = json_body(ContentCreate)
     area = _area(data.area)
-    media = services.get_media(db.session, data.media) if data.media else None
-    item = services.create_item(
+    media = uploads.get_media(db.session, data.media) if data.media else None
+    item = items.create_item(
         db.session,
         actor(),
         kind=data.kind,
@@ -348,7 +206,7 @@ def create_content() -> ResponseReturnValue:
 def list_content() -> ResponseReturnValue:
     args = query_args(ContentQuery)
     area = _area(args.area) if args.area else None
-    stmt = services.visible_items(actor().user, state=args.state, area=area, category=args.category)
+    stmt = items.visible_items(actor().user, state=args.state, area=area, category=args.category)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(args.limit).offset(args.offset)).unique()
     return jsonify(
@@ -370,7 +228,7 @@ def list_content() -> ResponseReturnValue:
     scope="content:read",
 )
 def get_content(item_id: int) -> ResponseReturnValue:
-    return jsonify(item_out(services.get_item(db.session, actor().user, item_id)))
+    return jsonify(item_out(items.get_item(db.session, actor().user, item_id)))
 
 
 @operation(
@@ -384,14 +242,14 @@ def get_content(item_id: int) -> ResponseReturnValue:
     scope="content:write",
 )
 def patch_content(item_id: int) -> ResponseReturnValue:
-    item = services.get_item(db.session, actor().user, item_id)
+    item = items.get_item(db.session, actor().user, item_id)
     data = json_body(ContentPatch)
     changes: dict[str, Any] = {}
     if "media" in data.model_fields_set:
-        changes["media"] = services.get_media(db.session, data.media) if data.media else None
+        changes["media"] = uploads.get_media(db.session, data.media) if data.media else None
     if data.colours is not None:
         changes["colours"] = {k: v.model_dump(exclude_none=True) for k, v in data.colours.items()}
-    services.revise(
+    items.revise(
         db.session,
         actor(),
         item,
@@ -406,7 +264,7 @@ def patch_content(item_id: int) -> ResponseReturnValue:
 
 
 def _transition(item_id: int, name: str) -> ResponseReturnValue:
-    item = services.get_item(db.session, actor().user, item_id)
+    item = items.get_item(db.session, actor().user, item_id)
     me, now = actor(), clock.now()
     if name in ("approve", "reject"):
         comment = json_body(Decision).comment if request.content_length else ""
@@ -464,10 +322,10 @@ def content_rendition(item_id: int, rev: int, profile_key: str) -> ResponseRetur
         ):
             raise NotFound(_l("No such revision."))
     else:
-        item = services.get_item(db.session, actor().user, item_id)
-        revision = services.get_revision(item, rev)
-    profile = services.get_profile(db.session, profile_key)
-    row = services.rendition(db.session, media_store(), revision, profile)
+        item = items.get_item(db.session, actor().user, item_id)
+        revision = items.get_revision(item, rev)
+    profile = renditions.get_profile(db.session, profile_key)
+    row = renditions.rendition(db.session, media_store(), revision, profile)
     with media_store().open(row.sha256, "png") as fh:
         data = fh.read()
     resp = Response(data, mimetype="image/png")
@@ -501,7 +359,7 @@ def profile_out(profile: DisplayProfile) -> ProfileOut:
     scope="content:read",
 )
 def list_profiles() -> ResponseReturnValue:
-    profiles = services.profiles(db.session)
+    profiles = renditions.profiles(db.session)
     return jsonify({"profiles": [profile_out(p).model_dump() for p in profiles]})
 
 
@@ -531,5 +389,5 @@ def create_profile() -> ResponseReturnValue:
         )
     except ValueError as exc:
         raise ValidationFailed(details=[{"field": "palette", "message": str(exc)}]) from None
-    services.create_profile(db.session, actor(), profile, now=clock.now())
+    renditions.create_profile(db.session, actor(), profile, now=clock.now())
     return jsonify(profile_out(profile).model_dump()), 201

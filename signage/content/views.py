@@ -31,7 +31,8 @@ from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.api.token_use import note_use
 from signage.areas.access import named_area
 from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
-from signage.content import media_access, media_store, services, workflow
+from signage.content import media_access, media_store, renditions, uploads, workflow
+from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, ValidationFailed
@@ -129,7 +130,7 @@ def items() -> ResponseReturnValue:
         state = category = None
     page = paginate(
         db.session,
-        services.visible_items(me, state=state, category=category),
+        visible_items(me, state=state, category=category),
         page_number(request.args.get("page")),
         PAGE_SIZE,
     )
@@ -150,7 +151,7 @@ def queue() -> ResponseReturnValue:
     """Pending items the approver may decide on, oldest first."""
     me = current_user()
     require_any(me, "content.approve")
-    stmt = services.visible_items(me, state="pending", action="content.approve").order_by(None)
+    stmt = visible_items(me, state="pending", action="content.approve").order_by(None)
     stmt = stmt.order_by(ContentItem.updated_at, ContentItem.id)
     page = paginate(db.session, stmt, page_number(request.args.get("page")), PAGE_SIZE)
     return render_template(
@@ -174,7 +175,7 @@ def _hex(rgb: Any) -> str:
 def colour_rows(colours: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per display profile (and "*" = every board) for the colour fieldset."""
     rows = [("*", _("Every board"))] + [
-        (p.key, p.name) for p in services.profile_records(db.session)
+        (p.key, p.name) for p in renditions.profile_records(db.session)
     ]
     out = []
     for key, label in rows:
@@ -202,7 +203,7 @@ def _posted_colours() -> dict[str, Any]:
 def colours_from_form(form: Any) -> dict[str, Any]:
     """{profile key or "*": {"fg": [r, g, b], "bg": [r, g, b]}} for the ticked rows."""
     out: dict[str, Any] = {}
-    keys = ["*"] + [p.key for p in services.profile_records(db.session)]
+    keys = ["*"] + [p.key for p in renditions.profile_records(db.session)]
     for key in keys:
         if not form.get(f"colour-{key}"):
             continue
@@ -227,7 +228,7 @@ def new_text() -> ResponseReturnValue:
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            item = services.create_item(
+            item = create_item(
                 db.session,
                 current_actor(),
                 kind="text",
@@ -268,7 +269,7 @@ def upload() -> ResponseReturnValue:
         try:
             area = _area_of(form)
             data = form.file.data.stream.read(settings.max_upload_bytes + 1)
-            asset, _created = services.upload_media(
+            asset, _created = uploads.upload_media(
                 db.session,
                 media_store(),
                 current_actor(),
@@ -277,7 +278,7 @@ def upload() -> ResponseReturnValue:
                 max_pixels=settings.max_image_pixels,
                 now=clock.now(),
             )
-            item = services.create_item(
+            item = create_item(
                 db.session,
                 current_actor(),
                 kind="image",
@@ -310,9 +311,9 @@ def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
         "item": item,
         "revision": revision,
         "airing": workflow.airing_revision(item),
-        "profiles": services.profiles(db.session),
+        "profiles": renditions.profiles(db.session),
         "led_width": LED_PREVIEW_WIDTH,
-        "history": services.history(db.session, item),
+        "history": history(db.session, item),
         "decision_form": extra.pop("decision_form", None) or DecisionForm(formdata=None),
         "may_edit": _can(me, "content.edit", item),
         "may_decide": _can(me, "content.approve", item)
@@ -333,7 +334,7 @@ def _can(me: Any, action: str, item: ContentItem) -> bool:
 @login_required
 def item(item_id: int) -> ResponseReturnValue:
     """An item: previews for every display profile, revisions, history and actions."""
-    item = services.get_item(db.session, current_user(), item_id)
+    item = get_item(db.session, current_user(), item_id)
     return render_template("content/detail.html", **_detail(item))
 
 
@@ -341,7 +342,7 @@ def item(item_id: int) -> ResponseReturnValue:
 @login_required
 def edit(item_id: int) -> ResponseReturnValue:
     """Make a new revision; an approved revision keeps airing until this one is approved."""
-    item = services.get_item(db.session, current_user(), item_id)
+    item = get_item(db.session, current_user(), item_id)
     require(current_user(), "content.edit", item.area)
     latest = item.latest
     form = TextItemForm(
@@ -357,7 +358,7 @@ def edit(item_id: int) -> ResponseReturnValue:
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            services.revise(
+            revise(
                 db.session,
                 current_actor(),
                 item,
@@ -399,7 +400,7 @@ _DONE = {
 @login_required
 def act(item_id: int, action: str) -> ResponseReturnValue:
     """Run one workflow transition from the item page."""
-    item = services.get_item(db.session, current_user(), item_id)
+    item = get_item(db.session, current_user(), item_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from signage.accounts.permissions import can, require
 from signage.audit.services import Actor, record
 from signage.content.errors import WrongState
+from signage.content.items import check_not_archived, clean_comment
 from signage.content.models import ContentItem, Revision
-from signage.content.services import clean_comment, render_all
+from signage.content.renditions import render_all
 from signage.errors import PermissionDenied
 from signage.storage import MediaStore
 
@@ -46,12 +47,6 @@ def schedulable_revision(item: ContentItem) -> Revision:
     if revision is None:
         raise WrongState(_l("Only approved content can be scheduled or sent to boards."))
     return revision
-
-
-def check_not_archived(item: ContentItem) -> None:
-    """WrongState if the item is archived."""
-    if item.archived_at is not None:
-        raise WrongState(_l("This item is archived; it can no longer change."))
 
 
 def _expect(revision: Revision, *states: str) -> None:

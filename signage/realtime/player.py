@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from signage import clock
 from signage.alerts.delivery import ReceiptBuffer
 from signage.alerts.delivery import payload as alert_payload
-from signage.alerts.services import active_for_board
+from signage.alerts.queries import active_for_board
 from signage.boards import telemetry
 from signage.boards.models import Board
 from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer

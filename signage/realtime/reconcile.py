@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from signage.alerts.delivery import payload
 from signage.alerts.models import Alert, AlertDelivery
-from signage.alerts.services import active_for_board
+from signage.alerts.queries import active_for_board
 
 SNAPSHOT_MAX_AGE_S = 2.0
 SYNC_INTERVAL_S = 5  # how often players send `alert_sync` (docs/protocol.md)

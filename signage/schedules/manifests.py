@@ -167,7 +167,7 @@ class _Renditions:
         key = (revision.content_hash, profile.key)
         row = self.rows.get(key)
         if row is None:
-            from signage.content.services import rendition
+            from signage.content.renditions import rendition
 
             row = self.rows[key] = rendition(self.session, self.store, revision, profile)
         return row

@@ -15,7 +15,8 @@ from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.permissions import require
 from signage.areas.access import named_area
-from signage.content.services import profile_records, visible_items
+from signage.content.items import visible_items
+from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.alerts.cap import CapError, parse
+from signage.alerts.cap.message import CapError, parse
 
 HERE = Path(__file__).parent / "cap"
 OASIS_EXAMPLES = [HERE / f"example{n}.xml" for n in range(1, 5)]

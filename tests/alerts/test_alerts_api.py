@@ -208,7 +208,7 @@ def test_exercise_goes_to_test_boards_only_and_is_labelled(
 def test_expiry_job_ends_alerts_and_tells_the_boards(
     app, client, factory, session, hn_operator, boards, players
 ):
-    from signage.alerts.services import expire_alerts
+    from signage.alerts.lifecycle import expire_alerts
 
     alert = send(client, factory, hn_operator, boards=["HK-1"]).get_json()
     events(players["hk"], "alert")

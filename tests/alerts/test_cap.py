@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from signage.alerts.cap import (
+from signage.alerts.cap.message import (
     MAX_CAP_BYTES,
     CapArea,
     CapError,

@@ -7,8 +7,8 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import func, select
 
-from signage.alerts import cap
-from signage.alerts.cap_feeds import poll
+from signage.alerts.cap import message as cap
+from signage.alerts.cap.feeds import poll
 from signage.alerts.models import Alert, CapMessageRecord
 from signage.clock import system_clock
 from tests.alerts.conftest import alert_count

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from signage.alerts.cap import MAX_CAP_BYTES, CapError, parse
+from signage.alerts.cap.message import MAX_CAP_BYTES, CapError, parse
 from tests.alerts.capdocs import STORM, problem_for, problems_of, storm
 
 CAP12 = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -262,7 +262,7 @@ def test_schema_is_loaded_once_from_the_package() -> None:
 
     # In a fresh interpreter: importing loads nothing; the first parse loads it; later ones reuse it.
     code = (
-        "from signage.alerts import cap, cap_rules\n"
+        "from signage.alerts.cap import message as cap, rules as cap_rules\n"
         "assert cap_rules.cap_schema.cache_info().currsize == 0\n"
         "from tests.alerts.capdocs import STORM\n"
         "cap.parse(STORM.encode()); cap.parse(STORM.encode())\n"

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from signage.alerts.cap_feeds import Fetcher, RefusedURL, allowed_hosts, is_public, poll
+from signage.alerts.cap.feeds import Fetcher, RefusedURL, allowed_hosts, is_public, poll
 from signage.clock import system_clock
 from tests.alerts.conftest import alert_count
 from tests.alerts.test_cap_api import message, t

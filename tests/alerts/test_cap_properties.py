@@ -13,7 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signage.alerts.cap import CapArea, CapError, CapInfo, CapMessage, parse, to_xml, validate
+from signage.alerts.cap.message import (
+    CapArea,
+    CapError,
+    CapInfo,
+    CapMessage,
+    parse,
+    to_xml,
+    validate,
+)
 from tests.alerts.capdocs import STORM
 
 # No example database: keep the shared checkout free of .hypothesis/ files.
@@ -227,7 +235,7 @@ def test_parse_answers_mutated_cap_with_a_message_or_caperror(data: st.DataObjec
 
 def test_the_last_resort_handler_is_observable(monkeypatch: pytest.MonkeyPatch) -> None:
     # Guard for the two properties above: a bug would be logged and still surface as CapError.
-    from signage.alerts import cap
+    from signage.alerts.cap import message as cap
 
     def broken(root):
         raise KeyError("bug")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from signage.alerts import cap
+from signage.alerts.cap import message as cap
 from signage.alerts.models import Alert
 from signage.boards.models import BoardGroup
 from tests.alerts.conftest import alert_count

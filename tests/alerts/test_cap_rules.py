@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from signage.alerts.cap import parse
+from signage.alerts.cap.message import parse
 from tests.alerts.capdocs import STORM, problem_for, problems_of, storm
 
 SENT = "<sent>2026-11-24T08:00:00+07:00</sent>"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signage.alerts.cap import CapArea, parse
+from signage.alerts.cap.message import CapArea, parse
 from signage.alerts.geo import area_contains, distance_km, point_in_polygon, within_circle
 from tests.alerts.capdocs import OASIS_EXAMPLES, STORM
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from signage.alerts.cap_feeds import poll
+from signage.alerts.cap.feeds import poll
 from signage.alerts.models import Alert
 from signage.clock import system_clock
 from tests.alerts.test_cap_api import message, post

@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 from signage.audit.services import Actor
 from signage.boards.models import Board
 from signage.clock import system_clock
-from signage.content import services as content
 from signage.content import workflow
+from signage.content.items import create_item
 from signage.schedules.models import Playlist, Schedule
 from tests.conftest import csrf_token, login
 
 
 def approved(session, app, admin, approver, area):
-    item = content.create_item(
+    item = create_item(
         session,
         Actor(admin),
         kind="text",

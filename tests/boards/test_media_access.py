@@ -13,9 +13,9 @@ from signage.audit.services import SYSTEM, Actor
 from signage.boards.models import BoardStatus
 from signage.boards.tokens import issue_token
 from signage.clock import system_clock
-from signage.content import services as content
 from signage.content import workflow
 from signage.content.models import ProfileRecord
+from signage.content.renditions import rendition
 from tests.boards.test_board_access import NOW, schedule
 from tests.conftest import login
 from tests.schedules.conftest import approved_item, make_board
@@ -47,7 +47,7 @@ def board(session, tree):
 
 def rendition_url(session, store, item) -> str:
     profile = session.scalar(select(ProfileRecord).where(ProfileRecord.key == "led-192x96-mono"))
-    row = content.rendition(session, store, item.latest, profile.as_profile())
+    row = rendition(session, store, item.latest, profile.as_profile())
     return f"/media/{row.sha256}.png"
 
 

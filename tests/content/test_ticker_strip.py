@@ -7,16 +7,18 @@ from sqlalchemy import select
 
 from signage.audit.services import Actor
 from signage.clock import system_clock
-from signage.content import services, workflow
+from signage.content import workflow
+from signage.content.items import create_item
 from signage.content.models import RenditionRecord
 from signage.content.render import Ticker
+from signage.content.renditions import get_profile, rendition
 from signage.schedules.manifests import _ticker_json
 
 LONG = "Cảnh báo bão số 3: người dân không ra khơi, tàu thuyền về nơi tránh trú an toàn. " * 4
 
 
 def approved(session, store, editor, approver, area, body):
-    item = services.create_item(
+    item = create_item(
         session, Actor(editor), kind="text", area=area, category="disaster",
         priority="priority", headline="Tin khẩn cấp", body=body, now=system_clock(),
     )  # fmt: skip
@@ -66,6 +68,6 @@ def test_a_lost_strip_is_rendered_again(session, store, hk_editor, hn_approver, 
     item = approved(session, store, hk_editor, hn_approver, tree["hk"], LONG)
     row = led(session, item)
     store.delete(row.ticker["sha256"], "png")
-    profile = services.get_profile(session, "led-192x96-mono")
-    again = services.rendition(session, store, item.revisions[-1], profile)
+    profile = get_profile(session, "led-192x96-mono")
+    again = rendition(session, store, item.revisions[-1], profile)
     assert again.id == row.id and store.exists(again.ticker["sha256"], "png")

@@ -7,13 +7,15 @@ import re
 
 from signage.audit.services import Actor
 from signage.clock import system_clock
-from signage.content import services, workflow
+from signage.content import workflow
+from signage.content.items import create_item
+from signage.content.renditions import profiles
 from tests.conftest import csrf_token, login
 from tests.content.helpers import counts, jpeg, media_files
 
 
 def make_item(session, user, area, headline="Lịch tiêm chủng"):
-    return services.create_item(
+    return create_item(
         session,
         Actor(user),
         kind="text",
@@ -76,7 +78,7 @@ def test_detail_has_dot_matrix_previews_for_every_profile(client, session, tree,
     item = make_item(session, hk_editor, tree["hk"])
     login(client, "hk-editor")
     html = client.get(f"/content/{item.id}").get_data(as_text=True)
-    for profile in services.profiles(session):
+    for profile in profiles(session):
         assert f'data-profile="{profile.key}"' in html
     assert html.count('class="dot-matrix') == 3  # the three LED profiles
     assert "image-rendering: pixelated" in html and "radial-gradient" in html

@@ -7,16 +7,18 @@ from sqlalchemy import func, select
 
 from signage.audit.services import Actor
 from signage.clock import system_clock
-from signage.content import services, workflow
+from signage.content import workflow
 from signage.content.errors import WrongState
+from signage.content.items import create_item, history, revise
 from signage.content.models import RenditionRecord
 from signage.content.profiles import seed_profile
 from signage.content.render import render_text
+from signage.content.renditions import profiles, rendition
 from signage.errors import Conflict, PermissionDenied
 
 
 def new_item(session, user, area, headline="Thông báo tiêm chủng", body="Sáng thứ Bảy, 8 giờ."):
-    return services.create_item(
+    return create_item(
         session,
         Actor(user),
         kind="text",
@@ -114,7 +116,7 @@ def test_archived_items_cannot_be_approved_or_edited(session, store, tree, hk_ed
     with pytest.raises(WrongState):
         workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
     with pytest.raises(WrongState):
-        services.revise(session, Actor(hk_editor), item, headline="Mới", now=system_clock())
+        revise(session, Actor(hk_editor), item, headline="Mới", now=system_clock())
     with pytest.raises(WrongState):
         workflow.archive(session, Actor(hk_editor), item, now=system_clock())
 
@@ -124,9 +126,7 @@ def test_approved_revision_keeps_airing_while_new_one_is_pending(
 ):
     item = approved_item(session, store, hk_editor, hn_approver, tree["hk"])
     first = item.latest
-    second = services.revise(
-        session, Actor(hk_editor), item, body="Đổi sang Chủ nhật.", now=system_clock()
-    )
+    second = revise(session, Actor(hk_editor), item, body="Đổi sang Chủ nhật.", now=system_clock())
     assert second.number == 2 and second.content_hash != first.content_hash
     assert workflow.airing_revision(item) is first
     workflow.submit(session, Actor(hk_editor), item, now=system_clock())
@@ -134,7 +134,7 @@ def test_approved_revision_keeps_airing_while_new_one_is_pending(
     assert workflow.schedulable_revision(item) is first
     workflow.reject(session, Actor(hn_approver), item, comment="Chưa rõ", now=system_clock())
     assert workflow.airing_revision(item) is first
-    services.revise(session, Actor(hk_editor), item, body="Chủ nhật, 8 giờ.", now=system_clock())
+    revise(session, Actor(hk_editor), item, body="Chủ nhật, 8 giờ.", now=system_clock())
     workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
     assert workflow.airing_revision(item) is item.latest
@@ -151,17 +151,17 @@ def test_editing_a_pending_revision_is_a_conflict(session, tree, hk_editor):
     item = new_item(session, hk_editor, tree["hk"])
     workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     with pytest.raises(Conflict):
-        services.revise(session, Actor(hk_editor), item, headline="x", now=system_clock())
+        revise(session, Actor(hk_editor), item, headline="x", now=system_clock())
 
 
 def test_history_comes_from_the_audit_log(session, store, tree, hk_editor, hn_approver):
     item = new_item(session, hk_editor, tree["hk"])
     workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     workflow.reject(session, Actor(hn_approver), item, comment="Thiếu địa điểm", now=system_clock())
-    services.revise(session, Actor(hk_editor), item, body="Tại nhà văn hoá.", now=system_clock())
+    revise(session, Actor(hk_editor), item, body="Tại nhà văn hoá.", now=system_clock())
     workflow.submit(session, Actor(hk_editor), item, now=system_clock())
     workflow.approve(session, Actor(hn_approver), item, store=store, now=system_clock())
-    entries = services.history(session, item)
+    entries = history(session, item)
     assert [(e.action, e.actor) for e in entries] == [
         ("content.create", "hk-editor"),
         ("content.submit", "hk-editor"),
@@ -180,7 +180,7 @@ def test_approval_renders_every_profile(session, store, tree, hk_editor, hn_appr
     rows = session.scalars(
         select(RenditionRecord).where(RenditionRecord.content_hash == item.latest.content_hash)
     ).all()
-    assert {r.profile_key for r in rows} == {p.key for p in services.profiles(session)}
+    assert {r.profile_key for r in rows} == {p.key for p in profiles(session)}
     assert all(store.exists(r.sha256, "png") for r in rows)
 
 
@@ -193,15 +193,15 @@ def test_renditions_are_cached_by_content_and_profile(session, store, tree, hk_e
         calls.append(prof.key)
         return render_text(prof, revision.headline, revision.body)
 
-    first = services.rendition(session, store, item.latest, profile, render=counting)
-    second = services.rendition(session, store, item.latest, profile, render=counting)
+    first = rendition(session, store, item.latest, profile, render=counting)
+    second = rendition(session, store, item.latest, profile, render=counting)
     assert calls == ["led-192x96-mono"] and first.id == second.id
     # Same content in a new revision shares the rendition; new content renders again.
-    services.revise(session, Actor(hk_editor), item, priority="priority", now=system_clock())
-    services.rendition(session, store, item.latest, profile, render=counting)
+    revise(session, Actor(hk_editor), item, priority="priority", now=system_clock())
+    rendition(session, store, item.latest, profile, render=counting)
     assert len(calls) == 1
-    services.revise(session, Actor(hk_editor), item, body="Nội dung mới", now=system_clock())
-    services.rendition(session, store, item.latest, profile, render=counting)
+    revise(session, Actor(hk_editor), item, body="Nội dung mới", now=system_clock())
+    rendition(session, store, item.latest, profile, render=counting)
     assert len(calls) == 2
     assert session.scalar(select(func.count()).select_from(RenditionRecord)) == 2
 
@@ -209,4 +209,4 @@ def test_renditions_are_cached_by_content_and_profile(session, store, tree, hk_e
 def test_seeded_profiles_match_the_renderer_seed(session):
     from signage.content.profiles import SEED_PROFILES
 
-    assert set(services.profiles(session)) >= set(SEED_PROFILES)
+    assert set(profiles(session)) >= set(SEED_PROFILES)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from signage.audit.services import Actor
 from signage.boards.models import Board
 from signage.clock import system_clock
-from signage.content import services, workflow
+from signage.content import workflow
+from signage.content.items import create_item
 from signage.content.models import ProfileRecord
 from signage.schedules.manifests import ManifestPublisher
 
@@ -67,7 +68,7 @@ def boards(session, tree):
 def approved_item(
     session, store, admin, area, headline="Thông báo tiêm chủng", submit=True, approve=True
 ):
-    item = services.create_item(
+    item = create_item(
         session,
         Actor(admin),
         kind="text",

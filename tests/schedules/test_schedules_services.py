@@ -155,7 +155,7 @@ def test_province_change_marks_exactly_its_boards(
 def test_approving_a_new_revision_pushes_to_boards_playing_it(
     session, store, admin, approver, tree, boards, publisher, emits
 ):
-    from signage.content import services as content
+    from signage.content.items import revise
 
     pl = playlist(session, store, admin, approver, tree)
     services.save_schedule(
@@ -164,7 +164,7 @@ def test_approving_a_new_revision_pushes_to_boards_playing_it(
     session.commit()
     emits.clear()
     item = pl.entries[0].item
-    content.revise(session, Actor(admin), item, headline="Tin mới", now=NOW)
+    revise(session, Actor(admin), item, headline="Tin mới", now=NOW)
     workflow.submit(session, Actor(admin), item, now=NOW)
     hk = session.get(BoardManifest, boards["hk"].id).version
     workflow.approve(session, Actor(approver), item, store=store, now=system_clock())  # hook runs

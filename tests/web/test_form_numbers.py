@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from signage.audit.services import Actor
 from signage.clock import system_clock
-from signage.content import services as content
 from signage.content import workflow
+from signage.content.items import create_item
 from signage.errors import ValidationFailed
 from signage.http.forms import form_int
 from signage.schedules.models import Playlist, Schedule
@@ -20,7 +20,7 @@ HOSTILE = ["²", "١", "1e3", "-", " ", "0x10", "12345678901234567890", "9" * 50
 @pytest.fixture()
 def playlist(app, client, factory, session, tree, admin):
     approver = factory.user("appr", ("approver", tree["vn"]))
-    item = content.create_item(
+    item = create_item(
         session,
         Actor(admin),
         kind="text",

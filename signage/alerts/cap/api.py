@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from signage import clock
-from signage.alerts import cap
-from signage.alerts.cap_ingest import ingest, to_message
+from signage.alerts.cap import message as cap
+from signage.alerts.cap.ingest import ingest, to_message
 from signage.alerts.models import Alert
 from signage.content import media_store
 from signage.db import db

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from signage.alerts import cap_rules as rules
-from signage.alerts.cap_rules import CAP12
+from signage.alerts.cap import rules
+from signage.alerts.cap.rules import CAP12
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import can
-from signage.alerts import cap, geo, services
+from signage.alerts import geo
+from signage.alerts.cap import message as cap
+from signage.alerts.lifecycle import cancel_alert, create_alert, update_alert
 from signage.alerts.models import Alert, CapMessageRecord
+from signage.alerts.targets import Targets
+from signage.alerts.text import AlertText, is_web_link
 from signage.areas.services import find_by_code
 from signage.audit.services import Actor
 from signage.boards.models import Board
@@ -68,8 +72,8 @@ def pick_info(message: cap.CapMessage) -> cap.CapInfo | None:
     return message.infos[0] if message.infos else None
 
 
-def _text(info: cap.CapInfo) -> services.AlertText:
-    return services.AlertText(
+def _text(info: cap.CapInfo) -> AlertText:
+    return AlertText(
         event=info.event,
         headline=info.headline or info.event,
         description=info.description,
@@ -94,9 +98,9 @@ def area_json(area: cap.CapArea) -> dict[str, Any]:
     }
 
 
-def resolve_cap_targets(session: Session, info: cap.CapInfo) -> services.Targets:
+def resolve_cap_targets(session: Session, info: cap.CapInfo) -> Targets:
     """Areas by geocode value (official codes) and boards inside polygons or circles."""
-    targets = services.Targets()
+    targets = Targets()
     seen_boards: set[int] = set()
     shapes = [a for a in info.areas if a.polygons or a.circles]
     for cap_area in info.areas:
@@ -128,7 +132,7 @@ def trusted_users(settings: Any) -> set[str]:
     return set((getattr(settings, "cap_trusted_users", "") or "").replace(",", " ").split())
 
 
-def require_send_generic(actor: Actor, targets: services.Targets) -> None:
+def require_send_generic(actor: Actor, targets: Targets) -> None:
     """PermissionDenied without naming the areas: a polygon must not reveal other areas' names."""
     if any(not can(actor.user, "alert.send", a) for a in targets.owning_areas()):
         raise PermissionDenied(
@@ -236,7 +240,7 @@ def _create(
         actor.user is not None and actor.user.username in trusted_users(settings)
     )
     expires = info.expires or now + DEFAULT_DURATION
-    alert = services.create_alert(
+    alert = create_alert(
         session,
         actor,
         _text(info),
@@ -273,17 +277,17 @@ def _update_or_cancel(
     last: Alert | None = None
     for alert in referenced:
         if check_grants:
-            require_send_generic(actor, services.Targets(areas=[alert.area]))
+            require_send_generic(actor, Targets(areas=[alert.area]))
         if alert.state not in {"active", "pending_confirmation"}:
             last = alert
             continue
         if message.msg_type == "Cancel":
-            services.cancel_alert(session, actor, alert, now=now, check=check_grants)
+            cancel_alert(session, actor, alert, now=now, check=check_grants)
         else:
             info = pick_info(message)
             if info is None:
                 raise _problem("info", _l("An Update message needs an info block."))
-            services.update_alert(
+            update_alert(
                 session,
                 actor,
                 alert,
@@ -296,7 +300,7 @@ def _update_or_cancel(
         last = alert
     if message.msg_type == "Cancel":
         return Outcome("cancelled", last)
-    # A confirmed alert's change from a person waits for a second operator (services._propose).
+    # A confirmed alert's change from a person waits for a second operator (lifecycle._propose).
     return Outcome("proposed" if last is not None and last.proposal else "updated", last)
 
 
@@ -339,7 +343,7 @@ def published_areas(alert: Alert) -> tuple[cap.CapArea, ...]:
 def to_message(alert: Alert) -> cap.CapMessage:
     """The alert as a CAP 1.2 message (Cancel once it was cancelled, Update after changes).
 
-    Only alerts that went on air are published (see cap_api); `web` only if it is http(s).
+    Only alerts that went on air are published (see cap/api.py); `web` only if it is http(s).
     """
     if alert.state == "cancelled":
         msg_type = "Cancel"
@@ -359,7 +363,7 @@ def to_message(alert: Alert) -> cap.CapMessage:
         headline=alert.headline,
         description=alert.description,
         instruction=alert.instruction,
-        web=alert.web if services.is_web_link(alert.web or "") else "",
+        web=alert.web if is_web_link(alert.web or "") else "",
         sender_name=alert.sender_name,
         effective=alert.effective,
         onset=alert.onset,

@@ -1,6 +1,7 @@
 """Safe reading of CAP 1.2: defused XML, the official XSD, and the rules the XSD cannot express.
 
-Everything here reports problems as {"field", "message"} dicts; `cap.py` turns them into CapError.
+Everything here reports problems as {"field", "message"} dicts; `message.py` turns them into
+CapError.
 Nothing in this module touches the network or any file other than the shipped XSD.
 """
 

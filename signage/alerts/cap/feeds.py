@@ -25,8 +25,8 @@ from urllib.parse import urljoin, urlsplit
 from defusedxml import ElementTree as SafeET
 from sqlalchemy.orm import Session
 
-from signage.alerts import cap
-from signage.alerts.cap_ingest import Outcome, ingest
+from signage.alerts.cap import message as cap
+from signage.alerts.cap.ingest import Outcome, ingest
 from signage.audit.services import Actor
 from signage.errors import DomainError
 

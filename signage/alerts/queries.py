@@ -1,0 +1,90 @@
+"""Reading alerts: one or a list within the user's grants, what a board shows now, and how far
+an alert's current version got (delivered, displayed, boards offline).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signage.accounts.permissions import can
+from signage.alerts.models import Alert, AlertDelivery
+from signage.areas.models import Area
+from signage.boards.models import Board, BoardStatus
+from signage.boards.telemetry import online_clause
+from signage.errors import NotFound
+
+
+def get_alert(session: Session, user: Any, alert_id: int) -> Alert:
+    """The alert if the user may see it."""
+    alert = session.get(Alert, alert_id)
+    if alert is None or not can(user, "alert.view", alert.area):
+        raise NotFound(_l("No such alert."))
+    return alert
+
+
+def visible_alerts(user: Any) -> Any:
+    """Alerts in the user's areas, newest first."""
+    from signage.accounts.permissions import scope_filter
+
+    return (
+        select(Alert)
+        .join(Area, Alert.area_id == Area.id)
+        .where(scope_filter(user, "alert.view", Area.path))
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+    )
+
+
+def active_for_board(session: Session, board_id: int, *, now: datetime) -> list[Alert]:
+    """The alerts a board must show now."""
+    return list(
+        session.scalars(
+            select(Alert)
+            .join(AlertDelivery, AlertDelivery.alert_id == Alert.id)
+            .where(
+                AlertDelivery.board_id == board_id,
+                Alert.state == "active",
+                Alert.expires > now,
+            )
+            .order_by(Alert.id)
+        )
+    )
+
+
+def progress(session: Session, alert: Alert, *, now: datetime) -> dict[str, int]:
+    """Targeted / delivered / displayed / offline counts of the alert's current version."""
+    d = AlertDelivery
+    row = session.execute(
+        select(
+            func.count(),
+            func.count(d.received_at),
+            func.count(d.displayed_at).filter(d.version >= alert.version),
+            func.count()
+            .filter(d.displayed_at.is_(None))
+            .filter(
+                ~select(BoardStatus.board_id)
+                .where(BoardStatus.board_id == d.board_id, online_clause(now))
+                .exists()
+            ),
+        ).where(d.alert_id == alert.id)
+    ).one()
+    return {"targeted": row[0], "delivered": row[1], "displayed": row[2], "offline": row[3]}
+
+
+def not_displayed(session: Session, alert: Alert, *, limit: int = 200) -> list[tuple[Board, Any]]:
+    """Boards that have not displayed the current version, with their status row."""
+    d = AlertDelivery
+    stmt = (
+        select(Board, BoardStatus)
+        .join(d, d.board_id == Board.id)
+        .outerjoin(BoardStatus, BoardStatus.board_id == Board.id)
+        .where(d.alert_id == alert.id)
+        .where((d.displayed_at.is_(None)) | (d.version < alert.version))
+        .order_by(Board.code)
+        .limit(limit)
+    )
+    return [(b, s) for b, s in session.execute(stmt)]
