@@ -314,6 +314,8 @@ def world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "media_dir": tmp / "media",
             "secret_key": "matrix-secret",
             "testing": True,
+            "background_tasks": False,  # flush and send inline: no loop outlives the test
+            "alert_snapshot_seconds": 0,  # every alert_sync reads the test transaction
         }
     )
     app.test_client_class = IsolatedClient

@@ -92,7 +92,7 @@ def status_out(board: Board, row: BoardStatus | None, *, paired: bool) -> dict[s
 
 def on_revoke(code: str) -> None:
     """Disconnect the board's players (after commit)."""
-    from signage.realtime.player import disconnect_board
+    from signage.players.namespace import disconnect_board
 
     disconnect_board(code)
 
@@ -197,7 +197,7 @@ def queue_command(
 
     from signage.accounts.permissions import require
     from signage.audit.services import record
-    from signage.realtime.player import send_command
+    from signage.players.namespace import send_command
 
     require(actor.user, "board.manage", board.area)
     command_id = secrets.token_hex(8)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from signage.boards.models import BoardStatus, PlayBatch, PlayRecord
-from signage.realtime.player import flush_status, status_buffer
+from signage.players.namespace import flush_status, status_buffer
 from tests.realtime.conftest import auth, events, plays
 from tests.schedules.conftest import make_board
 
@@ -210,7 +210,7 @@ def test_connect_is_recorded_by_the_flush_not_the_handler(
     connect, token, board, session, monkeypatch
 ):
     """Outside tests the background loop flushes each second; the handler only queues."""
-    from signage.realtime import player as player_module
+    from signage.players import namespace as player_module
 
     calls = []
     monkeypatch.setattr(player_module, "flush_status", lambda *a, **kw: calls.append(kw))

@@ -16,7 +16,7 @@ from signage.boards import telemetry
 from signage.boards.models import PlayBatch, PlayRecord
 from signage.config import ConfigError, Settings
 from signage.db import db
-from signage.realtime.reconcile import ActiveAlerts
+from signage.players.reconcile import ActiveAlerts
 from signage_player.link import Link
 from signage_player.player import Player
 from tests.players.conftest import config  # noqa: F401  (the player config fixture)
@@ -209,7 +209,7 @@ def test_pool_settings_come_from_the_environment_and_are_checked():
 def test_a_connect_without_a_database_connection_is_refused_not_left_hanging(
     connect, token, monkeypatch
 ):
-    import signage.realtime.player as handlers
+    import signage.players.namespace as handlers
 
     def no_connection(*_args: Any, **_kwargs: Any) -> Any:
         raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
