@@ -368,14 +368,9 @@ class ReceiptBuffer:
                     times = [t for t in (getattr(old, name), getattr(new, name)) if t]
                     setattr(new, name, min(times) if times else None)
 
-    def flush(self, session: Session, *, now: datetime) -> int:
-        """Write the buffered receipts; those for alerts a board was never sent are rejected."""
-        items = self.take()
-        self.last_flush = now
-        return self.write(session, items)
-
     def write(self, session: Session, items: dict[tuple[int, int], Receipt]) -> int:
-        """One executemany UPDATE for these receipts; the number written."""
+        """One executemany UPDATE for these receipts (those for alerts a board was never sent
+        are rejected); the number written."""
         if not items:
             return 0
         known: set[tuple[int, int]] = set()

@@ -157,13 +157,6 @@ class StatusBuffer:
             session.connection().execute(stmt, rows)
         return len(pending)
 
-    def flush(self, session: Session, *, now: datetime, heartbeats: bool = True) -> int:
-        """Write pending connections, and heartbeats unless told not to; boards written."""
-        pending = self.take(heartbeats=heartbeats)
-        if heartbeats:
-            self.last_flush = now
-        return self.write(session, pending)
-
 
 def _write_connections(session: Session, connections: dict[int, Connection]) -> None:
     table = BoardStatus.__table__

@@ -169,7 +169,7 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
     target = session.connection().engine
     event.listen(target, "before_cursor_execute", count)
     try:
-        assert buffer.flush(session, now=now, heartbeats=False) == 5
+        assert buffer.write(session, buffer.take(heartbeats=False)) == 5
     finally:
         event.remove(target, "before_cursor_execute", count)
     assert statements == ["INSERT", "UPDATE"]  # the four missing rows, then all five
@@ -181,7 +181,7 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
     assert session.get(BoardStatus, board.id).uptime == 9  # what a heartbeat said stays
     # The heartbeat still pending is older than the connection: it must not undo it.
     assert buffer.pending() == 1 and buffer.pending_connections() == 0
-    assert buffer.flush(session, now=now) == 1
+    assert buffer.write(session, buffer.take()) == 1
     session.expire_all()
     row = session.get(BoardStatus, board.id)
     assert (row.last_seen, row.manifest_version, row.player_version) == (now, "m-1", "2.0")
@@ -200,7 +200,7 @@ def test_a_connection_of_a_board_deleted_before_the_flush_is_skipped(session, tr
     gone_id = gone.id
     session.delete(session.get(Board, gone_id))
     session.flush()
-    assert buffer.flush(session, now=now) == 2
+    assert buffer.write(session, buffer.take()) == 2
     session.expire_all()
     assert session.get(BoardStatus, gone_id) is None
     assert session.get(BoardStatus, kept.id).connected_at == now
@@ -257,7 +257,7 @@ def test_board_without_a_manifest_reports_no_current_item(session, board):
     session.flush()
     buffer = StatusBuffer()
     buffer.add(board.id, Heartbeat(system_clock(), "v", "p", 5, None, 1))
-    buffer.flush(session, now=system_clock())
+    buffer.write(session, buffer.take())
     session.expire_all()
     assert session.get(BoardStatus, board.id).current_item is None
 
