@@ -133,11 +133,11 @@ def bench_server() -> None:
     from signage.audit.services import SYSTEM
     from signage.boards.importer import import_boards
     from signage.boards.models import Board
-    from signage.boards.tokens import issue_token
     from signage.clock import system_clock
     from signage.db import db
     from signage.migrations import upgrade
     from signage.players.namespace import flush_status
+    from signage.players.tokens import issue_token
     from signage.realtime import socketio
     from signage.schedules.manifests import ManifestPublisher
 

@@ -32,10 +32,10 @@ from signage import create_app
 from signage.accounts.models import ApiToken, Grant, User
 from signage.accounts.permissions import can, scope_paths
 from signage.audit.services import SYSTEM
-from signage.boards.tokens import issue_token
 from signage.clock import system_clock
 from signage.content.models import RenditionRecord, Revision
 from signage.db import db
+from signage.players.tokens import issue_token
 from tests.conftest import IsolatedClient, csrf_token
 from tests.factories import Factory
 from tests.schedules.conftest import make_board

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from signage import clock
 from signage.alerts import services
 from signage.alerts.models import Alert
-from signage.boards.telemetry import is_online
+from signage.boards.presence import is_online
 from signage.clock import iso_utc
 from signage.content import media_store
 from signage.db import db

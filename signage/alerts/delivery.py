@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from signage import clock
 from signage.alerts.models import Alert, AlertDelivery
 from signage.boards.models import Board, BoardStatus
-from signage.boards.telemetry import online_clause
+from signage.boards.presence import online_clause
 from signage.clock import iso_utc
 from signage.content.profiles import DisplayProfile
 from signage.db import run_after_commit

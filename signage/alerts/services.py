@@ -33,7 +33,7 @@ from signage.areas.models import Area
 from signage.areas.services import find_by_code, root
 from signage.audit.services import Actor, record
 from signage.boards.models import Board, BoardGroup, BoardStatus
-from signage.boards.telemetry import online_clause
+from signage.boards.presence import online_clause
 from signage.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from signage.schedules.manifests import affected_by_targets
 from signage.storage import MediaStore

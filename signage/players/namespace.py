@@ -21,13 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from signage import clock
 from signage.alerts.delivery import ReceiptBuffer
-from signage.boards import telemetry
 from signage.boards.models import Board
-from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
-from signage.boards.tokens import BoardTokenRevoked, authenticate_board
 from signage.db import db
 from signage.errors import AuthenticationRequired
+from signage.players import telemetry
 from signage.players.state import connection_state
+from signage.players.telemetry import Connection, Heartbeat, StatusBuffer
+from signage.players.tokens import BoardTokenRevoked, authenticate_board
 from signage.realtime import NAMESPACE, background, emitter
 from signage.realtime.rooms import board_room, close_sockets
 

@@ -156,7 +156,7 @@ def test_a_failed_flush_puts_the_receipts_back(
 
 
 def test_status_buffer_restore_keeps_the_newest_heartbeat():
-    from signage.boards.telemetry import Heartbeat, StatusBuffer
+    from signage.players.telemetry import Heartbeat, StatusBuffer
 
     buffer = StatusBuffer(15)
     old, new = system_clock(), system_clock() + timedelta(seconds=30)

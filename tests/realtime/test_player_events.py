@@ -24,9 +24,9 @@ def beat(**overrides) -> dict:
 
 def test_heartbeats_are_written_in_one_batched_statement(app, connect, session, tree, token, board):
     from signage.audit.services import SYSTEM
-    from signage.boards.tokens import issue_token
     from signage.clock import system_clock
     from signage.db import db
+    from signage.players.tokens import issue_token
 
     other = make_board(session, "HK-2", tree["hk"])
     other_token = issue_token(session, SYSTEM, other, now=system_clock())
@@ -149,8 +149,8 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
     """A connect is queued, not written by the handler; a flush writes many with few statements."""
     from datetime import timedelta
 
-    from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
     from signage.clock import system_clock
+    from signage.players.telemetry import Connection, Heartbeat, StatusBuffer
 
     others = [make_board(session, f"HK-{n}", tree["hk"]) for n in range(2, 6)]
     session.add(BoardStatus(board_id=board.id, uptime=9, current_item=3))  # seen before
@@ -190,8 +190,8 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
 
 def test_a_connection_of_a_board_deleted_before_the_flush_is_skipped(session, tree):
     from signage.boards.models import Board
-    from signage.boards.telemetry import Connection, StatusBuffer
     from signage.clock import system_clock
+    from signage.players.telemetry import Connection, StatusBuffer
 
     gone, kept = make_board(session, "HK-8", tree["hk"]), make_board(session, "HK-9", tree["hk"])
     buffer, now = StatusBuffer(), system_clock()
@@ -237,7 +237,7 @@ def test_current_item_outside_the_manifest_is_ignored(
     plays(session, other, 99)  # another board's item
     for forged in (99, 4, 2**31 - 1, -1, 0):
         player.emit("heartbeat", beat(current_item=forged), namespace="/player")
-        with caplog.at_level("INFO", logger="signage.boards.telemetry"):
+        with caplog.at_level("INFO", logger="signage.players.telemetry"):
             flush_status()
         session.expire_all()
         row = session.get(BoardStatus, board.id)
@@ -250,8 +250,8 @@ def test_current_item_outside_the_manifest_is_ignored(
 
 
 def test_board_without_a_manifest_reports_no_current_item(session, board):
-    from signage.boards.telemetry import Heartbeat, StatusBuffer
     from signage.clock import system_clock
+    from signage.players.telemetry import Heartbeat, StatusBuffer
 
     session.add(BoardStatus(board_id=board.id))
     session.flush()

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from signage.boards.models import BoardStatus
-from signage.boards.tokens import authenticate_board
 from signage.clock import set_clock
+from signage.players.tokens import authenticate_board
 from tests.realtime.conftest import auth, events, plays
 from tests.schedules.conftest import approved_item
 

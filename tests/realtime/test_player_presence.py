@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from signage.boards.telemetry import OFFLINE_GRACE
+from signage.boards.presence import OFFLINE_GRACE
 from signage.clock import set_clock
 from tests.realtime.conftest import auth
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from signage.boards import telemetry
 from signage.boards.models import PlayBatch, PlayRecord
 from signage.config import ConfigError, Settings
 from signage.db import db
+from signage.players import telemetry
 from signage.players.reconcile import ActiveAlerts
 from signage_player.link import Link
 from signage_player.player import Player
