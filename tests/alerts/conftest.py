@@ -9,8 +9,8 @@ from signage.alerts.models import Alert
 from signage.audit.services import SYSTEM
 from signage.clock import system_clock
 from signage.players.tokens import issue_token
-from tests.realtime import conftest as realtime
-from tests.realtime.conftest import auth
+from tests.players_server import conftest as realtime
+from tests.players_server.conftest import auth
 from tests.schedules.conftest import make_board
 
 connect = realtime.connect  # the /player test-client fixture, shared

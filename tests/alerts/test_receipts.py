@@ -11,7 +11,7 @@ from signage.alerts.models import AlertDelivery
 from signage.clock import system_clock
 from signage.players.namespace import flush_receipts, receipt_buffer
 from signage.realtime import Background
-from tests.realtime.conftest import events
+from tests.players_server.conftest import events
 
 
 def send(client, factory, user, **body):

@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select
 
 from signage.boards.models import BoardStatus, PlayBatch, PlayRecord
 from signage.players.namespace import flush_status, status_buffer
-from tests.realtime.conftest import auth, events, plays
+from tests.players_server.conftest import auth, events, plays
 from tests.schedules.conftest import make_board
 
 

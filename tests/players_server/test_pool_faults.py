@@ -21,8 +21,8 @@ from signage_player.link import Link
 from signage_player.player import Player
 from tests.players.conftest import config  # noqa: F401  (the player config fixture)
 from tests.players.test_journal import state
-from tests.realtime.conftest import auth, events
-from tests.realtime.test_player_events import play_batch
+from tests.players_server.conftest import auth, events
+from tests.players_server.test_player_events import play_batch
 
 T0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 

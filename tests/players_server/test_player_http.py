@@ -14,7 +14,7 @@ from PIL import Image
 from signage.boards.models import BoardStatus
 from signage.clock import set_clock
 from signage.players.tokens import authenticate_board
-from tests.realtime.conftest import auth, events, plays
+from tests.players_server.conftest import auth, events, plays
 from tests.schedules.conftest import approved_item
 
 
