@@ -1,4 +1,4 @@
-"""Build hook: ship the browser player (players/web) inside the wheel as signage/web/webplayer.
+"""Build hook: ship the browser player (players/web) inside the wheel as signage/players/webplayer.
 
 Everything else is configured in pyproject.toml. Editable installs serve players/web directly
 (signage.web.player.player_dir looks there when the packaged copy is absent).
@@ -20,7 +20,7 @@ class BuildWithPlayer(build_py):
         super().run()
         if self.editable_mode:
             return
-        target = Path(self.build_lib) / "signage" / "web" / "webplayer"
+        target = Path(self.build_lib) / "signage" / "players" / "webplayer"
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(PLAYER, target)
 

@@ -120,12 +120,12 @@ def bench_server() -> None:
     from signage.audit.services import SYSTEM
     from signage.boards.importer import import_boards
     from signage.boards.models import Board
-    from signage.boards.tokens import issue_token
     from signage.clock import system_clock
     from signage.db import db
     from signage.migrations import upgrade
+    from signage.players.namespace import flush_status
+    from signage.players.tokens import issue_token
     from signage.realtime import socketio
-    from signage.realtime.player import flush_status
     from signage.schedules.manifests import ManifestPublisher
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-heartbeats-"))
@@ -133,7 +133,8 @@ def bench_server() -> None:
     upgrade(url)
     app = create_app(
         {"database_url": url, "instance_dir": tmp / "instance", "media_dir": tmp / "media",
-         "secret_key": "bench", "testing": True}
+         "secret_key": "bench", "testing": True,
+         "background_tasks": False, "alert_snapshot_seconds": 0}
     )  # fmt: skip
     with app.app_context():
         with db.scope() as s:

@@ -79,6 +79,8 @@ def main() -> None:
             "media_dir": tmp / "media",
             "secret_key": "bench",
             "testing": True,
+            "background_tasks": False,  # flush and send inline: no loop outlives the test
+            "alert_snapshot_seconds": 0,  # every alert_sync reads the test transaction
         }
     )
     emitted: list[str] = []

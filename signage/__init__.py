@@ -19,6 +19,7 @@ def create_app(overrides: dict[str, Any] | None = None):
     from signage.config import Settings
     from signage.content import init_app as init_content
     from signage.db import db
+    from signage.players import init_app as init_players
     from signage.realtime import init_app as init_realtime
     from signage.schedules import init_app as init_schedules
     from signage.web import init_app as init_web
@@ -57,6 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None):
     init_boards(app)  # before init_api, like content
     init_schedules(app)  # before init_api, like content
     init_alerts(app)  # before init_api, like content
+    init_players(app)  # the /player namespace, its buffers and page
     init_api(app)
     init_web(app)
     return app

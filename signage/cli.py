@@ -351,8 +351,8 @@ def boards_issue_tokens(area_code: str | None, out: str) -> None:
     from signage.areas.models import Area
     from signage.areas.services import find_by_code
     from signage.boards.models import Board
-    from signage.boards.tokens import issue_token
-    from signage.realtime.player import disconnect_board
+    from signage.players.namespace import disconnect_board
+    from signage.players.tokens import issue_token
 
     with _session() as (_app_, session):
         stmt = select(Board).join(Area, Board.area_id == Area.id).order_by(Board.code)

@@ -24,7 +24,12 @@ _POSITIVE = (
     "db_pool_size",
     "db_pool_timeout_seconds",
 )
-_NOT_NEGATIVE = ("login_lockout_seconds", "login_account_delay_seconds", "db_max_overflow")
+_NOT_NEGATIVE = (
+    "login_lockout_seconds",
+    "login_account_delay_seconds",
+    "db_max_overflow",
+    "alert_snapshot_seconds",
+)
 
 
 class ConfigError(ValueError):
@@ -99,6 +104,11 @@ class Settings:
     alert_two_person_province: bool = True
     # Player receipts of alerts are written in one batch at most this often.
     alert_receipt_flush_seconds: int = 1
+    # Players' `alert_sync` is answered from a snapshot of the active alerts at most this old.
+    alert_snapshot_seconds: int = 2
+    # Buffered player writes go through background flush loops; off, every write and deferred
+    # send happens at once on the handler's thread (the test suite: no loop outlives a test).
+    background_tasks: bool = True
     # Upstream CAP sources polled every minute: URLs of CAP messages or Atom feeds of them.
     cap_feeds: str = ""
     # Usernames (space or comma separated) of upstream systems whose CAP posts air without the

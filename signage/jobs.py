@@ -78,8 +78,8 @@ def poll_cap_feeds(app: Flask) -> int:
 def sweep_pairings(app: Flask) -> int:
     """Wipe and revoke board tokens of pairings that expired before the player collected them."""
     from signage import clock
-    from signage.boards.pairing import sweep
     from signage.db import db
+    from signage.players.pairing import sweep
 
     with app.app_context(), db.scope() as session:
         return sweep(session, now=clock.now())

@@ -156,6 +156,8 @@ def app(connection: Connection, database_url: str, tmp_path: Path) -> Iterator[F
             "media_dir": tmp_path / "media",
             "secret_key": "test-secret",
             "testing": True,
+            "background_tasks": False,  # flush and send inline: no loop outlives the test
+            "alert_snapshot_seconds": 0,  # every alert_sync reads the test transaction
         }
     )
     application.test_client_class = IsolatedClient

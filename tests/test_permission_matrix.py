@@ -32,10 +32,10 @@ from signage import create_app
 from signage.accounts.models import ApiToken, Grant, User
 from signage.accounts.permissions import can, scope_paths
 from signage.audit.services import SYSTEM
-from signage.boards.tokens import issue_token
 from signage.clock import system_clock
 from signage.content.models import RenditionRecord, Revision
 from signage.db import db
+from signage.players.tokens import issue_token
 from tests.conftest import IsolatedClient, csrf_token
 from tests.factories import Factory
 from tests.schedules.conftest import make_board
@@ -314,6 +314,8 @@ def world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "media_dir": tmp / "media",
             "secret_key": "matrix-secret",
             "testing": True,
+            "background_tasks": False,  # flush and send inline: no loop outlives the test
+            "alert_snapshot_seconds": 0,  # every alert_sync reads the test transaction
         }
     )
     app.test_client_class = IsolatedClient

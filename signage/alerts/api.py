@@ -16,7 +16,7 @@ from signage.alerts.models import Alert
 from signage.alerts.targets import resolve_targets
 from signage.alerts.templates import save_template, template_by_key, templates, text_from_template
 from signage.alerts.text import AlertText, display_mode
-from signage.boards.telemetry import is_online
+from signage.boards.presence import is_online
 from signage.clock import iso_utc
 from signage.content import media_store
 from signage.db import db

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,15 +23,16 @@ from signage import clock
 from signage.alerts.models import Alert, AlertDelivery
 from signage.alerts.text import display_mode
 from signage.boards.models import Board, BoardStatus
-from signage.boards.telemetry import online_clause
+from signage.boards.presence import online_clause
 from signage.clock import iso_utc
 from signage.content.profiles import DisplayProfile
 from signage.db import run_after_commit
+from signage.realtime import Emit, emitter
+from signage.realtime.rooms import area_room, board_room, group_room
 from signage.storage import MediaStore
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "/player"
 RESEND_AFTER = timedelta(seconds=5)
 # Cancels are repeated to boards that have not confirmed `cleared` for this long after the end.
 CANCEL_RESEND_WINDOW = timedelta(minutes=10)
@@ -39,16 +40,6 @@ RECEIPT_STATUSES = ("received", "displayed", "cleared")
 ALERT_RED = (176, 0, 0)
 WHITE = (255, 255, 255)
 EXERCISE_LABEL = {"Exercise": "DIỄN TẬP", "Test": "THỬ NGHIỆM"}
-
-Emit = Callable[[str, dict[str, Any], str], None]
-
-
-def socket_emit(event: str, payload: dict[str, Any], room: str) -> None:
-    """Emit on /player to a room (through the message queue when one is configured)."""
-    from signage.realtime import socketio
-
-    socketio.emit(event, payload, to=room, namespace=NAMESPACE)
-
 
 # --- what the boards get -------------------------------------------------------------------
 
@@ -155,20 +146,20 @@ def render_banner_strip(alert: Alert, profile: DisplayProfile, store: MediaStore
 def rooms(session: Session, alert: Alert, boards: list[Board]) -> list[str]:
     """The rooms to emit to: the targets' own rooms, or test boards one by one for exercises."""
     if alert.is_exercise:
-        return [f"board:{b.code}" for b in boards]
+        return [board_room(b.code) for b in boards]
     out = []
     codes = {b.id: b.code for b in boards}
     for target in alert.targets:
         if target.kind == "area":
-            out.append(f"area:{target.target_id}")
+            out.append(area_room(target.target_id))
         elif target.kind == "group":
-            out.append(f"group:{target.target_id}")
+            out.append(group_room(target.target_id))
         else:
             code = codes.get(target.target_id) or session.scalar(
                 select(Board.code).where(Board.id == target.target_id)
             )
             if code:
-                out.append(f"board:{code}")
+                out.append(board_room(code))
     return list(dict.fromkeys(out))
 
 
@@ -190,7 +181,7 @@ def fan_out(
             update(AlertDelivery).where(AlertDelivery.alert_id == alert.id).values(sent_at=now)
         )
     message, targets = payload(alert), rooms(session, alert, boards)
-    send = emit or socket_emit
+    send = emit or emitter()
     run_after_commit(session, lambda: [send("alert", message, room) for room in targets])
 
 
@@ -210,7 +201,7 @@ def fan_out_cancel(session: Session, alert: Alert, *, emit: Emit | None = None) 
             .values(sent_at=alert.ended_at)
         )
     message, targets = cancel_payload(alert), rooms(session, alert, boards)
-    send = emit or socket_emit
+    send = emit or emitter()
     run_after_commit(session, lambda: [send("alert_cancel", message, room) for room in targets])
 
 
@@ -241,14 +232,14 @@ def resend_unconfirmed(
     sends: list[tuple[str, dict[str, Any]]] = []
     by_alert: dict[int, list[int]] = {}
     for alert, code, board_id in session.execute(stmt):
-        sends.append((f"board:{code}", payload(alert)))
+        sends.append((board_room(code), payload(alert)))
         by_alert.setdefault(alert.id, []).append(board_id)
     for alert_id, ids in by_alert.items():
         session.execute(
             update(d).where(d.alert_id == alert_id, d.board_id.in_(ids)).values(sent_at=now)
         )
     cancels = _unconfirmed_cancels(session, now=now, limit=limit)
-    send = emit or socket_emit
+    send = emit or emitter()
     run_after_commit(session, lambda: [send("alert", msg, room) for room, msg in sends])
     run_after_commit(session, lambda: [send("alert_cancel", msg, room) for room, msg in cancels])
     return len(sends) + len(cancels)
@@ -278,7 +269,7 @@ def _unconfirmed_cancels(
     out: list[tuple[str, dict[str, Any]]] = []
     by_alert: dict[int, list[int]] = {}
     for alert_id, version, code, board_id in session.execute(stmt):
-        out.append((f"board:{code}", {"id": alert_id, "version": version}))
+        out.append((board_room(code), {"id": alert_id, "version": version}))
         by_alert.setdefault(alert_id, []).append(board_id)
     for alert_id, ids in by_alert.items():
         session.execute(
@@ -376,14 +367,9 @@ class ReceiptBuffer:
                     times = [t for t in (getattr(old, name), getattr(new, name)) if t]
                     setattr(new, name, min(times) if times else None)
 
-    def flush(self, session: Session, *, now: datetime) -> int:
-        """Write the buffered receipts; those for alerts a board was never sent are rejected."""
-        items = self.take()
-        self.last_flush = now
-        return self.write(session, items)
-
     def write(self, session: Session, items: dict[tuple[int, int], Receipt]) -> int:
-        """One executemany UPDATE for these receipts; the number written."""
+        """One executemany UPDATE for these receipts (those for alerts a board was never sent
+        are rejected); the number written."""
         if not items:
             return 0
         known: set[tuple[int, int]] = set()

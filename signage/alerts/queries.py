@@ -15,7 +15,7 @@ from signage.accounts.permissions import can
 from signage.alerts.models import Alert, AlertDelivery
 from signage.areas.models import Area
 from signage.boards.models import Board, BoardStatus
-from signage.boards.telemetry import online_clause
+from signage.boards.presence import online_clause
 from signage.errors import NotFound
 
 

@@ -7,6 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the board console pages and API endpoints."""
-    from signage.boards import api, player_api, views  # noqa: F401 - API routes register on import
+    from signage.boards import api, views  # noqa: F401 - API routes register on import
 
     app.register_blueprint(views.bp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from signage import clock
 from signage.areas.access import named_area
 from signage.boards import importer, services
-from signage.boards.models import Board, BoardGroup
+from signage.boards.models import Board, BoardGroup, BoardStatus
+from signage.boards.presence import is_online
+from signage.clock import iso_utc
 from signage.db import db
 from signage.errors import NotFound, ValidationFailed
 from signage.http.api import UtcDateTime, actor, board_client, json_body, operation, query_args
@@ -130,6 +132,46 @@ def player_board(code: str) -> Board | None:
     if board is not None and board.code != code:
         raise NotFound(_l("No board has the code %(code)s.", code=code))
     return board
+
+
+class StatusOut(BaseModel):
+    board: str
+    online: bool
+    last_seen: str | None
+    connected_at: str | None
+    manifest_version: str
+    player_version: str
+    current_item: int | None
+    free_disk: int | None
+    uptime: int | None
+    screenshot_url: str | None
+    screenshot_at: str | None
+    last_command: dict[str, Any] | None
+    paired: bool
+
+
+def status_out(board: Board, row: BoardStatus | None, *, paired: bool) -> dict[str, Any]:
+    """Serialise what the board's player last reported."""
+    now = clock.now()
+    return StatusOut(
+        board=board.code,
+        online=is_online(row, now),
+        last_seen=iso_utc(row.last_seen) if row else None,
+        connected_at=iso_utc(row.connected_at) if row else None,
+        manifest_version=row.manifest_version if row else "",
+        player_version=row.player_version if row else "",
+        current_item=row.current_item if row else None,
+        free_disk=row.free_disk if row else None,
+        uptime=row.uptime if row else None,
+        screenshot_url=(
+            url_for("media.file", sha256=row.screenshot_sha, ext="png")
+            if row and row.screenshot_sha
+            else None
+        ),
+        screenshot_at=iso_utc(row.screenshot_at) if row else None,
+        last_command=row.last_command if row else None,
+        paired=paired,
+    ).model_dump()
 
 
 def board_out(board: Board) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from signage.accounts.models import User
 from signage.accounts.permissions import require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
-from signage.boards.models import DEFAULT_TZ, Board, BoardGroup
+from signage.boards.models import DEFAULT_TZ, Board, BoardGroup, BoardGroupMember
 from signage.content.models import ProfileRecord
 from signage.db import fold, fold_text, run_after_commit
 from signage.errors import Conflict, ValidationFailed
@@ -67,11 +67,24 @@ class BoardSockets:
 LIVE_SOCKETS = BoardSockets()
 
 
+def rooms_for(session: Session, board: Board) -> list[str]:
+    """Every room a board's sockets belong in: its own, its areas' and its groups'."""
+    rooms = [socket_rooms.board_room(board.code)]
+    rooms += [socket_rooms.area_room(int(a)) for a in board.area.path.strip("/").split("/") if a]
+    rooms += [
+        socket_rooms.group_room(g)
+        for g in session.scalars(
+            select(BoardGroupMember.group_id).where(BoardGroupMember.board_id == board.id)
+        )
+    ]
+    return rooms
+
+
 def _move_after_commit(
     session: Session, sockets: BoardSockets, boards: list[tuple[str, Board]]
 ) -> None:
     """After commit, put each board's sockets (known by the code they joined with) in its rooms."""
-    moves = [(code, socket_rooms.rooms_for(session, board)) for code, board in boards]
+    moves = [(code, rooms_for(session, board)) for code, board in boards]
     if moves:
 
         def move_all() -> None:

@@ -179,9 +179,9 @@ def edit(code: str) -> ResponseReturnValue:
 @login_required
 def board(code: str) -> ResponseReturnValue:
     """A board, its groups and its timeline for the next 48 hours."""
+    from signage.boards.api import status_out
     from signage.boards.models import BoardStatus
-    from signage.boards.player_api import status_out
-    from signage.boards.tokens import has_active_token
+    from signage.boards.presence import has_active_token
 
     item = services.get_board(db.session, current_user(), code)
     now = clock.now()
@@ -211,65 +211,6 @@ COMMAND_LABELS = {
     "reload": _l("Reload"),
     "screenshot": _l("Screenshot"),
 }
-
-
-@bp.post("/<code>/command")
-@login_required
-def command(code: str) -> ResponseReturnValue:
-    """Send identify, reload or screenshot to the board's players."""
-    from signage.boards.player_api import queue_command
-
-    item = services.get_board(db.session, current_user(), code, "board.manage")
-    name = request.form.get("name", "")
-    if not FlaskForm().validate_on_submit() or name not in COMMAND_LABELS:
-        flash(_("The form expired; try again."), "danger")
-    else:
-        queue_command(db.session, current_actor(), item, name, now=clock.now())
-        flash(_("The command was sent: %(name)s.", name=COMMAND_LABELS[name]), "success")
-    return redirect(url_for("boards.board", code=item.code))
-
-
-@bp.post("/<code>/revoke")
-@login_required
-def revoke(code: str) -> ResponseReturnValue:
-    """Revoke the board's token; its players disconnect now and must be paired again."""
-    from signage.boards.player_api import on_revoke
-    from signage.boards.tokens import revoke_tokens
-
-    item = services.get_board(db.session, current_user(), code, "board.manage")
-    if FlaskForm().validate_on_submit():
-        revoke_tokens(db.session, current_actor(), item, now=clock.now(), on_revoke=on_revoke)
-        flash(_("The board token was revoked; pair the player again."), "success")
-    else:
-        flash(_("The form expired; try again."), "danger")
-    return redirect(url_for("boards.board", code=item.code))
-
-
-@bp.post("/<code>/pair")
-@login_required
-def pair(code: str) -> ResponseReturnValue:
-    """Pair the player showing a pairing code with this board."""
-    from signage.boards import pairing
-    from signage.boards.player_api import on_revoke
-
-    item = services.get_board(db.session, current_user(), code, "board.manage")
-    if not FlaskForm().validate_on_submit():
-        flash(_("The form expired; try again."), "danger")
-        return redirect(url_for("boards.board", code=item.code))
-    try:
-        pairing.pair(
-            db.session,
-            current_actor(),
-            item,
-            request.form.get("pairing_code", ""),
-            now=clock.now(),
-            on_revoke=on_revoke,
-        )
-    except DomainError as exc:  # raised before anything was written
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("The player was paired with this board."), "success")
-    return redirect(url_for("boards.board", code=item.code))
 
 
 def _headlines(segments: list) -> dict[int, str]:

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from signage import clock
 from signage.accounts.permissions import scope_paths
 from signage.areas.access import named_area
-from signage.boards import access as board_access
-from signage.content import items, media_store, renditions, uploads, workflow
+from signage.content import items, media_access, media_store, renditions, uploads, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
 from signage.content.ingest import MediaRejected
 from signage.content.models import ContentItem, MediaAsset, Revision
@@ -317,7 +316,7 @@ def content_rendition(item_id: int, rev: int, profile_key: str) -> ResponseRetur
         # token on a kiosk cannot enumerate other areas' drafts or archived items.
         item = db.session.get(ContentItem, item_id)
         revision = next((r for r in item.revisions if r.number == rev), None) if item else None
-        if revision is None or not board_access.may_read_rendition(
+        if revision is None or not media_access.board_may_read_rendition(
             db.session, board, revision, profile_key
         ):
             raise NotFound(_l("No such revision."))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, cast, select
@@ -19,12 +21,35 @@ from sqlalchemy.orm import Session
 from signage.accounts.models import User
 from signage.accounts.permissions import can
 from signage.alerts.models import Alert
-from signage.boards import access as board_access
 from signage.boards.models import Board, BoardStatus
 from signage.content.models import ContentItem, MediaAsset, RenditionRecord, Revision
 
 AIRED_STATES = ("approved", "superseded")  # a superseded revision was approved once
 _PUBLIC_TTL_S = 300.0
+
+
+@dataclass(frozen=True)
+class BoardReader:
+    """How a board token reads private files: what its manifest or live alerts name.
+    Registered by signage.players.init_app (the board side sits above content)."""
+
+    token_prefix: str
+    authenticate: Callable[[Session, str], Board]
+    may_read_media: Callable[[Session, Board, str], bool]
+    may_read_rendition: Callable[[Session, Board, Revision, str], bool]
+
+
+_board_reader: list[BoardReader] = []
+
+
+def set_board_reader(reader: BoardReader) -> None:
+    """Install how boards read files (once per process; a later app installs the same)."""
+    _board_reader[:] = [reader]
+
+
+def board_reader() -> BoardReader | None:
+    """The installed board reader; None (no board reads anything private) until installed."""
+    return _board_reader[0] if _board_reader else None
 
 
 class PublicCache:
@@ -116,4 +141,13 @@ def user_may_read(session: Session, user: User, sha256: str) -> bool:
 
 def board_may_read(session: Session, board: Board, sha256: str) -> bool:
     """True if the board's manifest or one of its live alerts names this file."""
-    return board_access.may_read_media(session, board, sha256)
+    reader = board_reader()
+    return reader is not None and reader.may_read_media(session, board, sha256)
+
+
+def board_may_read_rendition(
+    session: Session, board: Board, revision: Revision, profile: str
+) -> bool:
+    """True if the board's manifest plays this revision in the board's own profile."""
+    reader = board_reader()
+    return reader is not None and reader.may_read_rendition(session, board, revision, profile)

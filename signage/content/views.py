@@ -30,7 +30,6 @@ from signage.accounts.permissions import require
 from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.api.token_use import note_use
 from signage.areas.access import named_area
-from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
 from signage.content import media_access, media_store, renditions, uploads, workflow
 from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
@@ -431,8 +430,9 @@ def _may_read_private(sha256: str) -> bool:
         secret = secret.strip()
         if scheme.lower() != "bearer" or not secret:
             raise AuthenticationRequired(_l("Use the header 'Authorization: Bearer <token>'."))
-        if secret.startswith(BOARD_TOKEN_PREFIX):
-            board = authenticate_board(db.session, secret)
+        boards = media_access.board_reader()
+        if boards is not None and secret.startswith(boards.token_prefix):
+            board = boards.authenticate(db.session, secret)
             return media_access.board_may_read(db.session, board, sha256)
         token = authenticate_api_token(db.session, secret, now=clock.now(), used=note_use)
         held = scopes_of(token)

@@ -23,9 +23,9 @@ from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.api import bp
 from signage.api.token_use import note_use
 from signage.audit.services import Actor
-from signage.boards.tokens import BOARD_TOKEN_PREFIX, authenticate_board
 from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, NotFound, ValidationFailed
+from signage.players.tokens import BOARD_TOKEN_PREFIX, authenticate_board
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,15 +1,34 @@
-"""Socket.IO: namespaces for players and the console, and emit helpers."""
+"""Socket.IO: the instance, the /player namespace name, the emit seam and background work.
+
+Realtime is a leaf: it imports only kernel modules. Domains never touch `socketio`; they take an
+`Emit` (`emitter()` in production) and name rooms with `signage.realtime.rooms`. What players
+do on the namespace (handlers, buffers, flushers) is registered by `signage.players.init_app`.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask
-from flask_socketio import SocketIO
+from flask import Flask, current_app
+from flask_socketio import Namespace, SocketIO
 
 log = logging.getLogger(__name__)
 socketio = SocketIO()
+NAMESPACE = "/player"
+
+Emit = Callable[[str, dict[str, Any], str], None]  # (event, payload, room)
+
+
+def _emit(event: str, payload: dict[str, Any], room: str) -> None:
+    """Emit on /player to a room (through the message queue when one is configured)."""
+    socketio.emit(event, payload, to=room, namespace=NAMESPACE)
+
+
+def emitter() -> Emit:
+    """The production emit: `emit(event, payload, room)` on the player namespace."""
+    return _emit
 
 
 def every(app: Flask, seconds: float, job: Callable[[], object], what: str) -> None:
@@ -28,22 +47,67 @@ def every(app: Flask, seconds: float, job: Callable[[], object], what: str) -> N
     socketio.start_background_task(loop)
 
 
+Loop = tuple[float, Callable[[], object], str]  # (seconds, job, what)
+
+
+class Background:
+    """How this process runs work later: Socket.IO background tasks and loops.
+
+    Buffered writes wait for their loop; a deferred send runs after the handler returns."""
+
+    def later(self, task: Callable[..., object], *args: Any) -> None:
+        """Run task(*args) once the current handler has returned."""
+        socketio.start_background_task(task, *args)
+
+    def buffered(self, flush: Callable[[], object]) -> None:
+        """Something was buffered: the flush loop writes it within its interval."""
+
+    def loops(self, app: Flask, loops: list[Loop]) -> None:
+        """Start the flush loops, and write what is still buffered when the process ends."""
+        from signage.realtime.lifecycle import flush_at_exit
+
+        flush_at_exit(app)
+        for seconds, job, what in loops:
+            every(app, seconds, job, what)
+
+
+class Inline(Background):
+    """Everything now, on the caller's thread, and no loops (SIGNAGE_BACKGROUND_TASKS=0: the
+    test suite, where a test's transaction must see each write before it ends)."""
+
+    def later(self, task: Callable[..., object], *args: Any) -> None:
+        task(*args)
+
+    def buffered(self, flush: Callable[[], object]) -> None:
+        flush()
+
+    def loops(self, app: Flask, loops: list[Loop]) -> None:
+        return None
+
+
+def background(app: Any = None) -> Background:
+    """This app's policy for later work (settings.background_tasks)."""
+    return (app or current_app).extensions["signage_background"]
+
+
+def serve_namespace(handler: Namespace) -> None:
+    """Serve a namespace's handlers on this app's server and on every later one (init_app
+    builds a new server per app and registers the handlers listed on `socketio`)."""
+    if any(h.namespace == handler.namespace for h in socketio.namespace_handlers):
+        return
+    socketio.namespace_handlers.append(handler)
+    handler._set_socketio(socketio)
+    if socketio.server is not None:
+        socketio.server.register_namespace(handler)
+
+
 def init_app(app: Flask) -> None:
     """Attach Socket.IO; a configured message queue carries emits between processes."""
-    from signage.alerts.delivery import ReceiptBuffer
-    from signage.boards.telemetry import StatusBuffer
-    from signage.realtime.player import PlayerNamespace
     from signage.realtime.queue import delivery_degraded
-    from signage.realtime.reconcile import ActiveAlerts
     from signage.realtime.rooms import client_manager
 
     settings = app.config["SIGNAGE"]
-    if socketio.server is None:  # the first app; init_app registers it on every later server
-        socketio.on_namespace(PlayerNamespace())
-    app.extensions["signage_status"] = StatusBuffer(settings.status_flush_seconds)
-    app.extensions["signage_receipts"] = ReceiptBuffer(settings.alert_receipt_flush_seconds)
-    # Under tests every sync reads the database: no snapshot outlives a test's transaction.
-    app.extensions["signage_active_alerts"] = ActiveAlerts(0.0 if settings.testing else 2.0)
+    app.extensions["signage_background"] = Background() if settings.background_tasks else Inline()
     for kept in ("client_manager", "message_queue", "channel"):  # left by a previous app
         socketio.server_options.pop(kept, None)
     app.jinja_env.globals["delivery_degraded"] = delivery_degraded

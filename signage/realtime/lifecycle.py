@@ -18,16 +18,14 @@ _registered: set[int] = set()
 
 
 def on_flush(app: Any, name: str, flush: Callable[[Any], object]) -> None:
-    """Have `flush_buffers` also write another in-memory buffer (e.g. API token uses)."""
+    """Have `flush_buffers` write an in-memory buffer (player receipts and status, registered
+    by signage.players; API token uses), in the order registered."""
     app.extensions.setdefault("signage_shutdown_flushes", {})[name] = flush
 
 
 def flush_buffers(app: Any) -> None:
-    """Write the buffered connections, heartbeats and receipts of this process now."""
-    from signage.realtime.player import flush_receipts, flush_status
-
-    others = app.extensions.get("signage_shutdown_flushes", {})
-    for name, flush in (("receipts", flush_receipts), ("status", flush_status), *others.items()):
+    """Write every registered buffer of this process now (connections, heartbeats, receipts)."""
+    for name, flush in list(app.extensions.get("signage_shutdown_flushes", {}).items()):
         try:
             with app.app_context():
                 flush(app)
@@ -42,8 +40,7 @@ def flush_buffers(app: Any) -> None:
 
 def close_players(app: Any) -> int:
     """Close every player socket of this process (players reconnect with their jitter)."""
-    from signage.realtime import socketio
-    from signage.realtime.player import NAMESPACE
+    from signage.realtime import NAMESPACE, socketio
 
     server = socketio.server
     if server is None:

@@ -18,14 +18,11 @@ import logging
 from typing import Any
 
 import socketio as sio_lib
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from signage.boards.models import Board, BoardGroupMember
+from signage.realtime import NAMESPACE
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "/player"
 CONTROL_EVENT = "signage:board-sockets"
 CONTROL_ROOM = "signage:control"  # nobody joins it: a missed interception reaches nobody
 _MANAGED = ("board:", "area:", "group:")
@@ -36,17 +33,14 @@ def board_room(code: str) -> str:
     return f"board:{code}"
 
 
-def rooms_for(session: Session, board: Board) -> list[str]:
-    """Every room a board's sockets belong in: its own, its areas' and its groups'."""
-    rooms = [board_room(board.code)]
-    rooms += [f"area:{a}" for a in board.area.path.strip("/").split("/") if a]
-    rooms += [
-        f"group:{g}"
-        for g in session.scalars(
-            select(BoardGroupMember.group_id).where(BoardGroupMember.board_id == board.id)
-        )
-    ]
-    return rooms
+def area_room(area_id: int) -> str:
+    """The room of the players of every board in an area's subtree."""
+    return f"area:{area_id}"
+
+
+def group_room(group_id: int) -> str:
+    """The room of the players of a board group's members."""
+    return f"group:{group_id}"
 
 
 def _send(message: dict[str, Any]) -> None:

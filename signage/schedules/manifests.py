@@ -28,6 +28,8 @@ from signage.clock import iso_utc
 from signage.content.models import ContentItem, RenditionRecord, Revision
 from signage.content.profiles import DisplayProfile
 from signage.db import run_after_commit
+from signage.realtime import emitter
+from signage.realtime.rooms import board_room
 from signage.schedules import rules as pure
 from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
 from signage.schedules.spans import operating_hours, parse_window
@@ -42,9 +44,7 @@ _CHUNK = 500
 
 def emit_manifest(code: str, version: str) -> None:
     """Tell the board's room on /player that its manifest changed (via the message queue)."""
-    from signage.realtime import socketio
-
-    socketio.emit("manifest", {"version": version}, to=f"board:{code}", namespace="/player")
+    emitter()("manifest", {"version": version}, board_room(code))
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:

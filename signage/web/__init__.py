@@ -19,7 +19,6 @@ def init_app(app: Flask) -> None:
         areas,
         audit,
         context,
-        player,
         security,
         tokens,
         users,
@@ -29,4 +28,3 @@ def init_app(app: Flask) -> None:
     context.init_app(app)
     security.init_app(app)
     app.register_blueprint(bp)
-    player.init_app(app)

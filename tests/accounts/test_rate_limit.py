@@ -31,6 +31,8 @@ def limited_app(connection: Connection, database_url: str, tmp_path: Path) -> It
             "media_dir": tmp_path / "media",
             "secret_key": "test-secret",
             "testing": True,
+            "background_tasks": False,  # flush and send inline: no loop outlives the test
+            "alert_snapshot_seconds": 0,  # every alert_sync reads the test transaction
             "login_rate_limit": "3 per minute",
         }
     )

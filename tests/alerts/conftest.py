@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from signage.alerts.models import Alert
 from signage.audit.services import SYSTEM
-from signage.boards.tokens import issue_token
 from signage.clock import system_clock
-from tests.realtime import conftest as realtime
-from tests.realtime.conftest import auth
+from signage.players.tokens import issue_token
+from tests.players_server import conftest as realtime
+from tests.players_server.conftest import auth
 from tests.schedules.conftest import make_board
 
 connect = realtime.connect  # the /player test-client fixture, shared

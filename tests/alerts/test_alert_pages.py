@@ -9,7 +9,7 @@ from sqlalchemy import select
 from signage.alerts.models import Alert
 from tests.alerts.conftest import alert_count
 from tests.conftest import login
-from tests.realtime.conftest import events
+from tests.players_server.conftest import events
 from tests.web.conftest import csrf_token, text
 
 

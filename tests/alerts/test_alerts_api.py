@@ -10,7 +10,7 @@ from signage.alerts.models import Alert, AlertDelivery
 from signage.audit.models import AuditEntry
 from signage.clock import system_clock
 from tests.alerts.conftest import alert_count
-from tests.realtime.conftest import events
+from tests.players_server.conftest import events
 
 
 def send(client, factory, user, **body):
@@ -164,7 +164,7 @@ def test_province_wide_alert_needs_a_second_operator(
 def test_update_sends_a_new_version_and_cancel_ends_it(
     client, factory, session, hn_operator, boards, players, connect, tokens
 ):
-    from tests.realtime.conftest import auth
+    from tests.players_server.conftest import auth
 
     alert = send(client, factory, hn_operator, boards=["HK-1"]).get_json()
     url = f"/api/v1/alerts/{alert['id']}"

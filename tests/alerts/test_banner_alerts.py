@@ -8,7 +8,7 @@ import io
 from PIL import Image
 
 from signage.content.profiles import seed_profile
-from tests.realtime.conftest import events
+from tests.players_server.conftest import events
 
 FLOOD_WATCH = {"template": None, "event": "Lũ", "headline": "Theo dõi lũ sông Hồng",
                "category": "Met", "urgency": "Expected", "severity": "Moderate",

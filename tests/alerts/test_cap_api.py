@@ -12,7 +12,7 @@ from signage.alerts.cap.feeds import poll
 from signage.alerts.models import Alert, CapMessageRecord
 from signage.clock import system_clock
 from tests.alerts.conftest import alert_count
-from tests.realtime.conftest import events
+from tests.players_server.conftest import events
 from tests.schedules.conftest import make_board
 
 SENDER = "canhbao@kttv.gov.vn"

@@ -14,7 +14,7 @@ from signage.alerts.models import Alert
 from signage.boards.models import BoardGroup
 from tests.alerts.conftest import alert_count
 from tests.alerts.test_cap_api import SENDER, message, post
-from tests.realtime.conftest import events
+from tests.players_server.conftest import events
 from tests.schedules.conftest import make_board
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from signage.alerts.models import AlertDelivery
 from signage.boards.models import BoardStatus
-from signage.boards.telemetry import Heartbeat
 from signage.clock import system_clock
+from signage.players.namespace import receipt_buffer, status_buffer
+from signage.players.telemetry import Heartbeat
 from signage.realtime.lifecycle import flush_buffers
-from signage.realtime.player import receipt_buffer, status_buffer
 from tests.alerts.test_receipts import send
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from signage.alerts.delivery import resend_unconfirmed
 from signage.alerts.models import AlertDelivery
 from signage.clock import system_clock
-from signage.realtime.player import flush_receipts, receipt_buffer
-from tests.realtime.conftest import events
+from signage.players.namespace import flush_receipts, receipt_buffer
+from signage.realtime import Background
+from tests.players_server.conftest import events
 
 
 def send(client, factory, user, **body):
@@ -87,13 +88,14 @@ def test_a_flood_of_receipts_is_bounded(
     alert = send(client, factory, hn_operator, boards=["HK-1"])
     buffer = receipt_buffer()
     buffer.limit = 3
-    app.config["SIGNAGE"].testing = False  # keep them buffered, as between two flushes
+    inline = app.extensions["signage_background"]
+    app.extensions["signage_background"] = Background()  # kept buffered, as between two flushes
     try:
         receipt(players["hk"], alert["id"])
         for n in range(1, 200):
             receipt(players["hk"], alert["id"] + n)  # alerts that do not exist
     finally:
-        app.config["SIGNAGE"].testing = True
+        app.extensions["signage_background"] = inline
     assert buffer.pending() == 3 and buffer.dropped == 197
     assert flush_receipts() == 1  # only the real alert's receipt is written
     assert buffer.pending() == 0
@@ -154,7 +156,7 @@ def test_a_failed_flush_puts_the_receipts_back(
 
 
 def test_status_buffer_restore_keeps_the_newest_heartbeat():
-    from signage.boards.telemetry import Heartbeat, StatusBuffer
+    from signage.players.telemetry import Heartbeat, StatusBuffer
 
     buffer = StatusBuffer(15)
     old, new = system_clock(), system_clock() + timedelta(seconds=30)

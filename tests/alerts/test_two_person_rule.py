@@ -14,7 +14,7 @@ from signage.alerts.models import Alert
 from signage.clock import system_clock
 from tests.alerts.test_cap_api import message, post
 from tests.conftest import login
-from tests.realtime.conftest import events
+from tests.players_server.conftest import events
 from tests.web.conftest import csrf_token, text
 
 PROVINCE = "<geocode><valueName>VN-AREA</valueName><value>01</value></geocode>"

@@ -83,6 +83,8 @@ def test_two_concurrent_clients_on_sqlite_never_see_database_locked(tmp_path):
             "media_dir": tmp_path / "media",
             "secret_key": "test-secret",
             "testing": True,
+            "background_tasks": False,  # flush and send inline: no loop outlives the test
+            "alert_snapshot_seconds": 0,  # every alert_sync reads the test transaction
         }
     )
     engine = make_engine(url)

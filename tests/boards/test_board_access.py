@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from signage.audit.services import SYSTEM, Actor
-from signage.boards.tokens import issue_token
 from signage.clock import system_clock
 from signage.content import workflow
+from signage.players.tokens import issue_token
 from signage.schedules import playlists, services
 from signage.schedules.manifests import ManifestPublisher
 from tests.schedules.conftest import approved_item, make_board

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from signage.audit.services import SYSTEM, Actor
 from signage.boards.models import BoardStatus
-from signage.boards.tokens import issue_token
 from signage.clock import system_clock
 from signage.content import workflow
 from signage.content.models import ProfileRecord
 from signage.content.renditions import rendition
+from signage.players.tokens import issue_token
 from tests.boards.test_board_access import NOW, schedule
 from tests.conftest import login
 from tests.schedules.conftest import approved_item, make_board

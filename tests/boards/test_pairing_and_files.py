@@ -12,11 +12,12 @@ from sqlalchemy import select
 from signage import jobs
 from signage.audit.models import AuditEntry
 from signage.audit.services import Actor
-from signage.boards import pairing
 from signage.boards.models import BoardToken, PairingRequest
-from signage.boards.tokens import BoardTokenRevoked, authenticate_board, has_active_token
+from signage.boards.presence import has_active_token
 from signage.clock import system_clock
 from signage.db import make_engine
+from signage.players import pairing
+from signage.players.tokens import BoardTokenRevoked, authenticate_board
 from tests.schedules.conftest import make_board
 
 
@@ -63,7 +64,7 @@ def test_expired_pairing_never_hands_out_the_token(session, tree, admin):
 
 def test_sweep_spares_a_newer_token_of_the_same_board(session, tree, admin):
     board, ticket, request, secret = paired_but_unclaimed(session, tree, admin)
-    from signage.boards.tokens import issue_token
+    from signage.players.tokens import issue_token
 
     newer = issue_token(session, Actor(admin), board, now=system_clock())
     pairing.sweep(session, now=request.expires_at)

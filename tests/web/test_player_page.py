@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from signage.web.player import PLAYER_DIR
+from signage.players.views import PLAYER_DIR
 
 
 def _get(client, path: str, **kwargs):

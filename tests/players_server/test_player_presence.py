@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from signage.boards.telemetry import OFFLINE_GRACE
+from signage.boards.presence import OFFLINE_GRACE
 from signage.clock import set_clock
-from tests.realtime.conftest import auth
+from tests.players_server.conftest import auth
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 

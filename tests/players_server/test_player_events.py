@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from signage.boards.models import BoardStatus, PlayBatch, PlayRecord
-from signage.realtime.player import flush_status, status_buffer
-from tests.realtime.conftest import auth, events, plays
+from signage.players.namespace import flush_status, status_buffer
+from tests.players_server.conftest import auth, events, plays
 from tests.schedules.conftest import make_board
 
 
@@ -24,9 +24,9 @@ def beat(**overrides) -> dict:
 
 def test_heartbeats_are_written_in_one_batched_statement(app, connect, session, tree, token, board):
     from signage.audit.services import SYSTEM
-    from signage.boards.tokens import issue_token
     from signage.clock import system_clock
     from signage.db import db
+    from signage.players.tokens import issue_token
 
     other = make_board(session, "HK-2", tree["hk"])
     other_token = issue_token(session, SYSTEM, other, now=system_clock())
@@ -149,8 +149,8 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
     """A connect is queued, not written by the handler; a flush writes many with few statements."""
     from datetime import timedelta
 
-    from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
     from signage.clock import system_clock
+    from signage.players.telemetry import Connection, Heartbeat, StatusBuffer
 
     others = [make_board(session, f"HK-{n}", tree["hk"]) for n in range(2, 6)]
     session.add(BoardStatus(board_id=board.id, uptime=9, current_item=3))  # seen before
@@ -169,7 +169,7 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
     target = session.connection().engine
     event.listen(target, "before_cursor_execute", count)
     try:
-        assert buffer.flush(session, now=now, heartbeats=False) == 5
+        assert buffer.write(session, buffer.take(heartbeats=False)) == 5
     finally:
         event.remove(target, "before_cursor_execute", count)
     assert statements == ["INSERT", "UPDATE"]  # the four missing rows, then all five
@@ -181,7 +181,7 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
     assert session.get(BoardStatus, board.id).uptime == 9  # what a heartbeat said stays
     # The heartbeat still pending is older than the connection: it must not undo it.
     assert buffer.pending() == 1 and buffer.pending_connections() == 0
-    assert buffer.flush(session, now=now) == 1
+    assert buffer.write(session, buffer.take()) == 1
     session.expire_all()
     row = session.get(BoardStatus, board.id)
     assert (row.last_seen, row.manifest_version, row.player_version) == (now, "m-1", "2.0")
@@ -190,8 +190,8 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
 
 def test_a_connection_of_a_board_deleted_before_the_flush_is_skipped(session, tree):
     from signage.boards.models import Board
-    from signage.boards.telemetry import Connection, StatusBuffer
     from signage.clock import system_clock
+    from signage.players.telemetry import Connection, StatusBuffer
 
     gone, kept = make_board(session, "HK-8", tree["hk"]), make_board(session, "HK-9", tree["hk"])
     buffer, now = StatusBuffer(), system_clock()
@@ -200,7 +200,7 @@ def test_a_connection_of_a_board_deleted_before_the_flush_is_skipped(session, tr
     gone_id = gone.id
     session.delete(session.get(Board, gone_id))
     session.flush()
-    assert buffer.flush(session, now=now) == 2
+    assert buffer.write(session, buffer.take()) == 2
     session.expire_all()
     assert session.get(BoardStatus, gone_id) is None
     assert session.get(BoardStatus, kept.id).connected_at == now
@@ -210,7 +210,7 @@ def test_connect_is_recorded_by_the_flush_not_the_handler(
     connect, token, board, session, monkeypatch
 ):
     """Outside tests the background loop flushes each second; the handler only queues."""
-    from signage.realtime import player as player_module
+    from signage.players import namespace as player_module
 
     calls = []
     monkeypatch.setattr(player_module, "flush_status", lambda *a, **kw: calls.append(kw))
@@ -237,7 +237,7 @@ def test_current_item_outside_the_manifest_is_ignored(
     plays(session, other, 99)  # another board's item
     for forged in (99, 4, 2**31 - 1, -1, 0):
         player.emit("heartbeat", beat(current_item=forged), namespace="/player")
-        with caplog.at_level("INFO", logger="signage.boards.telemetry"):
+        with caplog.at_level("INFO", logger="signage.players.telemetry"):
             flush_status()
         session.expire_all()
         row = session.get(BoardStatus, board.id)
@@ -250,14 +250,14 @@ def test_current_item_outside_the_manifest_is_ignored(
 
 
 def test_board_without_a_manifest_reports_no_current_item(session, board):
-    from signage.boards.telemetry import Heartbeat, StatusBuffer
     from signage.clock import system_clock
+    from signage.players.telemetry import Heartbeat, StatusBuffer
 
     session.add(BoardStatus(board_id=board.id))
     session.flush()
     buffer = StatusBuffer()
     buffer.add(board.id, Heartbeat(system_clock(), "v", "p", 5, None, 1))
-    buffer.flush(session, now=system_clock())
+    buffer.write(session, buffer.take())
     session.expire_all()
     assert session.get(BoardStatus, board.id).current_item is None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import csrf_token, login
-from tests.realtime.conftest import auth, events
+from tests.players_server.conftest import auth, events
 
 
 def test_board_page_status_and_actions(client, admin, board, player, session, token, connect):

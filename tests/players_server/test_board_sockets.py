@@ -9,7 +9,7 @@ from signage.boards.services import BoardSockets
 from signage.clock import system_clock
 from signage.realtime import socketio
 from signage.realtime.rooms import CONTROL_EVENT, CONTROL_ROOM
-from tests.realtime.conftest import auth, events
+from tests.players_server.conftest import auth, events
 
 
 def reaches(sio, room: str) -> bool:

@@ -21,20 +21,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from signage import clock
 from signage.alerts.delivery import ReceiptBuffer
-from signage.alerts.delivery import payload as alert_payload
-from signage.alerts.queries import active_for_board
-from signage.boards import telemetry
 from signage.boards.models import Board
-from signage.boards.telemetry import Connection, Heartbeat, StatusBuffer
-from signage.boards.tokens import BoardTokenRevoked, authenticate_board
-from signage.clock import iso_utc
 from signage.db import db
 from signage.errors import AuthenticationRequired
-from signage.realtime.rooms import board_room, close_sockets, rooms_for
-from signage.schedules.models import BoardManifest
+from signage.players import telemetry
+from signage.players.state import connection_state
+from signage.players.telemetry import Connection, Heartbeat, StatusBuffer
+from signage.players.tokens import BoardTokenRevoked, authenticate_board
+from signage.realtime import NAMESPACE, background, emitter
+from signage.realtime.rooms import board_room, close_sockets
 
 log = logging.getLogger(__name__)
-NAMESPACE = "/player"
 PROTOCOL = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_PLAY_RECORDS = 500
@@ -164,12 +161,8 @@ def flush_receipts(app: Any = None) -> int:
 
 def send_command(code: str, name: str, command_id: str = "") -> str:
     """Emit `command` {id, name} to the board's players (through the queue); the command id."""
-    from signage.realtime import socketio
-
     command_id = command_id or secrets.token_hex(8)
-    socketio.emit(
-        "command", {"id": command_id, "name": name}, to=board_room(code), namespace=NAMESPACE
-    )
+    emitter()("command", {"id": command_id, "name": name}, board_room(code))
     return command_id
 
 
@@ -256,16 +249,7 @@ class PlayerNamespace(Namespace):
                     raise ConnectionRefusedError("revoked") from None
                 except AuthenticationRequired:
                     raise ConnectionRefusedError("unauthorized") from None
-                rooms = rooms_for(session, board)
-                state = {
-                    "board": {"code": board.code, "name": board.name},
-                    "profile": board.profile.key,
-                    "manifest_version": _manifest_version(session, board, now),
-                    "server_time": iso_utc(now),
-                    "alerts": [
-                        alert_payload(a) for a in active_for_board(session, board.id, now=now)
-                    ],
-                }
+                rooms, state = connection_state(session, board, now=now)
         except SQLAlchemyError:
             # No connection in time (or the database away): refuse now, so that the player
             # retries with its backoff instead of waiting for a `state` that never comes.
@@ -280,14 +264,11 @@ class PlayerNamespace(Namespace):
         for room in rooms:
             join_room(room)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        if app.config["SIGNAGE"].testing:
-            flush_status(heartbeats=False)  # no background loop under tests
-        if app.config["SIGNAGE"].testing:
-            emit("state", state)
-        else:
-            # Emitted here, `state` would reach the client before the server's CONNECT packet
-            # (sent when this handler returns); a task started now runs after it.
-            self.socketio.start_background_task(self._send_state, socket_request.sid, state)
+        later = background(app)
+        later.buffered(lambda: flush_status(heartbeats=False))
+        # Emitted here, `state` would reach the client before the server's CONNECT packet
+        # (sent when this handler returns); a task started now runs after it.
+        later.later(self._send_state, socket_request.sid, state)
         _start_flusher(app)
 
     def _send_state(self, sid: str, state: dict[str, Any]) -> None:
@@ -304,8 +285,7 @@ class PlayerNamespace(Namespace):
             return
         self.sockets.pop(player.board_id, None)
         status_buffer().disconnected(player.board_id, clock.now())
-        if current_app.config["SIGNAGE"].testing:
-            flush_status(heartbeats=False)  # no background loop under tests
+        background().buffered(lambda: flush_status(heartbeats=False))
 
     def on_heartbeat(self, data: Any = None) -> None:
         """Buffer the report; flush the buffer when its interval has passed."""
@@ -381,12 +361,11 @@ class PlayerNamespace(Namespace):
             player_version=player.player_version,
         ):
             log.warning("receipt buffer full: dropped a receipt from %s", player.code)
-        if current_app.config["SIGNAGE"].testing:
-            flush_receipts()  # no background loop under tests
+        background().buffered(flush_receipts)
 
     def on_alert_sync(self, data: Any = None) -> None:
         """Answer the alerts a player shows with what it must show or drop (reconcile.py)."""
-        from signage.realtime.reconcile import answer
+        from signage.players.reconcile import answer
 
         player = self._player()
         sync = self._parse(AlertSyncIn, data) if player else None
@@ -431,34 +410,25 @@ def _play_row(record: PlayIn) -> dict[str, Any]:
     }
 
 
-def _manifest_version(session: Any, board: Board, now: Any) -> str:
-    row = session.get(BoardManifest, board.id)
-    if row is None or row.valid_until <= now:
-        from signage.schedules import publisher
-
-        publisher().boards(session, [board.id], now=now)
-        row = session.get(BoardManifest, board.id)
-    return row.version if row is not None else ""
-
-
 _flushers: set[int] = set()
 
 
 def _start_flusher(app: Any) -> None:
-    """Flush connections, heartbeats and receipts in the background (not under tests)."""
-    if app.config["SIGNAGE"].testing or id(app) in _flushers:
+    """Flush connections, heartbeats and receipts in the background, once per app (the
+    app's background policy; an inline one has written everything already)."""
+    if id(app) in _flushers:
         return
     _flushers.add(id(app))
-    from signage.realtime import every
-    from signage.realtime.lifecycle import flush_at_exit
-
-    flush_at_exit(app)  # what is still buffered when the process ends is written, not lost
-
-    # Connections every second, heartbeats when their interval has passed.
-    every(
+    # Connections every second, heartbeats when their interval has passed; what is still
+    # buffered when the process ends is written, not lost (lifecycle.flush_at_exit).
+    background(app).loops(
         app,
-        CONNECTIONS_FLUSH_SECONDS,
-        lambda: flush_status(app, heartbeats=status_buffer(app).due(clock.now())),
-        "flushing player status",
+        [
+            (
+                CONNECTIONS_FLUSH_SECONDS,
+                lambda: flush_status(app, heartbeats=status_buffer(app).due(clock.now())),
+                "flushing player status",
+            ),
+            (receipt_buffer(app).interval, lambda: flush_receipts(app), "flushing receipts"),
+        ],
     )
-    every(app, receipt_buffer(app).interval, lambda: flush_receipts(app), "flushing receipts")

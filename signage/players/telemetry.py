@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, literal, select, update
@@ -23,10 +23,6 @@ from sqlalchemy.orm import Session
 from signage.boards.models import Board, BoardStatus, PlayBatch, PlayRecord
 
 log = logging.getLogger(__name__)
-ONLINE_WITHIN = timedelta(seconds=120)  # three missed 30 s heartbeats, plus the flush delay
-# A board whose last socket closed is offline this long after, unless it came back meanwhile
-# (a player reconnecting after a server restart does so within its first backoff steps).
-OFFLINE_GRACE = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
@@ -157,13 +153,6 @@ class StatusBuffer:
             session.connection().execute(stmt, rows)
         return len(pending)
 
-    def flush(self, session: Session, *, now: datetime, heartbeats: bool = True) -> int:
-        """Write pending connections, and heartbeats unless told not to; boards written."""
-        pending = self.take(heartbeats=heartbeats)
-        if heartbeats:
-            self.last_flush = now
-        return self.write(session, pending)
-
 
 def _write_connections(session: Session, connections: dict[int, Connection]) -> None:
     table = BoardStatus.__table__
@@ -205,7 +194,7 @@ def _current_items(session: Session, batch: dict[int, Heartbeat]) -> dict[int, i
     """Each board's reported current item, if its manifest plays it; otherwise None (logged).
 
     A player could otherwise make the console show any item's headline as "now playing"."""
-    from signage.boards.access import manifest_items
+    from signage.players.access import manifest_items
 
     claimed = {b: beat.current_item for b, beat in batch.items() if beat.current_item is not None}
     playing = manifest_items(session, list(claimed)) if claimed else {}
@@ -260,25 +249,6 @@ def status_of(session: Session, board: Board) -> BoardStatus:
             row = session.get(BoardStatus, board.id)
             assert row is not None
     return row
-
-
-def is_online(row: BoardStatus | None, now: datetime) -> bool:
-    """True if the player reported within ONLINE_WITHIN and its socket did not close more
-    than OFFLINE_GRACE ago without a newer sign of life."""
-    if not (row and row.last_seen and now - row.last_seen <= ONLINE_WITHIN):
-        return False
-    gone = row.disconnected_at
-    return gone is None or gone < row.last_seen or now - gone <= OFFLINE_GRACE
-
-
-def online_clause(now: datetime) -> Any:
-    """`is_online` as a SQL condition on BoardStatus."""
-    s = BoardStatus
-    return (s.last_seen >= now - ONLINE_WITHIN) & (
-        s.disconnected_at.is_(None)
-        | (s.disconnected_at < s.last_seen)
-        | (s.disconnected_at >= now - OFFLINE_GRACE)
-    )
 
 
 def record_plays(

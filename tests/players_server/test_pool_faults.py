@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from signage.boards import telemetry
 from signage.boards.models import PlayBatch, PlayRecord
 from signage.config import ConfigError, Settings
 from signage.db import db
-from signage.realtime.reconcile import ActiveAlerts
+from signage.players import telemetry
+from signage.players.reconcile import ActiveAlerts
 from signage_player.link import Link
 from signage_player.player import Player
 from tests.players.conftest import config  # noqa: F401  (the player config fixture)
 from tests.players.test_journal import state
-from tests.realtime.conftest import auth, events
-from tests.realtime.test_player_events import play_batch
+from tests.players_server.conftest import auth, events
+from tests.players_server.test_player_events import play_batch
 
 T0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 
@@ -209,7 +209,7 @@ def test_pool_settings_come_from_the_environment_and_are_checked():
 def test_a_connect_without_a_database_connection_is_refused_not_left_hanging(
     connect, token, monkeypatch
 ):
-    import signage.realtime.player as handlers
+    import signage.players.namespace as handlers
 
     def no_connection(*_args: Any, **_kwargs: Any) -> Any:
         raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")

@@ -12,16 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from signage import clock
 from signage.accounts.ratelimit import limiter
-from signage.boards import pairing, services, telemetry, tokens
-from signage.boards.api import player_board
+from signage.boards import services
+from signage.boards.api import StatusOut, player_board, status_out
 from signage.boards.models import Board, BoardStatus
-from signage.clock import iso_utc
+from signage.boards.presence import has_active_token
 from signage.content import media_store
 from signage.content.errors import translate_rejection
 from signage.content.ingest import ContentRejected, ingest_image
 from signage.db import db, run_after_commit
 from signage.errors import PermissionDenied, ValidationFailed
 from signage.http.api import actor, json_body, operation
+from signage.players import pairing, telemetry, tokens
 
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 
@@ -50,49 +51,9 @@ class CommandIn(BaseModel):
     name: Literal["reload", "screenshot", "identify"]
 
 
-class StatusOut(BaseModel):
-    board: str
-    online: bool
-    last_seen: str | None
-    connected_at: str | None
-    manifest_version: str
-    player_version: str
-    current_item: int | None
-    free_disk: int | None
-    uptime: int | None
-    screenshot_url: str | None
-    screenshot_at: str | None
-    last_command: dict[str, Any] | None
-    paired: bool
-
-
-def status_out(board: Board, row: BoardStatus | None, *, paired: bool) -> dict[str, Any]:
-    """Serialise what the board's player last reported."""
-    now = clock.now()
-    return StatusOut(
-        board=board.code,
-        online=telemetry.is_online(row, now),
-        last_seen=iso_utc(row.last_seen) if row else None,
-        connected_at=iso_utc(row.connected_at) if row else None,
-        manifest_version=row.manifest_version if row else "",
-        player_version=row.player_version if row else "",
-        current_item=row.current_item if row else None,
-        free_disk=row.free_disk if row else None,
-        uptime=row.uptime if row else None,
-        screenshot_url=(
-            url_for("media.file", sha256=row.screenshot_sha, ext="png")
-            if row and row.screenshot_sha
-            else None
-        ),
-        screenshot_at=iso_utc(row.screenshot_at) if row else None,
-        last_command=row.last_command if row else None,
-        paired=paired,
-    ).model_dump()
-
-
 def on_revoke(code: str) -> None:
     """Disconnect the board's players (after commit)."""
-    from signage.realtime.player import disconnect_board
+    from signage.players.namespace import disconnect_board
 
     disconnect_board(code)
 
@@ -171,7 +132,7 @@ def pair_board(code: str) -> ResponseReturnValue:
 def board_status(code: str) -> ResponseReturnValue:
     board = player_board(code) or services.get_board(db.session, actor().user, code)
     row = db.session.get(BoardStatus, board.id)
-    return jsonify(status_out(board, row, paired=tokens.has_active_token(db.session, board)))
+    return jsonify(status_out(board, row, paired=has_active_token(db.session, board)))
 
 
 @operation(
@@ -197,7 +158,7 @@ def queue_command(
 
     from signage.accounts.permissions import require
     from signage.audit.services import record
-    from signage.realtime.player import send_command
+    from signage.players.namespace import send_command
 
     require(actor.user, "board.manage", board.area)
     command_id = secrets.token_hex(8)

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from signage.boards.models import BoardStatus
-from signage.boards.tokens import authenticate_board
 from signage.clock import set_clock
-from tests.realtime.conftest import auth, events, plays
+from signage.players.tokens import authenticate_board
+from tests.players_server.conftest import auth, events, plays
 from tests.schedules.conftest import approved_item
 
 
@@ -174,7 +174,7 @@ def test_pairing_needs_board_manage_on_the_board(client, board, factory, tree):
 
 
 def test_status_reports_heartbeats(client, player, session, board, factory, admin):
-    from signage.realtime.player import flush_status
+    from signage.players.namespace import flush_status
 
     plays(session, board, 3)
     player.emit("heartbeat", {"current_item": 3, "uptime": 5}, namespace="/player")

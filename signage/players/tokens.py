@@ -85,18 +85,6 @@ def revoke_tokens(
     return revoked
 
 
-def has_active_token(session: Session, board: Board) -> bool:
-    """True if the board has a token that still authenticates."""
-    return (
-        session.scalar(
-            select(BoardToken.id).where(
-                BoardToken.board_id == board.id, BoardToken.revoked_at.is_(None)
-            )
-        )
-        is not None
-    )
-
-
 def authenticate_board(session: Session, secret: str) -> Board:
     """The board owning this active token, or AuthenticationRequired (code `revoked` if so)."""
     if not isinstance(secret, str) or not secret.startswith(BOARD_TOKEN_PREFIX):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from signage.boards.models import BoardGroup, BoardStatus
 from signage.realtime import socketio
-from tests.realtime.conftest import auth, events
+from tests.players_server.conftest import auth, events
 
 
 def test_good_token_gets_state(player, board, session):

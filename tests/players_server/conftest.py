@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from signage.audit.services import SYSTEM
-from signage.boards.tokens import issue_token
 from signage.clock import system_clock
+from signage.players.tokens import issue_token
 from signage.realtime import socketio
 from tests.schedules.conftest import make_board
 
