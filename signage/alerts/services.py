@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import can, require
 from signage.alerts import delivery
 from signage.alerts.models import (
     CAP_CATEGORIES,
@@ -35,6 +34,7 @@ from signage.audit.services import Actor, record
 from signage.boards.models import Board, BoardGroup, BoardStatus
 from signage.boards.telemetry import online_clause
 from signage.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from signage.permissions import can, require
 from signage.schedules.manifests import affected_by_targets
 from signage.storage import MediaStore
 
@@ -618,7 +618,7 @@ def get_alert(session: Session, user: Any, alert_id: int) -> Alert:
 
 def visible_alerts(user: Any) -> Any:
     """Alerts in the user's areas, newest first."""
-    from signage.accounts.permissions import scope_filter
+    from signage.permissions import scope_filter
 
     return (
         select(Alert)

@@ -22,13 +22,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.boards.models import DEFAULT_TZ, Board, BoardGroup
 from signage.content.models import ProfileRecord
 from signage.db import fold, fold_text, run_after_commit
 from signage.errors import Conflict, ValidationFailed
+from signage.permissions import require, require_found, scope_filter
 from signage.realtime import rooms as socket_rooms
 from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.spans import SpanError, parse_hours

@@ -12,8 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.accounts.permissions import scope_paths
-from signage.areas.access import named_area
 from signage.boards import access as board_access
 from signage.content import media_store, services, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
@@ -22,7 +20,12 @@ from signage.content.models import CATEGORIES, PRIORITIES, ContentItem, MediaAss
 from signage.content.profiles import DisplayProfile
 from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
-from signage.http.api import actor, board_client, json_body, operation, query_args
+from signage.http.api import actor, api_blueprint, board_client, json_body, operations, query_args
+from signage.http.areas import named_area
+from signage.permissions import scope_paths
+
+bp = api_blueprint("content")
+operation = operations(bp)
 
 # The API's enums are the model's tuples, so the two can never disagree.
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
@@ -200,7 +203,7 @@ def media_out(asset: MediaAsset) -> MediaOut:
 def _rendition_urls(item: ContentItem, revision: Revision) -> dict[str, str]:
     return {
         p.key: url_for(
-            "api.content_rendition", item_id=item.id, rev=revision.number, profile_key=p.key
+            "api.content.content_rendition", item_id=item.id, rev=revision.number, profile_key=p.key
         )
         for p in services.profile_records(db.session)
     }

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import require, require_found, scope_filter, scope_paths
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 from signage.audit.services import Actor, record
@@ -39,6 +38,7 @@ from signage.content.models import (
 from signage.content.profiles import DisplayProfile
 from signage.content.render import Rendition, render_image, render_text
 from signage.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from signage.permissions import require, require_found, scope_filter, scope_paths
 from signage.storage import MediaStore
 
 HEADLINE_MAX = 200

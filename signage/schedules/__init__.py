@@ -6,9 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the schedule console pages, API endpoints and the content-approval hook."""
+    """Register the schedule console pages and the content-approval hook."""
     from signage.content import workflow
-    from signage.schedules import api, views  # noqa: F401 - API routes register on import
+    from signage.schedules import views
 
     app.register_blueprint(views.bp)
     if _on_item_change not in workflow.ITEM_HOOKS:

@@ -9,7 +9,10 @@ from flask.typing import ResponseReturnValue
 
 import signage
 from signage.accounts.scopes import SCOPES
-from signage.http.api import OPERATIONS, SCHEMAS, operation
+from signage.http.api import OPERATIONS, SCHEMAS, api_blueprint, operations
+
+bp = api_blueprint("meta")
+operation = operations(bp)
 
 
 def document() -> dict[str, Any]:
