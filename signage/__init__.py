@@ -38,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None):
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
+        SIGNAGE_VERSION=__version__,  # the OpenAPI description's version (http cannot import us)
     )
     app.config.update(flask_overrides)
     if settings.proxy_count > 0:
