@@ -136,13 +136,13 @@ def api_blueprint(name: str) -> Blueprint:
 def register_api(app: Flask, blueprints: list[Blueprint]) -> None:
     """Register the parent API blueprint with every domain's blueprint nested under it.
 
-    CSRF is checked per request by the API's own auth (`_authenticate`); Flask-WTF looks up the
-    innermost blueprint of a request, so each child is exempted, not only the parent."""
+    The parent is made per app (a registered blueprint cannot take children any more); it has
+    no routes of its own. CSRF is checked per request by the API's own auth (`_authenticate`);
+    Flask-WTF looks up a request's innermost blueprint, so the children are the ones exempted."""
     parent = Blueprint(API, __name__, url_prefix=API_PREFIX)
     for child in blueprints:
         parent.register_blueprint(child)
         csrf.exempt(child)
-    csrf.exempt(parent)
     app.register_blueprint(parent)
 
 
