@@ -12,13 +12,13 @@ def create_app(overrides: dict[str, Any] | None = None):
     from flask import Flask
 
     from signage import clock, errors, i18n
-    from signage.accounts import auth
+    from signage.accounts import auth, token_use
     from signage.alerts import init_app as init_alerts
-    from signage.api import init_app as init_api
     from signage.boards import init_app as init_boards
     from signage.config import Settings
     from signage.content import init_app as init_content
     from signage.db import db
+    from signage.http.api import register_api
     from signage.players import init_app as init_players
     from signage.realtime import init_app as init_realtime
     from signage.schedules import init_app as init_schedules
@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None):
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
+        SIGNAGE_VERSION=__version__,  # the OpenAPI description's version (http cannot import us)
     )
     app.config.update(flask_overrides)
     if settings.proxy_count > 0:
@@ -54,11 +55,52 @@ def create_app(overrides: dict[str, Any] | None = None):
     i18n.init_app(app)
     auth.init_app(app)
     init_realtime(app)
-    init_content(app)  # before init_api: its endpoints join the API blueprint
-    init_boards(app)  # before init_api, like content
-    init_schedules(app)  # before init_api, like content
-    init_alerts(app)  # before init_api, like content
+    init_content(app)
+    init_boards(app)
+    init_schedules(app)
+    init_alerts(app)
     init_players(app)  # the /player namespace, its buffers and page
-    init_api(app)
+    for blueprint in _console_blueprints():
+        app.register_blueprint(blueprint)
+    token_use.init_app(app)
+    register_api(app, _api_blueprints())
     init_web(app)
     return app
+
+
+def _console_blueprints() -> list[Any]:
+    """The console pages of accounts, areas and audit (the other domains register theirs in
+    their init_app)."""
+    from signage.accounts import views as accounts
+    from signage.areas import views as areas
+    from signage.audit import views as audit
+
+    return [accounts.bp, areas.bp, audit.bp]
+
+
+def _api_blueprints() -> list[Any]:
+    """Every domain's API blueprint, nested under /api/v1 as "api.<name>": the one list."""
+    from signage.accounts import api as accounts
+    from signage.alerts import api as alerts
+    from signage.alerts.cap import api as cap_api
+    from signage.areas import api as areas
+    from signage.audit import api as audit
+    from signage.boards import api as boards
+    from signage.content import api as content
+    from signage.http import openapi
+    from signage.players import api as player_api
+    from signage.schedules import api as schedules
+
+    # URL-map order (tests/api/test_scopes.py walks it; token revocation comes last).
+    return [
+        content.bp,
+        boards.bp,
+        player_api.bp,
+        schedules.bp,
+        alerts.bp,
+        cap_api.bp,
+        areas.bp,
+        audit.bp,
+        openapi.bp,
+        accounts.bp,
+    ]

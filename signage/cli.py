@@ -172,10 +172,10 @@ def users_create(
     """Create a user, with --role ROLE --area CODE grants (pairs, in order)."""
     from signage import clock
     from signage.accounts.models import Grant
-    from signage.accounts.permissions import ROLES
     from signage.accounts.services import create_user
     from signage.areas.services import get_by_code
     from signage.audit.services import record
+    from signage.permissions import ROLES
 
     if len(roles) != len(area_codes):
         raise click.UsageError("Give one --area for each --role, in pairs.")

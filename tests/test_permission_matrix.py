@@ -3,7 +3,7 @@ the role's areas, requested for real, against one explicit table of who may do w
 
 A route missing from ROUTES fails `test_every_route_is_in_the_table`, so a new route cannot ship
 without someone deciding its policy here. The expected outcome of each request follows from the
-route's policy and the role's grants (the roles of signage.accounts.permissions):
+route's policy and the role's grants (the roles of signage.permissions):
 
 - ok: 2xx, 3xx other than to the sign-in page, or a refusal of the body after the permission
   check (400, 409, 422);
@@ -30,11 +30,11 @@ from sqlalchemy.orm import sessionmaker
 
 from signage import create_app
 from signage.accounts.models import ApiToken, Grant, User
-from signage.accounts.permissions import can, scope_paths
 from signage.audit.services import SYSTEM
 from signage.clock import system_clock
 from signage.content.models import RenditionRecord, Revision
 from signage.db import db
+from signage.permissions import can, scope_paths
 from signage.players.tokens import issue_token
 from tests.conftest import IsolatedClient, csrf_token
 from tests.factories import Factory

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from signage.accounts import throttle
 from signage.accounts.models import Grant, User
-from signage.accounts.permissions import ROLES, can, require, scope_filter, scope_paths
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.db import bytewise, fold, fold_text
@@ -30,6 +29,7 @@ from signage.errors import (
     SignInThrottled,
     ValidationFailed,
 )
+from signage.permissions import ROLES, can, require, scope_filter, scope_paths
 
 _hasher = PasswordHasher()
 # A real hash to verify against for unknown users, so timing does not reveal who exists.

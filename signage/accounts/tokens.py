@@ -158,7 +158,7 @@ def authenticate_api_token(
     """The active token with this secret (its user is active), or AuthenticationRequired.
 
     `used(token id, now)` notes the use; it is not written here, so that a read-only request
-    stays a read-only transaction (see signage.api.token_use)."""
+    stays a read-only transaction (see signage.accounts.token_use)."""
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise AuthenticationRequired(_l("The API token is not valid."))
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))

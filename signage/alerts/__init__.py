@@ -6,8 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the alert API endpoints (before the API blueprint) and console pages."""
-    from signage.alerts import api, views  # noqa: F401 - API routes register on import
-    from signage.alerts.cap import api as cap_api  # noqa: F401
+    """Register the alert console pages (create_app registers the API blueprints)."""
+    from signage.alerts import views
 
     app.register_blueprint(views.bp)

@@ -21,7 +21,10 @@ from signage.clock import iso_utc
 from signage.content import media_store
 from signage.db import db
 from signage.errors import ValidationFailed
-from signage.http.api import UtcDateTime, actor, json_body, operation, query_args
+from signage.http.api import UtcDateTime, actor, api_blueprint, json_body, operations, query_args
+
+bp = api_blueprint("alerts")
+operation = operations(bp)
 
 Code = Field(max_length=64)
 Urgency = Literal["Immediate", "Expected", "Future", "Past", "Unknown"]

@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import require
 from signage.alerts import delivery
 from signage.alerts.models import STATUSES, Alert, AlertTarget, AlertTemplate
 from signage.alerts.targets import Targets, needs_confirmation, targeted_boards
@@ -23,6 +22,7 @@ from signage.areas.models import Area
 from signage.areas.services import root
 from signage.audit.services import Actor, record
 from signage.errors import Conflict, ValidationFailed
+from signage.permissions import require
 from signage.storage import MediaStore
 
 MAX_DURATION = timedelta(days=7)

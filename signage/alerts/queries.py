@@ -11,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import can
 from signage.alerts.models import Alert, AlertDelivery
 from signage.areas.models import Area
 from signage.boards.models import Board, BoardStatus
 from signage.boards.presence import online_clause
 from signage.errors import NotFound
+from signage.permissions import can
 
 
 def get_alert(session: Session, user: Any, alert_id: int) -> Alert:
@@ -29,7 +29,7 @@ def get_alert(session: Session, user: Any, alert_id: int) -> Alert:
 
 def visible_alerts(user: Any) -> Any:
     """Alerts in the user's areas, newest first."""
-    from signage.accounts.permissions import scope_filter
+    from signage.permissions import scope_filter
 
     return (
         select(Alert)

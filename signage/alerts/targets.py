@@ -11,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import can
 from signage.alerts.models import Alert
 from signage.areas.models import Area
 from signage.areas.services import find_by_code
 from signage.boards.models import Board, BoardGroup
 from signage.errors import PermissionDenied, ValidationFailed
+from signage.permissions import can
 from signage.schedules.manifests import affected_by_targets
 
 

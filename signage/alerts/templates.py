@@ -9,12 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import require
 from signage.alerts.lifecycle import MAX_DURATION
 from signage.alerts.models import AlertTemplate
 from signage.alerts.text import AlertText
 from signage.audit.services import Actor, record
 from signage.errors import NotFound, ValidationFailed
+from signage.permissions import require
 
 
 def templates(session: Session, *, active_only: bool = True) -> list[AlertTemplate]:

@@ -16,7 +16,6 @@ from wtforms.validators import Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
-from signage.accounts.permissions import require, scope_paths
 from signage.alerts.lifecycle import cancel_alert, confirm_alert, create_alert, update_alert
 from signage.alerts.models import STATUSES, Alert
 from signage.alerts.queries import get_alert, not_displayed, progress, visible_alerts
@@ -30,6 +29,7 @@ from signage.errors import DomainError
 from signage.http.access import require_any
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
+from signage.permissions import require, scope_paths
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -125,8 +125,8 @@ def map_points(user: Any) -> dict[str, Any] | None:
     An equirectangular projection scaled by cos(latitude) is exact enough at commune and
     province scale; no tiles are needed, so the map works on a closed network.
     """
-    from signage.accounts.permissions import scope_filter
     from signage.boards.models import Board
+    from signage.permissions import scope_filter
 
     rows = db.session.execute(
         select(Board.code, Board.name, Board.lat, Board.lon)

@@ -12,17 +12,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import require
 from signage.areas.models import AREA_KINDS, Area
 from signage.audit.services import Actor, record
 from signage.db import bytewise, fold, fold_text
 from signage.errors import Conflict, NotFound, ValidationFailed
+from signage.permissions import require
 
 ROOT_CODE = "VN"
 ROOT_NAME = "Việt Nam"
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 # Kinds created by hand under official units: villages, residential groups, custom zones.
 MANUAL_KINDS = ("village", "residential_group", "custom", "district")
+
+# Called as hook(session, area) after an area moved; higher packages append theirs in their
+# init_app (boards: live sockets follow their new ancestors). Areas import none of them.
+AREA_MOVE_HOOKS: list[Callable[[Session, Area], None]] = []
 
 _PROVINCE_KIND = {"tỉnh": "province", "thành phố trung ương": "municipality"}
 _WARD_KIND = {"xã": "commune", "phường": "ward", "đặc khu": "special_zone"}
@@ -242,9 +246,8 @@ def move_area(
         details={"to": new_parent.code},
         now=now,
     )
-    from signage.boards.services import follow_area_move  # boards depend on areas, not back
-
-    follow_area_move(session, area)  # live sockets leave the old ancestors' rooms
+    for hook in AREA_MOVE_HOOKS:
+        hook(session, area)  # e.g. the boards' live sockets leave the old ancestors' rooms
 
 
 def search(

@@ -1,4 +1,7 @@
-"""Writing and reading the audit log; Actor says who acts and from where."""
+"""Writing the audit log and building queries over it; Actor says who acts and from where.
+
+Which entries a user may read (by area) is the reading side, in signage.audit.api, shared by the
+console page: the audit core knows nothing of areas or permissions."""
 
 from __future__ import annotations
 
@@ -6,11 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from signage.accounts.permissions import can, scope_filter
-from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 
 if TYPE_CHECKING:
@@ -88,31 +89,6 @@ def query(
     if until:
         stmt = stmt.where(AuditEntry.at < until)
     return stmt
-
-
-def visible_to(stmt: Select[AuditEntry], user: User | None) -> Select[AuditEntry]:
-    """Keep the entries the user may read: all for audit.view on the root, else their areas."""
-    if can(user, "audit.view", None):
-        return stmt
-    return stmt.join(Area, AuditEntry.area_id == Area.id).where(
-        scope_filter(user, "audit.view", Area.path)
-    )
-
-
-def page(
-    session: Session, stmt: Select[AuditEntry], *, limit: int, offset: int
-) -> tuple[list[AuditEntry], int]:
-    """One page of a query's entries and the total number matching."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(session.scalars(stmt.limit(limit).offset(offset)))
-    return rows, total or 0
-
-
-def area_codes(session: Session, area_ids: set[int]) -> dict[int, str]:
-    """The codes of the areas entries refer to, by id."""
-    if not area_ids:
-        return {}
-    return dict(session.execute(select(Area.id, Area.code).where(Area.id.in_(area_ids))).all())
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -6,7 +6,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the board console pages and API endpoints."""
-    from signage.boards import api, views  # noqa: F401 - API routes register on import
+    """Register the board console pages, and the boards' hook into a lower layer: sockets
+    follow an area move."""
+    from signage.areas import services as areas
+    from signage.boards import views
+    from signage.boards.services import follow_area_move
 
     app.register_blueprint(views.bp)
+    if follow_area_move not in areas.AREA_MOVE_HOOKS:
+        areas.AREA_MOVE_HOOKS.append(follow_area_move)

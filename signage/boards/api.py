@@ -12,17 +12,28 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.areas.access import named_area
 from signage.boards import importer, services
 from signage.boards.models import Board, BoardGroup, BoardStatus
 from signage.boards.presence import is_online
 from signage.clock import iso_utc
 from signage.db import db
 from signage.errors import NotFound, ValidationFailed
-from signage.http.api import UtcDateTime, actor, board_client, json_body, operation, query_args
+from signage.http.api import (
+    UtcDateTime,
+    actor,
+    api_blueprint,
+    board_client,
+    json_body,
+    operations,
+    query_args,
+)
+from signage.http.areas import named_area
 from signage.schedules import publisher
 from signage.schedules.models import BoardManifest
 from signage.schedules.services import board_timeline
+
+bp = api_blueprint("boards")
+operation = operations(bp)
 
 MAX_TIMELINE = timedelta(days=7)
 Hours = dict[str, list[str]]

@@ -16,13 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import can
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.boards.models import Board, BoardGroup
 from signage.boards.services import CODE_RE, check_fields
 from signage.content.models import ProfileRecord
 from signage.errors import ValidationFailed
+from signage.permissions import can
 
 MAX_ROWS = 20_000
 REQUIRED = ("code", "name", "area_code", "profile")

@@ -23,13 +23,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.boards.models import DEFAULT_TZ, Board, BoardGroup, BoardGroupMember
 from signage.content.models import ProfileRecord
 from signage.db import fold, fold_text, run_after_commit
 from signage.errors import Conflict, ValidationFailed
+from signage.permissions import require, require_found, scope_filter
 from signage.realtime import rooms as socket_rooms
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -16,12 +16,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
-from signage.areas.access import named_area
 from signage.boards import importer, services
 from signage.content.renditions import profile_records
 from signage.db import db
 from signage.errors import DomainError
 from signage.http.access import require_any
+from signage.http.areas import named_area
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
 from signage.schedules.services import board_timeline

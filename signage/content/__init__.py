@@ -8,8 +8,8 @@ from signage.storage import MediaStore
 
 
 def init_app(app: Flask) -> None:
-    """Build the media store from settings; register the console pages and API endpoints."""
-    from signage.content import api, views  # noqa: F401 - API routes register on import
+    """Build the media store from settings; register the console pages."""
+    from signage.content import views
     from signage.content.media_access import PublicCache
 
     app.extensions["signage_media"] = MediaStore(app.config["SIGNAGE"].media_dir)

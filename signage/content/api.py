@@ -11,8 +11,6 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.accounts.permissions import scope_paths
-from signage.areas.access import named_area
 from signage.content import items, media_access, media_store, renditions, uploads, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
 from signage.content.ingest import MediaRejected
@@ -35,7 +33,12 @@ from signage.content.schemas import (
 )
 from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
-from signage.http.api import actor, board_client, json_body, operation, query_args
+from signage.http.api import actor, api_blueprint, board_client, json_body, operations, query_args
+from signage.http.areas import named_area
+from signage.permissions import scope_paths
+
+bp = api_blueprint("content")
+operation = operations(bp)
 
 # Multipart framing around an upload; bodies larger than the limit plus this are refused unread.
 _MULTIPART_SLACK = 64 * 1024
@@ -57,7 +60,7 @@ def media_out(asset: MediaAsset) -> MediaOut:
 def _rendition_urls(item: ContentItem, revision: Revision) -> dict[str, str]:
     return {
         p.key: url_for(
-            "api.content_rendition", item_id=item.id, rev=revision.number, profile_key=p.key
+            "api.content.content_rendition", item_id=item.id, rev=revision.number, profile_key=p.key
         )
         for p in renditions.profile_records(db.session)
     }

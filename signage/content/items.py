@@ -16,7 +16,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.models import AuditEntry
 from signage.audit.services import Actor, record
@@ -31,6 +30,7 @@ from signage.content.models import (
     Revision,
 )
 from signage.errors import Conflict, NotFound, ValidationFailed
+from signage.permissions import require, require_found, scope_filter
 
 HEADLINE_MAX = 200
 BODY_MAX = 4000

@@ -19,10 +19,10 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import can
 from signage.alerts.models import Alert
 from signage.boards.models import Board, BoardStatus
 from signage.content.models import ContentItem, MediaAsset, RenditionRecord, Revision
+from signage.permissions import can
 
 AIRED_STATES = ("approved", "superseded")  # a superseded revision was approved once
 _PUBLIC_TTL_S = 300.0

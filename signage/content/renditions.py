@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import require
 from signage.audit.services import Actor, record
 from signage.content.models import ProfileRecord, RenditionRecord, Revision
 from signage.content.profiles import DisplayProfile
 from signage.content.render import Rendition, render_image, render_text
 from signage.errors import Conflict, NotFound
+from signage.permissions import require
 from signage.storage import MediaStore
 
 

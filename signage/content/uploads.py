@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import scope_paths
 from signage.audit.services import Actor, record
 from signage.content.errors import translate_rejection
 from signage.content.ingest import ContentRejected, ingest_image
 from signage.content.models import MediaAsset
 from signage.errors import PermissionDenied, ValidationFailed
+from signage.permissions import scope_paths
 from signage.storage import MediaStore
 
 

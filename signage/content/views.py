@@ -26,18 +26,18 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
-from signage.accounts.permissions import require
+from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
-from signage.api.token_use import note_use
-from signage.areas.access import named_area
 from signage.content import media_access, media_store, renditions, uploads, workflow
 from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, ValidationFailed
 from signage.http.access import require_any
+from signage.http.areas import named_area
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
+from signage.permissions import require
 from signage.storage import InvalidMediaKey
 
 bp = Blueprint("content", __name__, url_prefix="/content")
@@ -324,7 +324,7 @@ def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
 
 
 def _can(me: Any, action: str, item: ContentItem) -> bool:
-    from signage.accounts.permissions import can
+    from signage.permissions import can
 
     return can(me.user, action, item.area)
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import can, require
 from signage.audit.services import Actor, record
 from signage.content.errors import WrongState
 from signage.content.items import check_not_archived, clean_comment
 from signage.content.models import ContentItem, Revision
 from signage.content.renditions import render_all
 from signage.errors import PermissionDenied
+from signage.permissions import can, require
 from signage.storage import MediaStore
 
 # Called as hook(session, item, now) after an item's airing revision changes (approve,

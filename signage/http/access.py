@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from signage.accounts.models import User
-from signage.accounts.permissions import scope_paths
 from signage.errors import PermissionDenied
+from signage.permissions import scope_paths
 
 
 def can_any(user: User | None, action: str) -> bool:

@@ -6,10 +6,10 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
+from functools import partial, wraps
 from typing import Annotated, Any, TypeVar
 
-from flask import current_app, g, request
+from flask import Blueprint, Flask, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
 from pydantic import AfterValidator, AwareDatetime, BaseModel
@@ -19,15 +19,22 @@ from wtforms.validators import ValidationError as WTFValidationError
 
 from signage import clock
 from signage.accounts import scopes as token_scopes
+from signage.accounts.auth import csrf
+from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
-from signage.api import bp
-from signage.api.token_use import note_use
 from signage.audit.services import Actor
 from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, NotFound, ValidationFailed
-from signage.players.tokens import BOARD_TOKEN_PREFIX, authenticate_board
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The parent blueprint: every domain's API blueprint nests under it, so endpoints read
+# "api.<domain>.<view>" and URLs start with /api/v1.
+API = "api"
+API_PREFIX = "/api/v1"
+# Bearer secrets that are not API tokens, by prefix: (session, secret) -> the client object,
+# kept in g.board. Registered by the package that owns the kind (boards' init_app: players).
+TOKEN_KINDS: dict[str, Callable[[Any, str], Any]] = {}
 
 # OpenAPI operations registered by the `operation` decorator: (path, method) -> operation.
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {}
@@ -90,9 +97,10 @@ def _authenticate(players: bool = False) -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationRequired(_l("Use the header 'Authorization: Bearer <token>'."))
-        if players and secret.strip().startswith(BOARD_TOKEN_PREFIX):
+        kind = _token_kind(secret.strip()) if players else None
+        if kind is not None:
             # A player's board token: endpoints marked `players` check g.board themselves.
-            g.user, g.board = None, authenticate_board(db.session, secret.strip())
+            g.user, g.board = None, kind(db.session, secret.strip())
             return
         token = authenticate_api_token(db.session, secret.strip(), now=clock.now(), used=note_use)
         g.user, g.token_scopes = token.user, scopes_of(token)
@@ -105,6 +113,37 @@ def _authenticate(players: bool = False) -> None:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except (CSRFError, WTFValidationError) as exc:
             raise CsrfFailed() from exc
+
+
+def _token_kind(secret: str) -> Callable[[Any, str], Any] | None:
+    for prefix, authenticate in TOKEN_KINDS.items():
+        if secret.startswith(prefix):
+            return authenticate
+    return None
+
+
+def register_token_kind(prefix: str, authenticate: Callable[[Any, str], Any]) -> None:
+    """Let `players` operations accept Bearer secrets starting with prefix, authenticated by
+    authenticate(session, secret) (which raises if it is not valid)."""
+    TOKEN_KINDS[prefix] = authenticate
+
+
+def api_blueprint(name: str) -> Blueprint:
+    """A domain's API blueprint; `register_api` nests it under /api/v1 as "api.<name>"."""
+    return Blueprint(name, __name__)
+
+
+def register_api(app: Flask, blueprints: list[Blueprint]) -> None:
+    """Register the parent API blueprint with every domain's blueprint nested under it.
+
+    The parent is made per app (a registered blueprint cannot take children any more); it has
+    no routes of its own. CSRF is checked per request by the API's own auth (`_authenticate`);
+    Flask-WTF looks up a request's innermost blueprint, so the children are the ones exempted."""
+    parent = Blueprint(API, __name__, url_prefix=API_PREFIX)
+    for child in blueprints:
+        parent.register_blueprint(child)
+        csrf.exempt(child)
+    app.register_blueprint(parent)
 
 
 def _check_scope(scope: str) -> None:
@@ -298,6 +337,7 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def operation(
+    bp: Blueprint,
     rule: str,
     method: str,
     *,
@@ -313,7 +353,8 @@ def operation(
     params: list[dict[str, Any]] | None = None,
     errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
-    """Register an API route, its authentication, token scope and OpenAPI description in one place.
+    """Register an API route on a domain's API blueprint (see `api_blueprint`), its
+    authentication, token scope and OpenAPI description in one place.
 
     `scope` (signage.accounts.scopes.SCOPES, or ANY_TOKEN) is what a token needs on top of its
     owner's role; every non-public operation declares one (tests/api/test_scopes.py checks)."""
@@ -330,7 +371,7 @@ def operation(
             return view(*args, **kwargs)
 
         bp.add_url_rule(rule, view.__name__, wrapped, methods=[method])
-        endpoint = f"{bp.name}.{view.__name__}"
+        endpoint = f"{API}.{bp.name}.{view.__name__}"
         if public:
             PUBLIC_ENDPOINTS.add(endpoint)
         elif scope is not None:
@@ -387,3 +428,9 @@ def operation(
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def operations(bp: Blueprint) -> Callable[..., Callable[[F], F]]:
+    """`operation` bound to one domain's API blueprint: a module writes
+    `operation = operations(bp)` once and decorates with `@operation(rule, method, ...)`."""
+    return partial(operation, bp)

@@ -12,7 +12,8 @@ def init_app(app: Flask) -> None:
     shutdown write them (receipts first, then connections and heartbeats)."""
     from signage.alerts.delivery import ReceiptBuffer
     from signage.content import media_access
-    from signage.players import access, api, console, views  # noqa: F401 - routes register on import
+    from signage.http.api import register_token_kind
+    from signage.players import access, console, views
     from signage.players.namespace import PlayerNamespace, flush_receipts, flush_status
     from signage.players.reconcile import ActiveAlerts
     from signage.players.telemetry import StatusBuffer
@@ -35,5 +36,6 @@ def init_app(app: Flask) -> None:
             may_read_rendition=access.may_read_rendition,
         )
     )
+    register_token_kind(BOARD_TOKEN_PREFIX, authenticate_board)
     app.register_blueprint(console.bp)
     views.init_app(app)

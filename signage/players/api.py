@@ -21,8 +21,11 @@ from signage.content.errors import translate_rejection
 from signage.content.ingest import ContentRejected, ingest_image
 from signage.db import db, run_after_commit
 from signage.errors import PermissionDenied, ValidationFailed
-from signage.http.api import actor, json_body, operation
+from signage.http.api import actor, api_blueprint, json_body, operations
 from signage.players import pairing, telemetry, tokens
+
+bp = api_blueprint("players")
+operation = operations(bp)
 
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 
@@ -75,7 +78,7 @@ def start_pairing() -> ResponseReturnValue:
         pairing_code=ticket.code,
         claim_id=ticket.claim_id,
         expires_at=ticket.expires_at.isoformat(),
-        poll_url=url_for("api.claim_pairing", claim_id=ticket.claim_id),
+        poll_url=url_for("api.players.claim_pairing", claim_id=ticket.claim_id),
     )
     return jsonify(body.model_dump()), 201
 
@@ -156,8 +159,8 @@ def queue_command(
     """Audit the command (board.manage) and emit it to the board's room after commit."""
     import secrets
 
-    from signage.accounts.permissions import require
     from signage.audit.services import record
+    from signage.permissions import require
     from signage.players.namespace import send_command
 
     require(actor.user, "board.manage", board.area)

@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import require
 from signage.audit.services import SYSTEM, Actor, record
 from signage.boards.models import Board, BoardToken, PairingRequest
 from signage.errors import Conflict, DomainError, NotFound
+from signage.permissions import require
 from signage.players.tokens import OnRevoke, digest, issue_token
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read off a board and typed by hand.

@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Register the schedule console pages, API endpoints, and the hooks through which content
+    """Register the schedule console pages and the hooks through which content
     and boards changes reach the manifests (content and boards do not import schedules)."""
     from signage.boards import services as boards
     from signage.content import workflow
-    from signage.schedules import api, views  # noqa: F401 - API routes register on import
+    from signage.schedules import views
 
     app.register_blueprint(views.bp)
     hooks: list[tuple[list[Any], Any]] = [

@@ -9,14 +9,17 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from signage import clock
-from signage.accounts.permissions import require
-from signage.areas.access import visible_area
 from signage.areas.models import Area
 from signage.db import db
-from signage.http.api import MAX_ID, UtcDateTime, actor, json_body, operation
+from signage.http.api import MAX_ID, UtcDateTime, actor, api_blueprint, json_body, operations
+from signage.http.areas import visible_area
+from signage.permissions import require
 from signage.schedules import playlists, publisher, services
 from signage.schedules.models import Playlist, Schedule
 from signage.schedules.timeline import Segment
+
+bp = api_blueprint("schedules")
+operation = operations(bp)
 
 
 class EntryIn(BaseModel):

@@ -10,12 +10,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import can, require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.content.models import ContentItem
 from signage.content.workflow import airing_revision, schedulable_revision
 from signage.errors import Conflict, NotFound, ValidationFailed
+from signage.permissions import can, require, require_found, scope_filter
 from signage.schedules import manifests
 from signage.schedules.manifests import ManifestPublisher
 from signage.schedules.models import Playlist, PlaylistEntry, Schedule

@@ -13,12 +13,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import can, require, require_found, scope_filter
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
 from signage.boards.models import Board, BoardGroup
 from signage.content.workflow import schedulable_revision
 from signage.errors import ValidationFailed
+from signage.permissions import can, require, require_found, scope_filter
 from signage.schedules import manifests, playlists
 from signage.schedules import rules as pure
 from signage.schedules.manifests import ManifestPublisher

@@ -13,16 +13,16 @@ from flask_wtf import FlaskForm
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
-from signage.accounts.permissions import require
-from signage.areas.access import named_area
 from signage.content.items import visible_items
 from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.http.access import require_any
+from signage.http.areas import named_area
 from signage.http.forms import form_int, show_domain_error
 from signage.i18n import local_tz
+from signage.permissions import require
 from signage.schedules import playlists as lists
 from signage.schedules import publisher, services
 from signage.schedules.models import Schedule

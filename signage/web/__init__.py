@@ -15,15 +15,7 @@ bp = Blueprint(
 
 def init_app(app: Flask) -> None:
     """Register the console blueprint and its template helpers."""
-    from signage.web import (  # noqa: F401 - routes register on import
-        areas,
-        audit,
-        context,
-        security,
-        tokens,
-        users,
-        views,
-    )
+    from signage.web import context, security, views  # noqa: F401 - routes register on import
 
     context.init_app(app)
     security.init_app(app)

@@ -7,10 +7,10 @@ from datetime import datetime
 from flask import Flask, current_app, g
 from flask_babel import get_locale
 
-from signage.accounts.permissions import can
 from signage.http.access import can_any
 from signage.http.labels import action_label, kind_label, role_label, status_icon, status_title
 from signage.i18n import LANGUAGES, local_tz
+from signage.permissions import can
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:

@@ -19,9 +19,9 @@ from signage.accounts.auth import (
     logout_user,
 )
 from signage.accounts.ratelimit import limiter
+from signage.accounts.views.forms import LoginForm
 from signage.db import db
 from signage.errors import InvalidCredentials, SignInThrottled
-from signage.http.forms import LoginForm
 from signage.i18n import LANGUAGES
 from signage.web import bp
 

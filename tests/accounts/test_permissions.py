@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signage.accounts.permissions import ACTIONS, ROLE_ACTIONS, ROLES, can, scope_paths
+from signage.permissions import ACTIONS, ROLE_ACTIONS, ROLES, can, scope_paths
 
 # What each role may do, written out independently of ROLE_ACTIONS so a change to it is caught.
 EXPECTED = {

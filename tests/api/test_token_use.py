@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from signage import create_app
 from signage.accounts.models import ApiToken
-from signage.api.token_use import TokenUseBuffer, token_uses
+from signage.accounts.token_use import TokenUseBuffer, token_uses
 from signage.db import make_engine
 from signage.migrations import upgrade
 from tests.factories import Factory

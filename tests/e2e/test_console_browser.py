@@ -58,7 +58,7 @@ def test_console_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:
         expect(nav).to_contain_text("Người dùng")
 
         # The tree shows one level; Hà Nội expands in place.
-        nav.locator("a[data-nav='web.area']").click()
+        nav.locator("a[data-nav='areas.area']").click()
         page.wait_for_url("**/areas")
         tree = page.locator("#area-tree")
         expect(tree).to_contain_text("Thành phố Hà Nội")

@@ -87,7 +87,7 @@ def test_user_without_roles_cannot_open_areas(client, factory, tree):
     factory.user("no-roles")
     login(client, "no-roles")
     assert client.get("/areas").status_code == 403
-    assert 'data-nav="web.area"' not in text(client.get("/"))
+    assert 'data-nav="areas.area"' not in text(client.get("/"))
 
 
 @pytest.mark.parametrize("query", ["hoàn kiếm", "HOÀN KIẾM", "hoan kiem", "Hoan", "00070"])

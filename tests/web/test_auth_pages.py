@@ -173,10 +173,10 @@ def test_home_lists_my_roles(client, hk_editor):
     assert "Biên tập viên" in body
     assert "Phường Hoàn Kiếm" in body
     # An editor sees neither Users nor the audit log in the navigation.
-    assert 'data-nav="web.user"' not in body
-    assert 'data-nav="web.audit"' not in body
-    assert 'data-nav="web.area"' in body
-    assert 'data-nav="web.token"' in body
+    assert 'data-nav="accounts.user"' not in body
+    assert 'data-nav="audit.audit"' not in body
+    assert 'data-nav="areas.area"' in body
+    assert 'data-nav="accounts.token"' in body
 
 
 def test_content_sections_follow_roles(client, factory, tree, hk_editor):

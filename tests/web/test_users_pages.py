@@ -45,7 +45,7 @@ def test_non_admins_cannot_open_user_pages(client, admin, hk_editor, hp_viewer, 
     assert client.get("/users").status_code == 403
     assert client.get("/users/new").status_code == 403
     assert client.get(f"/users/{admin.id}").status_code == 404  # like a missing user
-    assert 'data-nav="web.user"' not in text(client.get("/"))
+    assert 'data-nav="accounts.user"' not in text(client.get("/"))
 
 
 def test_root_admin_lists_everyone(client, admin, hn_admin, hk_editor, hp_viewer):

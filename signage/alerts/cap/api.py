@@ -14,7 +14,10 @@ from signage.alerts.models import Alert
 from signage.content import media_store
 from signage.db import db
 from signage.errors import NotFound, ValidationFailed
-from signage.http.api import PayloadTooLarge, UnsupportedMediaType, actor, operation
+from signage.http.api import PayloadTooLarge, UnsupportedMediaType, actor, api_blueprint, operations
+
+bp = api_blueprint("cap")
+operation = operations(bp)
 
 CAP_TYPES = {"application/cap+xml", "application/xml", "text/xml"}
 FEED_SIZE = 100
@@ -75,13 +78,13 @@ def cap_feed() -> ResponseReturnValue:
         )
     )
     entries = [
-        (to_message(a), url_for("api.cap_alert", alert_id=a.id, _external=True)) for a in rows
+        (to_message(a), url_for("api.cap.cap_alert", alert_id=a.id, _external=True)) for a in rows
     ]
     body = cap.atom_feed(
         entries,
-        feed_id=url_for("api.cap_feed", _external=True),
+        feed_id=url_for("api.cap.cap_feed", _external=True),
         title="Signage CAP alerts",
-        self_url=url_for("api.cap_feed", _external=True),
+        self_url=url_for("api.cap.cap_feed", _external=True),
         updated=rows[0].updated_at if rows else clock.now(),
     )
     return _xml(body, "application/atom+xml")

@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import can
 from signage.alerts import geo
 from signage.alerts.cap import message as cap
 from signage.alerts.lifecycle import cancel_alert, create_alert, update_alert
@@ -33,6 +32,7 @@ from signage.areas.services import find_by_code
 from signage.audit.services import Actor
 from signage.boards.models import Board
 from signage.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from signage.permissions import can
 from signage.storage import MediaStore
 
 log = logging.getLogger(__name__)

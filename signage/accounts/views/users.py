@@ -19,15 +19,16 @@ from signage.accounts.auth import (
     logout_user,
 )
 from signage.accounts.models import Grant, User
+from signage.accounts.views import bp
+from signage.accounts.views.forms import GrantForm, PasswordForm, UserCreateForm
 from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.db import db
 from signage.errors import DomainError, NotFound, ValidationFailed
 from signage.http.access import can_any, require_any
-from signage.http.forms import GrantForm, PasswordForm, UserCreateForm, show_domain_error
+from signage.http.forms import show_domain_error
 from signage.http.labels import ROLE_HELP, role_label
 from signage.http.paging import page_number, paginate
-from signage.web import bp
 
 PAGE_SIZE = 50
 
@@ -83,7 +84,7 @@ def user_new() -> ResponseReturnValue:
             error, status = show_domain_error(form, exc), exc.status
         else:
             flash(_("User %(name)s was created.", name=user.username), "success")
-            return redirect(url_for("web.user", user_id=user.id))
+            return redirect(url_for("accounts.user", user_id=user.id))
     elif request.method == "POST":
         error, status = _("Check the highlighted fields."), 422
     return render_template("users/new.html", title=_("New user"), form=form, error=error), status
@@ -164,7 +165,7 @@ def user_grant_add(user_id: int) -> ResponseReturnValue:
         ),
         "success",
     )
-    return redirect(url_for("web.user", user_id=user.id))
+    return redirect(url_for("accounts.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/grants/<int:grant_id>/remove")
@@ -182,7 +183,7 @@ def user_grant_remove(user_id: int, grant_id: int) -> ResponseReturnValue:
         return _fail(user, exc)
     message = _("Role %(role)s on %(area)s was withdrawn.", role=role_label(role), area=area_name)
     flash(message, "success")
-    return redirect(url_for("web.user", user_id=user.id))
+    return redirect(url_for("accounts.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -199,7 +200,7 @@ def user_set_active(user_id: int) -> ResponseReturnValue:
         flash(_("The account %(name)s is active again.", name=user.username), "success")
     else:
         flash(_("The account %(name)s was deactivated.", name=user.username), "warning")
-    return redirect(url_for("web.user", user_id=user.id))
+    return redirect(url_for("accounts.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -227,7 +228,7 @@ def user_password(user_id: int) -> ResponseReturnValue:
     if user is me:
         login_user(user)  # the new security stamp would otherwise end this very session
     flash(_("The password of %(name)s was changed.", name=user.username), "success")
-    return redirect(url_for("web.user", user_id=user.id))
+    return redirect(url_for("accounts.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/sessions/end")
@@ -246,4 +247,4 @@ def user_end_sessions(user_id: int) -> ResponseReturnValue:
         logout_user()
         return redirect(url_for("web.login"))
     flash(_("%(name)s was signed out everywhere.", name=user.username), "success")
-    return redirect(url_for("web.user", user_id=user.id))
+    return redirect(url_for("accounts.user", user_id=user.id))

@@ -1,15 +1,20 @@
-"""Roles, actions and the one check every feature uses: may user U do A on area X."""
+"""Roles, actions and the one check every feature uses: may user U do A on area X.
+
+Pure policy over a user's grants and an area's path (a kernel module: it imports no signage
+package, so every layer may ask it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from signage.accounts.models import User
-from signage.areas.models import Area
 from signage.errors import NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from signage.accounts.models import User
+    from signage.areas.models import Area
 
 ROLES = ("admin", "editor", "approver", "operator", "viewer")
 

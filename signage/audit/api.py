@@ -1,4 +1,7 @@
-"""Audit log endpoint: who changed what, filtered, newest first, within the caller's areas."""
+"""Audit log endpoint: who changed what, filtered, newest first, within the caller's areas.
+
+It also holds the log's reading side (which entries a user may read, one page of them, the codes
+of their areas), shared with the console page in signage.audit.views."""
 
 from __future__ import annotations
 
@@ -9,15 +12,47 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
-from signage.accounts.permissions import scope_paths
+from signage.accounts.models import User
+from signage.areas.models import Area
 from signage.audit import services
 from signage.audit.models import AuditEntry
 from signage.db import db
 from signage.errors import PermissionDenied
-from signage.http.api import UtcDateTime, actor, operation, query_args
+from signage.http.api import UtcDateTime, actor, api_blueprint, operations, query_args
+from signage.permissions import can, scope_filter, scope_paths
+
+bp = api_blueprint("audit")
+operation = operations(bp)
 
 MAX_LIMIT = 500
+
+
+def visible_to(stmt: Select[AuditEntry], user: User | None) -> Select[AuditEntry]:
+    """Keep the entries the user may read: all for audit.view on the root, else their areas."""
+    if can(user, "audit.view", None):
+        return stmt
+    return stmt.join(Area, AuditEntry.area_id == Area.id).where(
+        scope_filter(user, "audit.view", Area.path)
+    )
+
+
+def page(
+    session: Session, stmt: Select[AuditEntry], *, limit: int, offset: int
+) -> tuple[list[AuditEntry], int]:
+    """One page of a query's entries and the total number matching."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = list(session.scalars(stmt.limit(limit).offset(offset)))
+    return rows, total or 0
+
+
+def area_codes(session: Session, area_ids: set[int]) -> dict[int, str]:
+    """The codes of the areas entries refer to, by id."""
+    if not area_ids:
+        return {}
+    return dict(session.execute(select(Area.id, Area.code).where(Area.id.in_(area_ids))).all())
 
 
 class AuditQuery(BaseModel):
@@ -97,10 +132,8 @@ def list_audit() -> ResponseReturnValue:
         since=args.since,
         until=args.until,
     )
-    rows, total = services.page(
-        db.session, services.visible_to(stmt, me), limit=args.limit, offset=args.offset
-    )
-    codes = services.area_codes(db.session, {e.area_id for e in rows if e.area_id})
+    rows, total = page(db.session, visible_to(stmt, me), limit=args.limit, offset=args.offset)
+    codes = area_codes(db.session, {e.area_id for e in rows if e.area_id})
     return jsonify(
         {
             "entries": [entry_out(e, codes) for e in rows],

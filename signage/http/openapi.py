@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-import signage
 from signage.accounts.scopes import SCOPES
-from signage.http.api import OPERATIONS, SCHEMAS, operation
+from signage.http.api import OPERATIONS, SCHEMAS, api_blueprint, operations
+
+bp = api_blueprint("meta")
+operation = operations(bp)
 
 
-def document() -> dict[str, Any]:
-    """Build the OpenAPI document for every registered operation."""
+def document(version: str) -> dict[str, Any]:
+    """Build the OpenAPI document for every registered operation (version: the server's)."""
     paths: dict[str, dict[str, Any]] = {}
     for (path, method), op in sorted(OPERATIONS.items()):
         paths.setdefault(f"/api/v1{path}", {})[method] = op
@@ -43,7 +45,7 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "Signage server API",
-            "version": signage.__version__,
+            "version": version,
             "description": "Content server for public electronic bulletin boards.",
         },
         "servers": [{"url": "/"}],
@@ -75,4 +77,4 @@ def document() -> dict[str, Any]:
 @operation("/openapi.json", "GET", summary="This OpenAPI description", tag="meta", public=True)
 def openapi_json() -> ResponseReturnValue:
     """This document: every endpoint of /api/v1, generated from the code."""
-    return jsonify(document())
+    return jsonify(document(current_app.config["SIGNAGE_VERSION"]))

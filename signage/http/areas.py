@@ -7,11 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.accounts.permissions import can, require_visible, scope_paths
 from signage.areas import services
 from signage.areas.models import Area
 from signage.db import bytewise
 from signage.errors import ValidationFailed
+from signage.permissions import can, require_visible, scope_paths
 
 SEARCH_LIMIT = 50
 

@@ -13,10 +13,11 @@ from signage.accounts import scopes as token_scopes
 from signage.accounts import tokens as token_service
 from signage.accounts.auth import current_actor, login_required, signed_in_user
 from signage.accounts.models import ApiToken
+from signage.accounts.views import bp
+from signage.accounts.views.forms import TokenCreateForm
 from signage.db import db
 from signage.errors import DomainError, NotFound
-from signage.http.forms import TokenCreateForm, show_domain_error
-from signage.web import bp
+from signage.http.forms import show_domain_error
 
 
 def _page(form: TokenCreateForm, error: object = None) -> str:
@@ -89,4 +90,4 @@ def token_revoke(token_id: int) -> ResponseReturnValue:
     except DomainError as exc:
         return _page(TokenCreateForm(formdata=None), show_domain_error(None, exc)), exc.status
     flash(_("The token %(name)s was revoked.", name=token.name or token.prefix), "success")
-    return redirect(url_for("web.tokens"))
+    return redirect(url_for("accounts.tokens"))

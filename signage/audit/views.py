@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from signage.accounts.auth import current_user, login_required
-from signage.accounts.permissions import can
 from signage.areas.models import Area
-from signage.audit.services import page as audit_page
-from signage.audit.services import query, visible_to
+from signage.audit.api import page as audit_page
+from signage.audit.api import visible_to
+from signage.audit.services import query
 from signage.db import db
 from signage.http.access import require_any
 from signage.http.paging import Page, page_number
 from signage.i18n import local_tz
-from signage.web import bp
+from signage.permissions import can
+
+bp = Blueprint("audit", __name__)
 
 PAGE_SIZE = 50
 OBJECT_TYPES = ("user", "area", "api_token", "content", "schedule", "board", "alert")

@@ -10,11 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.accounts.permissions import require
-from signage.areas import access, services
+from signage.areas import services
 from signage.areas.models import Area
 from signage.db import db
-from signage.http.api import actor, json_body, operation, query_args
+from signage.http import areas as access
+from signage.http.api import actor, api_blueprint, json_body, operations, query_args
+from signage.permissions import require
+
+bp = api_blueprint("areas")
+operation = operations(bp)
 
 SEARCH_LIMIT = 50
 

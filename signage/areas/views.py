@@ -4,30 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from wtforms import SelectChoice, SelectField, StringField
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.models import User
-from signage.accounts.permissions import can
-from signage.areas import access, services
+from signage.areas import services
 from signage.areas.models import Area
+from signage.areas.services import MANUAL_KINDS
 from signage.db import bytewise, db
 from signage.errors import DomainError, PermissionDenied, ValidationFailed
+from signage.http import areas as access
 from signage.http.access import require_any
-from signage.http.forms import AreaCreateForm, show_domain_error
+from signage.http.forms import at_most, required, show_domain_error
+from signage.http.labels import KIND_LABELS
 from signage.http.paging import Page, page_number, paginate
+from signage.permissions import can
 from signage.schedules import publisher
 from signage.schedules.playlists import effective_fallback, fallback_choices, set_area_fallback
-from signage.web import bp
+
+bp = Blueprint("areas", __name__)
 
 CHILDREN_PAGE = 200
 SEARCH_LIMIT = 100
+
+
+class AreaCreateForm(FlaskForm):
+    """A hand-made area (village, residential group, custom zone) under an existing one."""
+
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in MANUAL_KINDS])
+    code = StringField(
+        _l("Code"),
+        validators=[required(), at_most(32)],
+        description=_l("Unique and stable, e.g. 00070-TDP1."),
+    )
+    name = StringField(_l("Name"), validators=[required(), at_most(200)])
 
 
 def child_counts(session: Session, ids: list[int]) -> dict[int, int]:
@@ -84,7 +102,7 @@ def areas() -> ResponseReturnValue:
     user = current_user()
     require_any(user, "area.view")
     if request.args.get("parent"):
-        return redirect(url_for("web.area", code=request.args["parent"]))
+        return redirect(url_for("areas.area", code=request.args["parent"]))
     query = request.args.get("q", "").strip()[:100]
     if query:
         results = search_areas(db.session, user, query)
@@ -152,7 +170,7 @@ def area_create(code: str) -> ResponseReturnValue:
             _("Area %(name)s (%(code)s) was added.", name=created.name, code=created.code),
             "success",
         )
-        return redirect(url_for("web.area", code=parent.code))
+        return redirect(url_for("areas.area", code=parent.code))
     ctx = _node_context(parent, form)
     ctx["error"] = _("Check the highlighted fields.")
     return render_template("areas/node.html", **ctx), 422
@@ -195,4 +213,4 @@ def area_fallback(code: str) -> ResponseReturnValue:
             ),
             "success",
         )
-    return redirect(url_for("web.area", code=area.code))
+    return redirect(url_for("areas.area", code=area.code))

@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSc
 from signage import clock
 from signage.accounts import scopes as token_scopes
 from signage.accounts import tokens as services
+from signage.accounts.api import operation
 from signage.accounts.auth import signed_in_user
 from signage.accounts.models import ApiToken
 from signage.db import db
-from signage.http.api import UtcDateTime, actor, caller_scopes, json_body, operation
+from signage.http.api import UtcDateTime, actor, caller_scopes, json_body
 
 
 class TokenOut(BaseModel):

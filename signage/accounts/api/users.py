@@ -12,15 +12,16 @@ from sqlalchemy import func, select
 
 from signage import clock
 from signage.accounts import services
+from signage.accounts.api import operation
 from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
-from signage.accounts.permissions import ROLES, can, scope_paths
 from signage.accounts.scopes import ANY_TOKEN
 from signage.areas.models import Area
 from signage.areas.services import find_by_code
 from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
-from signage.http.api import actor, json_body, operation, query_args
+from signage.http.api import actor, json_body, query_args
+from signage.permissions import ROLES, can, scope_paths
 
 Role = Literal["admin", "editor", "approver", "operator", "viewer"]
 assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
