@@ -11,7 +11,7 @@ def create_app(overrides: dict[str, Any] | None = None):
     """Build the Flask app: settings, then each subsystem's init_app, then blueprints."""
     from flask import Flask
 
-    from signage import clock, errors, i18n
+    from signage import clock, errors, i18n, storage
     from signage.accounts import auth, token_use
     from signage.alerts import init_app as init_alerts
     from signage.boards import init_app as init_boards
@@ -53,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None):
     db.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    storage.init_app(app)
     auth.init_app(app)
     init_realtime(app)
     init_content(app)

@@ -281,10 +281,10 @@ def tokens_create(
 def seed_demo() -> None:
     """Load demo data (Hà Nội, Hải Phòng, demo users, boards, a programme); safe to run again."""
     from signage import clock
-    from signage.content import media_store
     from signage.demo import seed
     from signage.demo_programme import seed_programme
-    from signage.schedules import publisher
+    from signage.schedules.manifests import publisher
+    from signage.storage import media_store
 
     with _session() as (app, session):
         credentials = seed(session, app.config["SIGNAGE"], echo=click.echo, now=clock.now())

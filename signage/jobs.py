@@ -21,7 +21,7 @@ def refresh_manifests(app: Flask) -> int:
     """Regenerate manifests whose window rolls or whose next boundary passed; push changes."""
     from signage import clock
     from signage.db import db
-    from signage.schedules import publisher
+    from signage.schedules.manifests import publisher
 
     with app.app_context(), db.scope() as session:
         return len(publisher().due(session, now=clock.now()))
@@ -61,8 +61,8 @@ def poll_cap_feeds(app: Flask) -> int:
     """Fetch the configured upstream CAP sources; messages applied."""
     from signage import clock
     from signage.alerts.cap.feeds import feed_urls, poll
-    from signage.content import media_store
     from signage.db import db
+    from signage.storage import media_store
 
     done = 0
     with app.app_context():

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import Flask, current_app
+
 DEFAULT_EXTENSIONS = frozenset({"jpg", "png", "webp"})
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _TEMP_PREFIX = ".tmp-"
@@ -121,3 +123,14 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's media store from settings."""
+    app.extensions["signage_media"] = MediaStore(app.config["SIGNAGE"].media_dir)
+
+
+def media_store() -> MediaStore:
+    """The current app's media store."""
+    store: MediaStore = current_app.extensions["signage_media"]
+    return store

@@ -6,7 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the alert console pages (create_app registers the API blueprints)."""
+    """Register the alert console pages (create_app registers the API blueprints); alerts'
+    images are files that are public once the alert went on air."""
     from signage.alerts import views
+    from signage.alerts.queries import image_is_public, image_readable_by
+    from signage.content.media_access import FileOwner, add_file_owner
 
     app.register_blueprint(views.bp)
+    add_file_owner(FileOwner("alert images", image_is_public, image_readable_by))

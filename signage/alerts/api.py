@@ -18,10 +18,10 @@ from signage.alerts.templates import save_template, template_by_key, templates, 
 from signage.alerts.text import AlertText, display_mode
 from signage.boards.presence import is_online
 from signage.clock import iso_utc
-from signage.content import media_store
 from signage.db import db
 from signage.errors import ValidationFailed
 from signage.http.api import UtcDateTime, actor, api_blueprint, json_body, operations, query_args
+from signage.storage import media_store
 
 bp = api_blueprint("alerts")
 operation = operations(bp)

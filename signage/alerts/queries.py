@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signage.accounts.models import User
 from signage.alerts.models import Alert, AlertDelivery
 from signage.areas.models import Area
 from signage.boards.models import Board, BoardStatus
@@ -88,3 +89,19 @@ def not_displayed(session: Session, alert: Alert, *, limit: int = 200) -> list[t
         .limit(limit)
     )
     return [(b, s) for b, s in session.execute(stmt)]
+
+
+def _with_image(session: Session, sha256: str) -> list[Alert]:
+    from signage.content.media_access import mentions
+
+    return list(session.scalars(select(Alert).where(mentions(Alert.images, sha256))))
+
+
+def image_is_public(session: Session, sha256: str) -> bool:
+    """True if an alert that went on air shows this image: boards play it."""
+    return any(a.activated_at is not None for a in _with_image(session, sha256))
+
+
+def image_readable_by(session: Session, user: User, sha256: str) -> bool:
+    """True if the user may view an alert that shows this image."""
+    return any(can(user, "alert.view", a.area) for a in _with_image(session, sha256))

@@ -23,13 +23,13 @@ from signage.alerts.targets import resolve_targets
 from signage.alerts.templates import template_by_key, templates, text_from_template
 from signage.alerts.text import AlertText, display_mode
 from signage.areas.models import Area
-from signage.content import media_store
 from signage.db import db
 from signage.errors import DomainError
 from signage.http.access import require_any
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
 from signage.permissions import require, scope_paths
+from signage.storage import media_store
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 

@@ -27,7 +27,7 @@ from signage.http.forms import at_most, required, show_domain_error
 from signage.http.labels import KIND_LABELS
 from signage.http.paging import Page, page_number, paginate
 from signage.permissions import can
-from signage.schedules import publisher
+from signage.schedules.manifests import publisher
 from signage.schedules.playlists import effective_fallback, fallback_choices, set_area_fallback
 
 bp = Blueprint("areas", __name__)

@@ -28,9 +28,10 @@ from signage.http.api import (
     query_args,
 )
 from signage.http.areas import named_area
-from signage.schedules import publisher
+from signage.schedules.manifests import publisher
 from signage.schedules.models import BoardManifest
 from signage.schedules.services import board_timeline
+from signage.schedules.timeline import segment_out
 
 bp = api_blueprint("boards")
 operation = operations(bp)
@@ -357,8 +358,6 @@ def timeline(code: str) -> ResponseReturnValue:
                 }
             ]
         )
-    from signage.schedules.api import segment_out
-
     segments = board_timeline(db.session, board, start, end)
     return jsonify(
         {"board": board.code, "tz": board.timezone, "segments": [segment_out(s) for s in segments]}

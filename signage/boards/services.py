@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 from signage.accounts.models import User
 from signage.areas.models import Area
 from signage.audit.services import Actor, record
-from signage.boards.models import DEFAULT_TZ, Board, BoardGroup, BoardGroupMember
+from signage.boards.models import DEFAULT_TZ, Board, BoardGroup, BoardGroupMember, BoardStatus
 from signage.content.models import ProfileRecord
 from signage.db import fold, fold_text, run_after_commit
 from signage.errors import Conflict, ValidationFailed
-from signage.permissions import require, require_found, scope_filter
+from signage.permissions import can, require, require_found, scope_filter
 from signage.realtime import rooms as socket_rooms
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -378,3 +378,13 @@ def change_members(
         _boards_changed(session, [b.id for b in touched], now)
     _move_after_commit(session, sockets, [(b.code, b) for b in dict.fromkeys(touched)])
     return group
+
+
+def screenshot_readable_by(session: Session, user: User, sha256: str) -> bool:
+    """True if the file is a screenshot of a board the user may view (never public)."""
+    boards = session.scalars(
+        select(Board)
+        .join(BoardStatus, BoardStatus.board_id == Board.id)
+        .where(BoardStatus.screenshot_sha == sha256)
+    )
+    return any(can(user, "board.view", board.area) for board in boards)

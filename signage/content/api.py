@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from signage import clock
-from signage.content import items, media_access, media_store, renditions, uploads, workflow
+from signage.content import items, media_access, renditions, uploads, workflow
 from signage.content.errors import MediaUnsupported, translate_rejection
 from signage.content.ingest import MediaRejected
 from signage.content.models import ContentItem, MediaAsset, Revision
@@ -36,6 +36,7 @@ from signage.errors import NotFound, PermissionDenied, ValidationFailed
 from signage.http.api import actor, api_blueprint, board_client, json_body, operations, query_args
 from signage.http.areas import named_area
 from signage.permissions import scope_paths
+from signage.storage import media_store
 
 bp = api_blueprint("content")
 operation = operations(bp)

@@ -5,6 +5,10 @@ renditions and ticker strips of approved revisions of items that are not archive
 images of alerts that went on air. Everything else in the store (drafts' renditions, uploaded
 originals, board screenshots, alerts that never went on air) needs a user who may view what the
 file belongs to, or a board token whose manifest or live alerts name it.
+
+Content answers for its own files; the domains above it that keep files in the store (boards'
+screenshots, alerts' images) register a FileOwner from their init_app, and the board side
+registers the BoardReader: content imports none of them.
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
-from signage.alerts.models import Alert
-from signage.boards.models import Board, BoardStatus
 from signage.content.models import ContentItem, MediaAsset, RenditionRecord, Revision
 from signage.permissions import can
+
+if TYPE_CHECKING:
+    from signage.boards.models import Board
 
 AIRED_STATES = ("approved", "superseded")  # a superseded revision was approved once
 _PUBLIC_TTL_S = 300.0
@@ -40,6 +45,24 @@ class BoardReader:
 
 
 _board_reader: list[BoardReader] = []
+
+
+@dataclass(frozen=True)
+class FileOwner:
+    """A domain above content that keeps files in the store: whether one of its files is public
+    (boards play it) and whether a user may view what the file belongs to."""
+
+    name: str
+    is_public: Callable[[Session, str], bool]
+    user_may_read: Callable[[Session, User, str], bool]
+
+
+FILE_OWNERS: list[FileOwner] = []
+
+
+def add_file_owner(owner: FileOwner) -> None:
+    """Register a file owner once per process (a later app registers the same one)."""
+    FILE_OWNERS[:] = [o for o in FILE_OWNERS if o.name != owner.name] + [owner]
 
 
 def set_board_reader(reader: BoardReader) -> None:
@@ -76,7 +99,8 @@ class PublicCache:
             self._seen.clear()
 
 
-def _mentions(column: Any, sha256: str) -> Any:
+def mentions(column: Any, sha256: str) -> Any:
+    """A JSON column whose text names this file (images lists, ticker strips)."""
     # sha256 is checked to be 64 lowercase hex digits before any query: no LIKE wildcards.
     return cast(column, String).contains(sha256)
 
@@ -91,14 +115,10 @@ def _rendition_items(session: Session, sha256: str) -> list[tuple[ContentItem, s
     found = [(i, s) for i, s in session.execute(stmt.where(RenditionRecord.sha256 == sha256))]
     if not found:
         ticker = stmt.where(
-            RenditionRecord.ticker.is_not(None), _mentions(RenditionRecord.ticker, sha256)
+            RenditionRecord.ticker.is_not(None), mentions(RenditionRecord.ticker, sha256)
         )
         found = [(i, s) for i, s in session.execute(ticker)]
     return found
-
-
-def _alerts(session: Session, sha256: str) -> list[Alert]:
-    return list(session.scalars(select(Alert).where(_mentions(Alert.images, sha256))))
 
 
 def is_public(session: Session, sha256: str, cache: PublicCache | None = None) -> bool:
@@ -108,7 +128,7 @@ def is_public(session: Session, sha256: str, cache: PublicCache | None = None) -
     public = any(
         state in AIRED_STATES and item.archived_at is None
         for item, state in _rendition_items(session, sha256)
-    ) or any(a.activated_at is not None for a in _alerts(session, sha256))
+    ) or any(owner.is_public(session, sha256) for owner in FILE_OWNERS)
     if public and cache is not None:
         cache.add(sha256)
     return public
@@ -129,14 +149,7 @@ def user_may_read(session: Session, user: User, sha256: str) -> bool:
         )
         if any(can(user, "content.view", item.area) for item in items):
             return True
-    boards = session.scalars(
-        select(Board)
-        .join(BoardStatus, BoardStatus.board_id == Board.id)
-        .where(BoardStatus.screenshot_sha == sha256)
-    )
-    if any(can(user, "board.view", board.area) for board in boards):
-        return True
-    return any(can(user, "alert.view", alert.area) for alert in _alerts(session, sha256))
+    return any(owner.user_may_read(session, user, sha256) for owner in FILE_OWNERS)
 
 
 def board_may_read(session: Session, board: Board, sha256: str) -> bool:

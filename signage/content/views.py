@@ -28,7 +28,7 @@ from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
-from signage.content import media_access, media_store, renditions, uploads, workflow
+from signage.content import media_access, renditions, uploads, workflow
 from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
@@ -38,7 +38,7 @@ from signage.http.areas import named_area
 from signage.http.forms import show_domain_error
 from signage.http.paging import page_number, paginate
 from signage.permissions import require
-from signage.storage import InvalidMediaKey
+from signage.storage import InvalidMediaKey, media_store
 
 bp = Blueprint("content", __name__, url_prefix="/content")
 media_bp = Blueprint("media", __name__)

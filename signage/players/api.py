@@ -16,13 +16,13 @@ from signage.boards import services
 from signage.boards.api import StatusOut, player_board, status_out
 from signage.boards.models import Board, BoardStatus
 from signage.boards.presence import has_active_token
-from signage.content import media_store
 from signage.content.errors import translate_rejection
 from signage.content.ingest import ContentRejected, ingest_image
 from signage.db import db, run_after_commit
 from signage.errors import PermissionDenied, ValidationFailed
 from signage.http.api import actor, api_blueprint, json_body, operations
 from signage.players import pairing, telemetry, tokens
+from signage.storage import media_store
 
 bp = api_blueprint("players")
 operation = operations(bp)

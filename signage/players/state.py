@@ -37,7 +37,7 @@ def manifest_version(session: Session, board: Board, now: datetime) -> str:
     """The board's current manifest version, regenerated when missing or expired."""
     row = session.get(BoardManifest, board.id)
     if row is None or row.valid_until <= now:
-        from signage.schedules import publisher
+        from signage.schedules.manifests import publisher
 
         publisher().boards(session, [board.id], now=now)
         row = session.get(BoardManifest, board.id)

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
-from signage import __version__
 from signage.i18n import LANGUAGES
 
 
@@ -82,7 +90,9 @@ def page() -> ResponseReturnValue:
     """The kiosk page: pairing, playback, alerts; strings in the kiosk's language."""
     lang = _locale()
     with force_locale(lang):
-        html = render_template("webplayer/index.html", lang=lang, version=__version__)
+        html = render_template(
+            "webplayer/index.html", lang=lang, version=current_app.config["SIGNAGE_VERSION"]
+        )
     resp = Response(html, mimetype="text/html")
     # Revalidated on every load; the service worker keeps a copy for offline reloads.
     resp.headers["Cache-Control"] = "no-cache"

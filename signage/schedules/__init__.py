@@ -27,23 +27,17 @@ def init_app(app: Flask) -> None:
             registry.append(hook)
 
 
-def publisher():
-    """The current app's manifest publisher: media store + Socket.IO emit."""
-    from signage.content import media_store
-    from signage.schedules.manifests import ManifestPublisher
-
-    return ManifestPublisher(media_store())
-
-
 def _on_item_change(session, item, now) -> None:
     """An item was approved or archived: regenerate the manifests of the boards that play it."""
-    from signage.schedules.manifests import affected_by_items
+    from signage.schedules.manifests import affected_by_items, publisher
 
     publisher().boards(session, affected_by_items(session, [item.id]), now=now)
 
 
 def _on_boards_change(session, board_ids, now) -> None:
     """Boards were created or changed in a way their manifests show: regenerate those."""
+    from signage.schedules.manifests import publisher
+
     publisher().boards(session, board_ids, now=now)
 
 

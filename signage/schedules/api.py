@@ -14,9 +14,9 @@ from signage.db import db
 from signage.http.api import MAX_ID, UtcDateTime, actor, api_blueprint, json_body, operations
 from signage.http.areas import visible_area
 from signage.permissions import require
-from signage.schedules import playlists, publisher, services
+from signage.schedules import playlists, services
+from signage.schedules.manifests import publisher
 from signage.schedules.models import Playlist, Schedule
-from signage.schedules.timeline import Segment
 
 bp = api_blueprint("schedules")
 operation = operations(bp)
@@ -89,27 +89,6 @@ def schedule_out(s: Schedule) -> dict[str, Any]:
         "valid_from": s.valid_from.isoformat() if s.valid_from else None,
         "valid_to": s.valid_to.isoformat() if s.valid_to else None,
         "expired": s.expired,
-    }
-
-
-def segment_out(seg: Segment) -> dict[str, Any]:
-    """Serialise a timeline segment with why each entry plays."""
-    return {
-        "start": seg.start.isoformat(),
-        "end": seg.end.isoformat(),
-        "kind": seg.kind,
-        "fallback": seg.fallback,
-        "entries": [
-            {
-                "item": e.item_id,
-                "revision": e.revision_id,
-                "duration_s": e.duration_s,
-                "schedule": e.rule_id,
-                "priority": e.priority,
-                "source": e.source,
-            }
-            for e in seg.entries
-        ],
     }
 
 

@@ -432,3 +432,10 @@ class ManifestPublisher:
         missing = select(Board.id).where(~Board.id.in_(select(BoardManifest.board_id)))
         ids = set(session.scalars(stale)) | set(session.scalars(missing))
         return self.boards(session, ids, now=now)
+
+
+def publisher() -> ManifestPublisher:
+    """The current app's manifest publisher: media store + the realtime emit seam."""
+    from signage.storage import media_store
+
+    return ManifestPublisher(media_store())

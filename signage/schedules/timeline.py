@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from signage.schedules.rules import (
@@ -256,3 +256,24 @@ def _instant(event: tuple[datetime, int, int]) -> datetime:
 
 def _segment_start(segment: Segment) -> datetime:
     return segment.start
+
+
+def segment_out(seg: Segment) -> dict[str, Any]:
+    """Serialise a timeline segment with why each entry plays."""
+    return {
+        "start": seg.start.isoformat(),
+        "end": seg.end.isoformat(),
+        "kind": seg.kind,
+        "fallback": seg.fallback,
+        "entries": [
+            {
+                "item": e.item_id,
+                "revision": e.revision_id,
+                "duration_s": e.duration_s,
+                "schedule": e.rule_id,
+                "priority": e.priority,
+                "source": e.source,
+            }
+            for e in seg.entries
+        ],
+    }

@@ -24,7 +24,8 @@ from signage.http.forms import form_int, show_domain_error
 from signage.i18n import local_tz
 from signage.permissions import require
 from signage.schedules import playlists as lists
-from signage.schedules import publisher, services
+from signage.schedules import services
+from signage.schedules.manifests import publisher
 from signage.schedules.models import Schedule
 from signage.schedules.spans import SpanError, parse_window, split_windows
 

@@ -11,10 +11,10 @@ from signage import clock
 from signage.alerts.cap import message as cap
 from signage.alerts.cap.ingest import ingest, to_message
 from signage.alerts.models import Alert
-from signage.content import media_store
 from signage.db import db
 from signage.errors import NotFound, ValidationFailed
 from signage.http.api import PayloadTooLarge, UnsupportedMediaType, actor, api_blueprint, operations
+from signage.storage import media_store
 
 bp = api_blueprint("cap")
 operation = operations(bp)
