@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import ApiToken
+from signage.realtime import background
 
 log = logging.getLogger(__name__)
 EVERY = timedelta(minutes=1)
@@ -110,19 +111,13 @@ def note_use(token_id: int, at: datetime) -> None:
     """Note that a token authenticated a request now; written later, off the request."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     token_uses(app).seen(token_id, at)
-    if app.config["SIGNAGE"].testing:
-        flush(app)  # no background loop under tests
-    else:
-        _start_flusher(app)
-
-
-def _start_flusher(app: Flask) -> None:
-    if id(app) in _flushers:
-        return
-    _flushers.add(id(app))
-    from signage.realtime import every
-
-    every(app, EVERY.total_seconds() / 2, lambda: flush(app), "writing API token uses")
+    policy = background(app)  # SIGNAGE_BACKGROUND_TASKS: a loop, or written now (tests)
+    policy.buffered(lambda: flush(app))
+    if id(app) not in _flushers:
+        _flushers.add(id(app))
+        policy.loops(
+            app, [(EVERY.total_seconds() / 2, lambda: flush(app), "writing API token uses")]
+        )
 
 
 def init_app(app: Flask) -> None:
