@@ -337,9 +337,16 @@ def airing_at(manifest: Manifest | None, when: datetime) -> Airing:
     if fallback:
         if seg is not None:
             return _loop(fallback, seg.start, seg.end, when, FALLBACK_PLAYLIST)
-        first = manifest.segments[0].start if manifest.segments else None  # before the first
-        return _loop(fallback, EPOCH, first, when, FALLBACK_PLAYLIST)
-    return Airing("fallback", until=seg.end if seg is not None else None)
+        return _loop(fallback, EPOCH, _hole_end(manifest, when), when, FALLBACK_PLAYLIST)
+    if seg is not None:
+        return Airing("fallback", until=seg.end)
+    return Airing("fallback", until=_hole_end(manifest, when) if horizon is not None else None)
+
+
+def _hole_end(manifest: Manifest, when: datetime) -> datetime | None:
+    """Where a hole in the schedule ends: the next segment's start, else the horizon."""
+    i = bisect_right(manifest.segments, when, key=_start)
+    return manifest.segments[i].start if i < len(manifest.segments) else manifest.horizon
 
 
 class Clock:
