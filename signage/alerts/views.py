@@ -24,9 +24,9 @@ from signage.alerts.templates import template_by_key, templates, text_from_templ
 from signage.alerts.text import AlertText, display_mode
 from signage.areas.models import Area
 from signage.db import db
-from signage.errors import DomainError
+from signage.errors import DomainError, ValidationFailed
 from signage.http.access import require_any
-from signage.http.forms import show_domain_error
+from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
 from signage.permissions import require, scope_paths
 from signage.storage import media_store
@@ -213,48 +213,48 @@ def new() -> ResponseReturnValue:
         if request.method == "POST"
         else ([areas[0][0].code] if len(areas) == 1 else [])
     )
-    error = None
-    if form.validate_on_submit():
+
+    def send() -> Alert:
         session, now = db.session, clock.now()
-        try:
-            text = (
-                text_from_template(template)
-                if template is not None
-                else AlertText(event=_("Emergency"), headline="")
-            )
-            for name in ("headline", "description", "instruction", "sender_name"):
-                setattr(text, name, getattr(form, name).data or "")
-            targets = resolve_targets(
-                session,
-                me,
-                areas=chosen,
-                groups=_codes(form.groups.data),
-                boards=_codes(form.boards.data),
-            )
-            alert = create_alert(
-                session,
-                current_actor(),
-                text,
-                targets,
-                expires=now + timedelta(minutes=form.duration.data),
-                now=now,
-                store=media_store(),
-                settings=current_app.config["SIGNAGE"],
-                status=form.status.data,
-                template=template,
-            )
-        except DomainError as exc:
-            error = show_domain_error(form, exc)
+        text = (
+            text_from_template(template)
+            if template is not None
+            else AlertText(event=_("Emergency"), headline="")
+        )
+        for name in ("headline", "description", "instruction", "sender_name"):
+            setattr(text, name, getattr(form, name).data or "")
+        targets = resolve_targets(
+            session,
+            me,
+            areas=chosen,
+            groups=_codes(form.groups.data),
+            boards=_codes(form.boards.data),
+        )
+        return create_alert(
+            session,
+            current_actor(),
+            text,
+            targets,
+            expires=now + timedelta(minutes=form.duration.data),
+            now=now,
+            store=media_store(),
+            settings=current_app.config["SIGNAGE"],
+            status=form.status.data,
+            template=template,
+        )
+
+    def sent(alert: Alert) -> ResponseReturnValue:
+        if alert.state == "pending_confirmation":
+            flash(_("The alert waits for a second operator to confirm it."), "warning")
         else:
-            if alert.state == "pending_confirmation":
-                flash(_("The alert waits for a second operator to confirm it."), "warning")
-            else:
-                flash(_("The alert is on air."), "success")
-            return redirect(url_for("alerts.detail", alert_id=alert.id))
-    elif request.method == "POST":
-        error = _("Check the fields marked in red.")
-    return (
-        render_template(
+            flash(_("The alert is on air."), "success")
+        return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+    return form_action(
+        form,
+        send,
+        done=sent,
+        page=lambda error: render_template(
             "alerts/new.html",
             title=_("Send an alert"),
             form=form,
@@ -264,7 +264,6 @@ def new() -> ResponseReturnValue:
             board_map=map_points(me),
             error=error,
         ),
-        422 if error else 200,
     )
 
 
@@ -283,75 +282,78 @@ def _alert_or_404(alert_id: int, action: str = "alert.view") -> Alert:
 def detail(alert_id: int) -> ResponseReturnValue:
     """Live progress: counts and the boards that have not displayed it yet."""
     alert = _alert_or_404(alert_id)
-    form = UpdateForm(obj=alert)
-    return _detail(alert, form)
+    return _detail(alert, UpdateForm(obj=alert))
 
 
-def _detail(alert: Alert, form: UpdateForm, error: Any = None, status: int = 200) -> Any:
+def _detail(alert: Alert, form: UpdateForm, error: Any = None) -> str:
     now = clock.now()
     me = current_user()
-    return (
-        render_template(
-            "alerts/detail.html",
-            title=alert.headline,
-            alert=alert,
-            counts=progress(db.session, alert, now=now),
-            missing=not_displayed(db.session, alert),
-            now=now,
-            form=form,
-            action=ActionForm(),
-            confirm_form=ConfirmForm(
-                formdata=None, version=str((alert.proposal or {}).get("version", alert.version))
-            ),
-            states=STATE_LABELS,
-            statuses=STATUS_LABELS,
-            mode=display_mode(alert.urgency, alert.severity, alert.certainty),
-            may_confirm=(
-                alert.state == "pending_confirmation"
-                or (alert.state == "active" and bool(alert.proposal))
-            )
-            and me is not None
-            and me.id != alert.created_by_id
-            and me.id not in (alert.editor_ids or []),
-            error=error,
+    return render_template(
+        "alerts/detail.html",
+        title=alert.headline,
+        alert=alert,
+        counts=progress(db.session, alert, now=now),
+        missing=not_displayed(db.session, alert),
+        now=now,
+        form=form,
+        action=ActionForm(),
+        confirm_form=ConfirmForm(
+            formdata=None, version=str((alert.proposal or {}).get("version", alert.version))
         ),
-        status,
+        states=STATE_LABELS,
+        statuses=STATUS_LABELS,
+        mode=display_mode(alert.urgency, alert.severity, alert.certainty),
+        may_confirm=(
+            alert.state == "pending_confirmation"
+            or (alert.state == "active" and bool(alert.proposal))
+        )
+        and me is not None
+        and me.id != alert.created_by_id
+        and me.id not in (alert.editor_ids or []),
+        error=error,
     )
 
 
-def _act(alert_id: int, do: Any, done: Any) -> ResponseReturnValue:
-    alert = _alert_or_404(alert_id, "alert.send")
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        do(alert)
-    except DomainError as exc:
-        return _detail(alert, UpdateForm(obj=alert), show_domain_error(None, exc), 409)
-    flash(done, "success")
-    return redirect(url_for("alerts.detail", alert_id=alert.id))
+def _act(
+    alert: Alert, form: FlaskForm, do: Any, done: Any, shown: UpdateForm | None = None
+) -> ResponseReturnValue:
+    """Run an action from the alert's page; a refusal shows the page again with its reason."""
+
+    def finished(_result: Any) -> ResponseReturnValue:
+        flash(*done(alert))
+        return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+    return form_action(
+        form,
+        lambda: do(alert),
+        done=finished,
+        page=lambda error: _detail(alert, shown or UpdateForm(obj=alert), error),
+    )
 
 
 @bp.post("/<int:alert_id>/confirm")
 @login_required
 def confirm(alert_id: int) -> ResponseReturnValue:
     """Second operator's confirmation of the version shown on their page."""
-    alert = _alert_or_404(alert_id, "alert.send")
     form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    version = form.reviewed_version()
-    if version is None:
-        error = _("The page did not say which version you reviewed. Reload it and confirm again.")
-        return _detail(alert, UpdateForm(obj=alert), error, 422)
-    try:
+
+    def confirm_version(alert: Alert) -> None:
+        version = form.reviewed_version()
+        if version is None:
+            raise ValidationFailed(
+                _("The page did not say which version you reviewed. Reload it and confirm again.")
+            )
         confirm_alert(
             db.session, current_actor(), alert, version=version, now=clock.now(),
             store=media_store(),
         )  # fmt: skip
-    except DomainError as exc:
-        return _detail(alert, UpdateForm(obj=alert), show_domain_error(None, exc), 409)
-    flash(_("Confirmed: the alert is on air."), "success")
-    return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+    return _act(
+        _alert_or_404(alert_id, "alert.send"),
+        form,
+        confirm_version,
+        lambda _alert: (_("Confirmed: the alert is on air."), "success"),
+    )
 
 
 @bp.post("/<int:alert_id>/cancel")
@@ -359,9 +361,13 @@ def confirm(alert_id: int) -> ResponseReturnValue:
 def cancel(alert_id: int) -> ResponseReturnValue:
     """End the alert now."""
     return _act(
-        alert_id,
+        _alert_or_404(alert_id, "alert.send"),
+        ActionForm(),
         lambda a: cancel_alert(db.session, current_actor(), a, now=clock.now()),
-        _("The alert was cancelled; boards return to their programme."),
+        lambda _alert: (
+            _("The alert was cancelled; boards return to their programme."),
+            "success",
+        ),
     )
 
 
@@ -369,15 +375,13 @@ def cancel(alert_id: int) -> ResponseReturnValue:
 @login_required
 def update(alert_id: int) -> ResponseReturnValue:
     """New text: every targeted board switches to the new version."""
-    alert = _alert_or_404(alert_id, "alert.send")
     form = UpdateForm()
-    if not form.validate_on_submit():
-        return _detail(alert, form, _("Check the fields marked in red."), 422)
-    text = AlertText.of(alert)
-    text.headline = form.headline.data or ""
-    text.description = form.description.data or ""
-    text.instruction = form.instruction.data or ""
-    try:
+
+    def update_text(alert: Alert) -> None:
+        text = AlertText.of(alert)
+        text.headline = form.headline.data or ""
+        text.description = form.description.data or ""
+        text.instruction = form.instruction.data or ""
         update_alert(
             db.session,
             current_actor(),
@@ -387,10 +391,10 @@ def update(alert_id: int) -> ResponseReturnValue:
             now=clock.now(),
             store=media_store(),
         )
-    except DomainError as exc:
-        return _detail(alert, form, show_domain_error(form, exc), 422)
-    if alert.proposal:
-        flash(_("The new text waits for a second operator to confirm it."), "warning")
-    else:
-        flash(_("Updated: boards show the new text."), "success")
-    return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+    def updated(alert: Alert) -> tuple[str, str]:
+        if alert.proposal:
+            return _("The new text waits for a second operator to confirm it."), "warning"
+        return _("Updated: boards show the new text."), "success"
+
+    return _act(_alert_or_404(alert_id, "alert.send"), form, update_text, updated, shown=form)

@@ -15,6 +15,7 @@ from signage.areas.models import Area
 from signage.db import db
 from signage.http import areas as access
 from signage.http.api import actor, api_blueprint, json_body, operations, query_args
+from signage.http.areas import area_field
 from signage.permissions import require
 
 bp = api_blueprint("areas")
@@ -139,7 +140,7 @@ def get_area(code: str) -> ResponseReturnValue:
 def create_area() -> ResponseReturnValue:
     """Create a hand-made area under a parent the caller manages."""
     data = json_body(AreaCreate)
-    parent = access.named_area(db.session, actor().user, data.parent, field="parent")
+    parent = area_field(data.parent, field="parent")
     require(actor().user, "area.manage", parent)
     area = services.create_area(
         db.session,

@@ -20,10 +20,10 @@ from signage.areas import services
 from signage.areas.models import Area
 from signage.areas.services import MANUAL_KINDS
 from signage.db import bytewise, db
-from signage.errors import DomainError, PermissionDenied, ValidationFailed
+from signage.errors import PermissionDenied, ValidationFailed
 from signage.http import areas as access
 from signage.http.access import require_any
-from signage.http.forms import at_most, required, show_domain_error
+from signage.http.forms import at_most, form_action, required
 from signage.http.labels import KIND_LABELS
 from signage.http.paging import Page, page_number, paginate
 from signage.permissions import can
@@ -151,29 +151,30 @@ def area_create(code: str) -> ResponseReturnValue:
     form = AreaCreateForm()
     if not can(current_user(), "area.manage", parent):
         raise PermissionDenied()
-    if form.validate_on_submit():
-        try:
-            created = services.create_area(
-                db.session,
-                current_actor(),
-                code=form.code.data or "",
-                name=form.name.data or "",
-                kind=form.kind.data or "",
-                parent_code=parent.code,
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            ctx = _node_context(parent, form)
-            ctx["error"] = show_domain_error(form, exc)
-            return render_template("areas/node.html", **ctx), exc.status
+
+    def added(created: Area) -> ResponseReturnValue:
         flash(
             _("Area %(name)s (%(code)s) was added.", name=created.name, code=created.code),
             "success",
         )
         return redirect(url_for("areas.area", code=parent.code))
-    ctx = _node_context(parent, form)
-    ctx["error"] = _("Check the highlighted fields.")
-    return render_template("areas/node.html", **ctx), 422
+
+    return form_action(
+        form,
+        lambda: services.create_area(
+            db.session,
+            current_actor(),
+            code=form.code.data or "",
+            name=form.name.data or "",
+            kind=form.kind.data or "",
+            parent_code=parent.code,
+            now=clock.now(),
+        ),
+        done=added,
+        page=lambda error: render_template(
+            "areas/node.html", **{**_node_context(parent, form), "error": error}
+        ),
+    )
 
 
 @bp.post("/areas/<code>/fallback-playlist")

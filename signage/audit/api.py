@@ -1,7 +1,7 @@
 """Audit log endpoint: who changed what, filtered, newest first, within the caller's areas.
 
-It also holds the log's reading side (which entries a user may read, one page of them, the codes
-of their areas), shared with the console page in signage.audit.views."""
+It also holds the log's reading side (which entries a user may read and the codes of their
+areas), shared with the console page in signage.audit.views."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
@@ -22,6 +22,7 @@ from signage.audit.models import AuditEntry
 from signage.db import db
 from signage.errors import PermissionDenied
 from signage.http.api import UtcDateTime, actor, api_blueprint, operations, query_args
+from signage.http.paging import window
 from signage.permissions import can, scope_filter, scope_paths
 
 bp = api_blueprint("audit")
@@ -37,15 +38,6 @@ def visible_to(stmt: Select[AuditEntry], user: User | None) -> Select[AuditEntry
     return stmt.join(Area, AuditEntry.area_id == Area.id).where(
         scope_filter(user, "audit.view", Area.path)
     )
-
-
-def page(
-    session: Session, stmt: Select[AuditEntry], *, limit: int, offset: int
-) -> tuple[list[AuditEntry], int]:
-    """One page of a query's entries and the total number matching."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(session.scalars(stmt.limit(limit).offset(offset)))
-    return rows, total or 0
 
 
 def area_codes(session: Session, area_ids: set[int]) -> dict[int, str]:
@@ -132,13 +124,6 @@ def list_audit() -> ResponseReturnValue:
         since=args.since,
         until=args.until,
     )
-    rows, total = page(db.session, visible_to(stmt, me), limit=args.limit, offset=args.offset)
-    codes = area_codes(db.session, {e.area_id for e in rows if e.area_id})
-    return jsonify(
-        {
-            "entries": [entry_out(e, codes) for e in rows],
-            "total": total,
-            "limit": args.limit,
-            "offset": args.offset,
-        }
-    )
+    found = window(db.session, visible_to(stmt, me), limit=args.limit, offset=args.offset)
+    codes = area_codes(db.session, {e.area_id for e in found.items if e.area_id})
+    return jsonify({"entries": [entry_out(e, codes) for e in found.items], **found.counts()})

@@ -11,12 +11,11 @@ from sqlalchemy import select
 
 from signage.accounts.auth import current_user, login_required
 from signage.areas.models import Area
-from signage.audit.api import page as audit_page
 from signage.audit.api import visible_to
 from signage.audit.services import query
 from signage.db import db
 from signage.http.access import require_any
-from signage.http.paging import Page, page_number
+from signage.http.paging import page_number, paginate
 from signage.i18n import local_tz
 from signage.permissions import can
 
@@ -61,10 +60,8 @@ def audit() -> ResponseReturnValue:
     )
     # Below the root, people see entries about areas in their part of the tree only.
     stmt = visible_to(stmt, me)
-    number = page_number(request.args.get("page"))
-    rows, total = audit_page(db.session, stmt, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
-    page = Page(items=rows, number=number, size=PAGE_SIZE, total=total)
-    area_ids = {e.area_id for e in rows if e.area_id is not None}
+    page = paginate(db.session, stmt, page_number(request.args.get("page")), PAGE_SIZE)
+    area_ids = {e.area_id for e in page.items if e.area_id is not None}
     areas = {a.id: a for a in db.session.scalars(select(Area).where(Area.id.in_(area_ids)))}
     return render_template(
         "audit/list.html",

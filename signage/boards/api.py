@@ -9,7 +9,6 @@ from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from signage import clock
 from signage.boards import importer, services
@@ -27,7 +26,8 @@ from signage.http.api import (
     operations,
     query_args,
 )
-from signage.http.areas import named_area
+from signage.http.areas import area_field
+from signage.http.paging import window
 from signage.schedules.manifests import publisher
 from signage.schedules.models import BoardManifest
 from signage.schedules.services import board_timeline
@@ -130,10 +130,6 @@ class TimelineQuery(BaseModel):
     to: UtcDateTime | None = None
 
 
-def _area(code: str) -> Any:
-    return named_area(db.session, actor().user, code)
-
-
 def player_board(code: str) -> Board | None:
     """The board of the player token that authenticated this request (None for a user).
 
@@ -217,11 +213,10 @@ def board_out(board: Board) -> dict[str, Any]:
 def list_boards() -> ResponseReturnValue:
     args = query_args(BoardQuery)
     stmt = services.visible_boards(
-        actor().user, area=_area(args.area) if args.area else None, text=args.q or ""
+        actor().user, area=area_field(args.area) if args.area else None, text=args.q or ""
     )
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.limit(args.limit).offset(args.offset)).unique()
-    return jsonify({"boards": [board_out(b) for b in rows], "total": total or 0})
+    found = window(db.session, stmt, limit=args.limit, offset=args.offset)
+    return jsonify({"boards": [board_out(b) for b in found.items], "total": found.total})
 
 
 @operation(
@@ -240,7 +235,7 @@ def create_board() -> ResponseReturnValue:
     board = services.create_board(
         db.session,
         actor(),
-        area=_area(data.area),
+        area=area_field(data.area),
         profile_key=data.profile,
         now=clock.now(),
         is_test=data.is_test,
@@ -313,7 +308,7 @@ def patch_board(code: str) -> ResponseReturnValue:
         actor(),
         board,
         now=clock.now(),
-        area=_area(data.area) if data.area else None,
+        area=area_field(data.area) if data.area else None,
         profile_key=data.profile,
         is_test=data.is_test,
         **fields,
@@ -421,7 +416,12 @@ def list_groups() -> ResponseReturnValue:
 def create_group() -> ResponseReturnValue:
     data = json_body(GroupIn)
     group = services.create_group(
-        db.session, actor(), code=data.code, name=data.name, area=_area(data.area), now=clock.now()
+        db.session,
+        actor(),
+        code=data.code,
+        name=data.name,
+        area=area_field(data.area),
+        now=clock.now(),
     )
     return jsonify(group_out(group)), 201
 

@@ -19,10 +19,9 @@ from signage.accounts.auth import current_actor, current_user, login_required
 from signage.boards import importer, services
 from signage.content.renditions import profile_records
 from signage.db import db
-from signage.errors import DomainError
 from signage.http.access import require_any
-from signage.http.areas import named_area
-from signage.http.forms import show_domain_error
+from signage.http.areas import area_field
+from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
 from signage.schedules.services import board_timeline
 
@@ -46,7 +45,9 @@ class BoardForm(FlaskForm):
 class ImportForm(FlaskForm):
     """A CSV file of boards."""
 
-    file = FileField(_l("CSV file (UTF-8)"), validators=[FileRequired()])
+    file = FileField(
+        _l("CSV file (UTF-8)"), validators=[FileRequired(message=_l("Choose a CSV file."))]
+    )
 
 
 class GroupForm(FlaskForm):
@@ -55,10 +56,6 @@ class GroupForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
-
-
-def _area(code: str) -> Any:
-    return named_area(db.session, current_user(), code)
 
 
 @bp.get("/")
@@ -81,40 +78,39 @@ def new() -> ResponseReturnValue:
     require_any(current_user(), "board.manage")
     form = BoardForm()
     form.profile.choices = [(p.key, f"{p.name} ({p.key})") for p in profile_records(db.session)]
-    error, status = None, 200
     hours = {str(d): request.form.get(f"hours-{d}", "") for d in range(7)}
-    if form.validate_on_submit():
-        try:
-            board = services.create_board(
-                db.session,
-                current_actor(),
-                area=_area(form.area.data),
-                profile_key=form.profile.data or "",
-                now=clock.now(),
-                is_test=bool(form.is_test.data),
-                code=form.code.data or "",
-                name=form.name.data or "",
-                lat=form.lat.data,
-                lon=form.lon.data,
-                address=form.address.data or "",
-                timezone="",
-                hours=hours,
-            )
-        except DomainError as exc:
-            error, status = show_domain_error(form, exc), exc.status
-        else:
-            flash(_("The board was created."), "success")
-            return redirect(url_for("boards.board", code=board.code))
-    elif request.method == "POST":
-        error, status = _("Check the highlighted fields."), 422
-    ctx = {
-        "title": _("New board"),
-        "form": form,
-        "error": error,
-        "hours": hours,
-        "weekdays": WEEKDAY_LABELS,
-    }
-    return render_template("boards/form.html", **ctx), status
+    return form_action(
+        form,
+        lambda: services.create_board(
+            db.session,
+            current_actor(),
+            area=area_field(form.area.data),
+            profile_key=form.profile.data or "",
+            now=clock.now(),
+            is_test=bool(form.is_test.data),
+            code=form.code.data or "",
+            name=form.name.data or "",
+            lat=form.lat.data,
+            lon=form.lon.data,
+            address=form.address.data or "",
+            timezone="",
+            hours=hours,
+        ),
+        done=lambda board: _saved(board, _("The board was created.")),
+        page=lambda error: render_template(
+            "boards/form.html",
+            title=_("New board"),
+            form=form,
+            error=error,
+            hours=hours,
+            weekdays=WEEKDAY_LABELS,
+        ),
+    )
+
+
+def _saved(board: Any, message: str) -> ResponseReturnValue:
+    flash(message, "success")
+    return redirect(url_for("boards.board", code=board.code))
 
 
 def _hours_text(value: Any) -> str:
@@ -141,38 +137,32 @@ def edit(code: str) -> ResponseReturnValue:
         if request.method == "POST"
         else {str(d): _hours_text((board.hours or {}).get(str(d))) for d in range(7)}
     )
-    error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            services.update_board(
-                db.session,
-                current_actor(),
-                board,
-                now=clock.now(),
-                area=_area(form.area.data),
-                profile_key=form.profile.data or "",
-                is_test=bool(form.is_test.data),
-                name=form.name.data or "",
-                lat=form.lat.data,
-                lon=form.lon.data,
-                address=form.address.data or "",
-                hours=hours,
-            )
-        except DomainError as exc:
-            error, status = show_domain_error(form, exc), exc.status
-        else:
-            flash(_("The board was saved; its player was told."), "success")
-            return redirect(url_for("boards.board", code=board.code))
-    elif request.method == "POST":
-        error, status = _("Check the highlighted fields."), 422
-    ctx = {
-        "title": _("Edit board %(code)s", code=board.code),
-        "form": form,
-        "error": error,
-        "hours": hours,
-        "weekdays": WEEKDAY_LABELS,
-    }
-    return render_template("boards/form.html", **ctx), status
+    return form_action(
+        form,
+        lambda: services.update_board(
+            db.session,
+            current_actor(),
+            board,
+            now=clock.now(),
+            area=area_field(form.area.data),
+            profile_key=form.profile.data or "",
+            is_test=bool(form.is_test.data),
+            name=form.name.data or "",
+            lat=form.lat.data,
+            lon=form.lon.data,
+            address=form.address.data or "",
+            hours=hours,
+        ),
+        done=lambda _none: _saved(board, _("The board was saved; its player was told.")),
+        page=lambda error: render_template(
+            "boards/form.html",
+            title=_("Edit board %(code)s", code=board.code),
+            form=form,
+            error=error,
+            hours=hours,
+            weekdays=WEEKDAY_LABELS,
+        ),
+    )
 
 
 @bp.get("/<code>")
@@ -236,24 +226,27 @@ def import_csv() -> ResponseReturnValue:
     """Import a CSV of boards: all rows or none, with every row's problem listed."""
     require_any(current_user(), "board.manage")
     form = ImportForm()
-    problems: list[dict[str, Any]]
-    error, problems, status = None, [], 200
-    if form.validate_on_submit():
-        try:
-            report = importer.import_boards(
-                db.session, current_actor(), form.file.data.stream.read(), now=clock.now()
-            )
-        except DomainError as exc:
-            error, problems, status = show_domain_error(None, exc), [], exc.status
-            error, problems = exc.message, exc.details
-        else:
-            flash(_("%(n)s boards were imported.", n=report.boards), "success")
-            return redirect(url_for("boards.boards"))
-    elif request.method == "POST":
-        error, status = _("Choose a CSV file."), 422
-    return render_template(
-        "boards/import.html", title=_("Import boards"), form=form, error=error, problems=problems
-    ), status
+    problems: list[dict[str, Any]] = []
+
+    def imported(report: Any) -> ResponseReturnValue:
+        flash(_("%(n)s boards were imported.", n=report.boards), "success")
+        return redirect(url_for("boards.boards"))
+
+    return form_action(
+        form,
+        lambda: importer.import_boards(
+            db.session, current_actor(), form.file.data.stream.read(), now=clock.now()
+        ),
+        done=imported,
+        page=lambda error: render_template(
+            "boards/import.html",
+            title=_("Import boards"),
+            form=form,
+            error=error,
+            problems=problems,
+        ),
+        listed=problems,
+    )
 
 
 @bp.route("/groups", methods=["GET", "POST"])
@@ -265,26 +258,30 @@ def groups() -> ResponseReturnValue:
     if request.method == "POST":
         require_any(me, "board.manage")
     form = GroupForm()
-    error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            services.create_group(
-                db.session,
-                current_actor(),
-                code=form.code.data or "",
-                name=form.name.data or "",
-                area=_area(form.area.data),
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            error, status = show_domain_error(form, exc), exc.status
-        else:
-            flash(_("The group was created."), "success")
-            return redirect(url_for("boards.groups"))
-    rows = list(db.session.scalars(services.visible_groups(me)).unique())
-    return render_template(
-        "boards/groups.html", title=_("Groups"), groups=rows, form=form, error=error
-    ), status
+
+    def created(_group: Any) -> ResponseReturnValue:
+        flash(_("The group was created."), "success")
+        return redirect(url_for("boards.groups"))
+
+    return form_action(
+        form,
+        lambda: services.create_group(
+            db.session,
+            current_actor(),
+            code=form.code.data or "",
+            name=form.name.data or "",
+            area=area_field(form.area.data),
+            now=clock.now(),
+        ),
+        done=created,
+        page=lambda error: render_template(
+            "boards/groups.html",
+            title=_("Groups"),
+            groups=list(db.session.scalars(services.visible_groups(me)).unique()),
+            form=form,
+            error=error,
+        ),
+    )
 
 
 @bp.post("/groups/<code>/members")
@@ -297,15 +294,17 @@ def group_members(code: str) -> ResponseReturnValue:
         return redirect(url_for("boards.groups"))
     board_code = request.form.get("board", "").strip()
     remove = bool(request.form.get("remove"))
-    try:
-        services.change_members(
+    back = url_for("boards.groups")
+    return form_action(
+        None,
+        lambda: services.change_members(
             db.session,
             current_actor(),
             group,
             add=[] if remove else [board_code],
             remove=[board_code] if remove else [],
             now=clock.now(),
-        )
-    except DomainError as exc:
-        flash(str(show_domain_error(None, exc)), "danger")
-    return redirect(url_for("boards.groups"))
+        ),
+        done=lambda _none: redirect(back),
+        back=back,
+    )

@@ -8,7 +8,6 @@ from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from signage import clock
 from signage.content import items, media_access, renditions, uploads, workflow
@@ -34,7 +33,8 @@ from signage.content.schemas import (
 from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
 from signage.http.api import actor, api_blueprint, board_client, json_body, operations, query_args
-from signage.http.areas import named_area
+from signage.http.areas import area_field
+from signage.http.paging import window
 from signage.permissions import scope_paths
 from signage.storage import media_store
 
@@ -120,10 +120,6 @@ def item_out(item: ContentItem) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def _area(code: str) -> Any:
-    return named_area(db.session, actor().user, code)
-
-
 @operation(
     "/media",
     "POST",
@@ -179,7 +175,7 @@ def upload_media() -> ResponseReturnValue:
 )
 def create_content() -> ResponseReturnValue:
     data = json_body(ContentCreate)
-    area = _area(data.area)
+    area = area_field(data.area)
     media = uploads.get_media(db.session, data.media) if data.media else None
     item = items.create_item(
         db.session,
@@ -208,16 +204,12 @@ def create_content() -> ResponseReturnValue:
 )
 def list_content() -> ResponseReturnValue:
     args = query_args(ContentQuery)
-    area = _area(args.area) if args.area else None
+    area = area_field(args.area) if args.area else None
     stmt = items.visible_items(actor().user, state=args.state, area=area, category=args.category)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.limit(args.limit).offset(args.offset)).unique()
+    found = window(db.session, stmt, limit=args.limit, offset=args.offset)
     return jsonify(
         ItemList(
-            items=[ItemSummary(**_summary(i)) for i in rows],
-            total=total or 0,
-            limit=args.limit,
-            offset=args.offset,
+            items=[ItemSummary(**_summary(i)) for i in found.items], **found.counts()
         ).model_dump(mode="json")
     )
 

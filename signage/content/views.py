@@ -32,10 +32,10 @@ from signage.content import media_access, renditions, uploads, workflow
 from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
-from signage.errors import AuthenticationRequired, DomainError, ValidationFailed
+from signage.errors import AuthenticationRequired, ValidationFailed
 from signage.http.access import require_any
-from signage.http.areas import named_area
-from signage.http.forms import show_domain_error
+from signage.http.areas import area_field
+from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
 from signage.permissions import require
 from signage.storage import InvalidMediaKey, media_store
@@ -111,10 +111,6 @@ def _labels() -> dict[str, Any]:
         "priority_labels": PRIORITY_LABELS,
         "state_labels": STATE_LABELS,
     }
-
-
-def _area_of(form: Any) -> Any:
-    return named_area(db.session, current_user(), form.area.data or "")
 
 
 @bp.get("/")
@@ -224,36 +220,38 @@ def new_text() -> ResponseReturnValue:
     """Write a text notice; it starts as a draft."""
     require_any(current_user(), "content.edit")
     form = TextItemForm()
-    error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            item = create_item(
-                db.session,
-                current_actor(),
-                kind="text",
-                area=_area_of(form),
-                category=form.category.data or "",
-                priority=form.priority.data or "",
-                headline=form.headline.data or "",
-                body=form.body.data or "",
-                colours=colours_from_form(request.form),
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            error, status = show_domain_error(form, exc), exc.status
-        else:
-            flash(_("The draft was saved. Check the previews, then submit it."), "success")
-            return redirect(url_for("content.item", item_id=item.id))
-    elif request.method == "POST":
-        error, status = _("Check the highlighted fields."), 422
-    ctx = {
-        "title": _("New text notice"),
-        "form": form,
-        "error": error,
-        "item": None,
-        "colour_rows": colour_rows(_posted_colours()),
-    }
-    return render_template("content/form.html", **ctx, **_labels()), status
+    return form_action(
+        form,
+        lambda: create_item(
+            db.session,
+            current_actor(),
+            kind="text",
+            area=area_field(form.area.data),
+            category=form.category.data or "",
+            priority=form.priority.data or "",
+            headline=form.headline.data or "",
+            body=form.body.data or "",
+            colours=colours_from_form(request.form),
+            now=clock.now(),
+        ),
+        done=lambda item: _saved(
+            item, _("The draft was saved. Check the previews, then submit it.")
+        ),
+        page=lambda error: render_template(
+            "content/form.html",
+            title=_("New text notice"),
+            form=form,
+            error=error,
+            item=None,
+            colour_rows=colour_rows(_posted_colours()),
+            **_labels(),
+        ),
+    )
+
+
+def _saved(item: ContentItem, message: str) -> ResponseReturnValue:
+    flash(message, "success")
+    return redirect(url_for("content.item", item_id=item.id))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -262,43 +260,42 @@ def upload() -> ResponseReturnValue:
     """Upload a photo as an image item."""
     require_any(current_user(), "content.edit")
     form = ImageItemForm()
-    error, status = None, 200
-    if form.validate_on_submit():
+
+    def save() -> ContentItem:
         settings = current_app.config["SIGNAGE"]
-        try:
-            area = _area_of(form)
-            data = form.file.data.stream.read(settings.max_upload_bytes + 1)
-            asset, _created = uploads.upload_media(
-                db.session,
-                media_store(),
-                current_actor(),
-                data,
-                max_bytes=settings.max_upload_bytes,
-                max_pixels=settings.max_image_pixels,
-                now=clock.now(),
-            )
-            item = create_item(
-                db.session,
-                current_actor(),
-                kind="image",
-                area=area,
-                category=form.category.data or "",
-                priority=form.priority.data or "",
-                headline=form.headline.data or "",
-                media=asset,
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            error, status = show_domain_error(form, exc), exc.status
-        else:
-            flash(
-                _("The image was saved as a draft. Check the previews, then submit it."), "success"
-            )
-            return redirect(url_for("content.item", item_id=item.id))
-    elif request.method == "POST":
-        error, status = _("Check the highlighted fields."), 422
-    ctx = {"title": _("Upload an image"), "form": form, "error": error}
-    return render_template("content/upload.html", **ctx, **_labels()), status
+        area = area_field(form.area.data)
+        data = form.file.data.stream.read(settings.max_upload_bytes + 1)
+        asset, _created = uploads.upload_media(
+            db.session,
+            media_store(),
+            current_actor(),
+            data,
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            now=clock.now(),
+        )
+        return create_item(
+            db.session,
+            current_actor(),
+            kind="image",
+            area=area,
+            category=form.category.data or "",
+            priority=form.priority.data or "",
+            headline=form.headline.data or "",
+            media=asset,
+            now=clock.now(),
+        )
+
+    return form_action(
+        form,
+        save,
+        done=lambda item: _saved(
+            item, _("The image was saved as a draft. Check the previews, then submit it.")
+        ),
+        page=lambda error: render_template(
+            "content/upload.html", title=_("Upload an image"), form=form, error=error, **_labels()
+        ),
+    )
 
 
 def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
@@ -354,36 +351,32 @@ def edit(item_id: int) -> ResponseReturnValue:
         if request.method == "GET"
         else None
     )
-    error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            revise(
-                db.session,
-                current_actor(),
-                item,
-                category=form.category.data,
-                priority=form.priority.data,
-                headline=form.headline.data or "",
-                body=(form.body.data or "") if item.kind == "text" else None,
-                colours=colours_from_form(request.form) if item.kind == "text" else None,
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            error, status = show_domain_error(form, exc), exc.status
-        else:
-            flash(_("A new revision was saved as a draft."), "success")
-            return redirect(url_for("content.item", item_id=item.id))
-    elif request.method == "POST":
-        error, status = _("Check the highlighted fields."), 422
-    chosen = _posted_colours() if request.method == "POST" else dict(latest.colours)
-    ctx = {
-        "title": _("Edit"),
-        "form": form,
-        "error": error,
-        "item": item,
-        "colour_rows": colour_rows(chosen),
-    }
-    return render_template("content/form.html", **ctx, **_labels()), status
+    return form_action(
+        form,
+        lambda: revise(
+            db.session,
+            current_actor(),
+            item,
+            category=form.category.data,
+            priority=form.priority.data,
+            headline=form.headline.data or "",
+            body=(form.body.data or "") if item.kind == "text" else None,
+            colours=colours_from_form(request.form) if item.kind == "text" else None,
+            now=clock.now(),
+        ),
+        done=lambda _revision: _saved(item, _("A new revision was saved as a draft.")),
+        page=lambda error: render_template(
+            "content/form.html",
+            title=_("Edit"),
+            form=form,
+            error=error,
+            item=item,
+            colour_rows=colour_rows(
+                _posted_colours() if request.method == "POST" else dict(latest.colours)
+            ),
+            **_labels(),
+        ),
+    )
 
 
 _DONE = {
@@ -401,10 +394,9 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
     """Run one workflow transition from the item page."""
     item = get_item(db.session, current_user(), item_id)
     form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
     me, now = current_actor(), clock.now()
-    try:
+
+    def transition() -> None:
         if action == "approve":
             workflow.approve(
                 db.session, me, item, store=media_store(), comment=form.comment.data or "", now=now
@@ -413,12 +405,15 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
             workflow.reject(db.session, me, item, comment=form.comment.data or "", now=now)
         else:
             getattr(workflow, action)(db.session, me, item, now=now)
-    except DomainError as exc:
-        message = show_domain_error(form, exc)
-        ctx = _detail(item, decision_form=form, error=message)
-        return render_template("content/detail.html", **ctx), exc.status
-    flash(str(_DONE[action]), "success")
-    return redirect(url_for("content.item", item_id=item.id))
+
+    return form_action(
+        form,
+        transition,
+        done=lambda _none: _saved(item, str(_DONE[action])),
+        page=lambda error: render_template(
+            "content/detail.html", **_detail(item, decision_form=form, error=error)
+        ),
+    )
 
 
 def _may_read_private(sha256: str) -> bool:

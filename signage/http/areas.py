@@ -6,10 +6,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signage.accounts.auth import current_user
 from signage.accounts.models import User
 from signage.areas import services
 from signage.areas.models import Area
-from signage.db import bytewise
+from signage.db import bytewise, db
 from signage.errors import ValidationFailed
 from signage.permissions import can, require_visible, scope_paths
 
@@ -30,17 +31,32 @@ def visible_area(session: Session, user: User | None, code: str, action: str = "
 
 
 def named_area(
-    session: Session, user: User | None, code: str, field: str = "area", action: str = "area.view"
+    session: Session,
+    user: User | None,
+    code: str,
+    field: str = "area",
+    action: str | None = "area.view",
 ) -> Area:
     """The area a form or request body names by code, if the user may do action on it;
-    otherwise the very field error an unknown code gets (no existence oracle)."""
+    otherwise the very field error an unknown code gets (no existence oracle). With action
+    None any existing area is returned (the service then checks what it needs)."""
     area = services.find_by_code(session, (code or "").strip())
-    if area is None or not can(user, action, area):
+    if area is None or (action is not None and not can(user, action, area)):
         shown = "".join(c for c in str(code or "") if c.isprintable())[:40]
         raise ValidationFailed(
             details=[{"field": field, "message": _l("Unknown area code: %(code)s", code=shown)}]
         )
     return area
+
+
+def area_field(code: str | None, *, field: str = "area", action: str | None = "area.view") -> Area:
+    """The area named by code in the field `field` of this request, if the caller may do
+    action on it (None: any area; the service checks what it needs).
+
+    An unknown code, or one outside the caller's reach, is the same field error
+    ("Unknown area code: …", the code cut short and stripped of control characters), so a form
+    or API body never tells another province's area apart from none."""
+    return named_area(db.session, current_user(), code or "", field=field, action=action)
 
 
 def visible_tops(session: Session, user: User | None) -> list[Area]:

@@ -1,4 +1,5 @@
-"""Offset pagination of a select for console lists."""
+"""Offset pagination of a select: one count+slice core, two front doors (console page
+numbers, API limit/offset)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,28 @@ class Page:
         return 0 if not self.items else (self.number - 1) * self.size + 1
 
 
+@dataclass
+class Window:
+    """The rows an API list returns for its limit and offset, and how many match in all."""
+
+    items: list[Any]
+    total: int
+    limit: int
+    offset: int
+
+    def counts(self) -> dict[str, int]:
+        """total, limit and offset, as API list responses carry them."""
+        return {"total": self.total, "limit": self.limit, "offset": self.offset}
+
+
+def _count_and_slice(
+    session: Session, stmt: Select[Any], *, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(limit).offset(offset)).unique())
+    return items, total
+
+
 def page_number(raw: str | None) -> int:
     """A page number from the query string; anything invalid means page 1."""
     try:
@@ -47,8 +70,13 @@ def page_number(raw: str | None) -> int:
         return 1
 
 
-def paginate(session: Session, stmt: Select, number: int, size: int) -> Page:
-    """Run stmt for one page, counting all matching rows."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    items = list(session.scalars(stmt.limit(size).offset((number - 1) * size)))
+def paginate(session: Session, stmt: Select[Any], number: int, size: int) -> Page:
+    """Run stmt for one console page, counting all matching rows."""
+    items, total = _count_and_slice(session, stmt, limit=size, offset=(number - 1) * size)
     return Page(items=items, number=number, size=size, total=total)
+
+
+def window(session: Session, stmt: Select[Any], *, limit: int, offset: int) -> Window:
+    """Run stmt for an API list's limit and offset, counting all matching rows."""
+    items, total = _count_and_slice(session, stmt, limit=limit, offset=offset)
+    return Window(items=items, total=total, limit=limit, offset=offset)

@@ -16,7 +16,7 @@ from signage.accounts.auth import current_actor, current_user, login_required
 from signage.boards import services
 from signage.boards.views import COMMAND_LABELS
 from signage.db import db
-from signage.errors import DomainError
+from signage.http.forms import form_action
 from signage.players import pairing
 from signage.players.api import on_revoke, queue_command
 from signage.players.tokens import revoke_tokens
@@ -59,17 +59,21 @@ def pair(code: str) -> ResponseReturnValue:
     if not FlaskForm().validate_on_submit():
         flash(_("The form expired; try again."), "danger")
         return redirect(url_for("boards.board", code=item.code))
-    try:
-        pairing.pair(
+    return form_action(
+        None,
+        lambda: pairing.pair(
             db.session,
             current_actor(),
             item,
             request.form.get("pairing_code", ""),
             now=clock.now(),
             on_revoke=on_revoke,
-        )
-    except DomainError as exc:  # raised before anything was written
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("The player was paired with this board."), "success")
-    return redirect(url_for("boards.board", code=item.code))
+        ),
+        done=lambda _token: _paired(item.code),
+        back=url_for("boards.board", code=item.code),
+    )
+
+
+def _paired(code: str) -> ResponseReturnValue:
+    flash(_("The player was paired with this board."), "success")
+    return redirect(url_for("boards.board", code=code))

@@ -17,10 +17,10 @@ from signage.content.items import visible_items
 from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
 from signage.db import db
-from signage.errors import DomainError, ValidationFailed
+from signage.errors import ValidationFailed
 from signage.http.access import require_any
-from signage.http.areas import named_area
-from signage.http.forms import form_int, show_domain_error
+from signage.http.areas import area_field
+from signage.http.forms import form_action, form_int
 from signage.i18n import local_tz
 from signage.permissions import require
 from signage.schedules import playlists as lists
@@ -46,25 +46,23 @@ def playlists() -> ResponseReturnValue:
     require_any(me, "schedule.view")
     if request.method == "POST":
         require_any(me, "schedule.edit")
-    error, status = None, 200
-    if request.method == "POST" and _csrf_ok():
-        try:
-            area = named_area(db.session, me, request.form.get("area", ""))
-            playlist = lists.create_playlist(
-                db.session,
-                current_actor(),
-                name=request.form.get("name", ""),
-                area=area,
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            error, status = show_domain_error(None, exc), exc.status
-        else:
-            return redirect(url_for("schedules.playlist", playlist_id=playlist.id))
-    rows = list(db.session.scalars(lists.visible_playlists(me).limit(500)).unique())
-    return render_template(
-        "schedules/playlists.html", title=_("Playlists"), playlists=rows, error=error
-    ), status
+    return form_action(
+        None,
+        lambda: lists.create_playlist(
+            db.session,
+            current_actor(),
+            name=request.form.get("name", ""),
+            area=area_field(request.form.get("area")),
+            now=clock.now(),
+        ),
+        done=lambda playlist: redirect(url_for("schedules.playlist", playlist_id=playlist.id)),
+        page=lambda error: render_template(
+            "schedules/playlists.html",
+            title=_("Playlists"),
+            playlists=list(db.session.scalars(lists.visible_playlists(me).limit(500)).unique()),
+            error=error,
+        ),
+    )
 
 
 def _playlist_entries(item: Any) -> list[tuple[int, int | None]]:
@@ -96,37 +94,40 @@ def playlist(playlist_id: int) -> ResponseReturnValue:
     """Edit a playlist: add approved items, set durations, move up/down, remove; preview."""
     me = current_user()
     item = lists.get_playlist(db.session, me, playlist_id)
-    error, status = None, 200
-    if request.method == "POST" and _csrf_ok():
-        try:
-            pairs = _playlist_entries(item)
-            lists.set_entries(
-                db.session, current_actor(), item, pairs, now=clock.now(), publisher=publisher()
+
+    def page(error: Any) -> str:
+        profiles = profile_records(db.session)
+        chosen = request.args.get("profile") or (profiles[0].key if profiles else "")
+        approved = list(db.session.scalars(visible_items(me, state="approved").limit(200)).unique())
+        previews = {e.item_id: airing_revision(e.item) for e in item.entries}
+        return render_template(
+            "schedules/playlist.html",
+            title=item.name,
+            playlist=item,
+            approved=approved,
+            profiles=profiles,
+            profile=chosen,
+            previews=previews,
+            error=error,
+        )
+
+    return form_action(
+        None,
+        lambda: lists.set_entries(
+            db.session,
+            current_actor(),
+            item,
+            _playlist_entries(item),
+            now=clock.now(),
+            publisher=publisher(),
+        ),
+        done=lambda _none: redirect(
+            url_for(
+                "schedules.playlist", playlist_id=item.id, profile=request.args.get("profile", "")
             )
-        except DomainError as exc:
-            error, status = show_domain_error(None, exc), exc.status
-        else:
-            return redirect(
-                url_for(
-                    "schedules.playlist",
-                    playlist_id=item.id,
-                    profile=request.args.get("profile", ""),
-                )
-            )
-    profiles = profile_records(db.session)
-    chosen = request.args.get("profile") or (profiles[0].key if profiles else "")
-    approved = list(db.session.scalars(visible_items(me, state="approved").limit(200)).unique())
-    previews = {e.item_id: airing_revision(e.item) for e in item.entries}
-    return render_template(
-        "schedules/playlist.html",
-        title=item.name,
-        playlist=item,
-        approved=approved,
-        profiles=profiles,
-        profile=chosen,
-        previews=previews,
-        error=error,
-    ), status
+        ),
+        page=page,
+    )
 
 
 @bp.post("/playlists/<int:playlist_id>/delete")
@@ -134,15 +135,14 @@ def playlist(playlist_id: int) -> ResponseReturnValue:
 def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     """Delete a playlist no schedule uses."""
     item = lists.get_playlist(db.session, current_user(), playlist_id, "schedule.edit")
-    if _csrf_ok():
-        try:
-            lists.delete_playlist(
-                db.session, current_actor(), item, now=clock.now(), publisher=publisher()
-            )
-        except DomainError as exc:
-            flash(str(show_domain_error(None, exc)), "danger")
-            return redirect(url_for("schedules.playlist", playlist_id=playlist_id))
-    return redirect(url_for("schedules.playlists"))
+    return form_action(
+        None,
+        lambda: lists.delete_playlist(
+            db.session, current_actor(), item, now=clock.now(), publisher=publisher()
+        ),
+        done=lambda _none: redirect(url_for("schedules.playlists")),
+        back=url_for("schedules.playlist", playlist_id=playlist_id),
+    )
 
 
 @bp.get("/schedules/")
@@ -216,46 +216,42 @@ def _schedule_form(item: Schedule | None, title: str) -> ResponseReturnValue:
         days = request.form.getlist("weekdays")
     else:
         days = [str(d) for d in (item.weekdays if item else range(7))]
-    problems: list[dict[str, Any]]
-    error, problems, status = None, [], 200
-    if request.method == "POST" and _csrf_ok():
-        try:
-            data = services.ScheduleInput(
-                target_kind=form.get("target_kind", ""),
-                target=form.get("target", ""),
-                playlist_id=form_int(form.get("playlist") or "0", field="playlist"),
-                windows=split_windows(form.get("windows", "")),
-                weekdays=[form_int(d, field="weekdays", maximum=6) for d in days],
-                priority=form.get("priority", "normal"),
-                name=form.get("name", ""),
-                valid_from=_local(form.get("valid_from", "")),
-                valid_to=_local(form.get("valid_to", "")),
-            )
-            schedule = services.save_schedule(
-                db.session,
-                current_actor(),
-                data,
-                now=clock.now(),
-                publisher=publisher(),
-                schedule=item,
-            )
-        except DomainError as exc:
-            error, problems, status = show_domain_error(None, exc), [], exc.status
-        else:
-            flash(_("The schedule was saved; the boards were told."), "success")
-            return redirect(url_for("schedules.schedule", schedule_id=schedule.id))
-    playlists = list(db.session.scalars(lists.visible_playlists(me).limit(500)).unique())
-    return render_template(
-        "schedules/form.html",
-        title=title,
-        form=form,
-        chosen_days=days,
-        playlists=playlists,
-        targets=TARGETS,
-        weekdays=WEEKDAYS,
-        error=error,
-        problems=problems,
-    ), status
+
+    def save() -> Schedule:
+        data = services.ScheduleInput(
+            target_kind=form.get("target_kind", ""),
+            target=form.get("target", ""),
+            playlist_id=form_int(form.get("playlist") or "0", field="playlist"),
+            windows=split_windows(form.get("windows", "")),
+            weekdays=[form_int(d, field="weekdays", maximum=6) for d in days],
+            priority=form.get("priority", "normal"),
+            name=form.get("name", ""),
+            valid_from=_local(form.get("valid_from", "")),
+            valid_to=_local(form.get("valid_to", "")),
+        )
+        return services.save_schedule(
+            db.session, current_actor(), data, now=clock.now(), publisher=publisher(), schedule=item
+        )
+
+    def saved(schedule: Schedule) -> ResponseReturnValue:
+        flash(_("The schedule was saved; the boards were told."), "success")
+        return redirect(url_for("schedules.schedule", schedule_id=schedule.id))
+
+    return form_action(
+        None,
+        save,
+        done=saved,
+        page=lambda error: render_template(
+            "schedules/form.html",
+            title=title,
+            form=form,
+            chosen_days=days,
+            playlists=list(db.session.scalars(lists.visible_playlists(me).limit(500)).unique()),
+            targets=TARGETS,
+            weekdays=WEEKDAYS,
+            error=error,
+        ),
+    )
 
 
 def week_grid(windows: list[str], weekdays: list[int]) -> list[list[bool]]:

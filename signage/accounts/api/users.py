@@ -8,7 +8,6 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
-from sqlalchemy import func, select
 
 from signage import clock
 from signage.accounts import services
@@ -17,11 +16,12 @@ from signage.accounts.auth import login_user, signed_in_user
 from signage.accounts.models import Grant, User
 from signage.accounts.scopes import ANY_TOKEN
 from signage.areas.models import Area
-from signage.areas.services import find_by_code
 from signage.db import db
 from signage.errors import NotFound, PermissionDenied, ValidationFailed
 from signage.http.api import actor, json_body, query_args
-from signage.permissions import ROLES, can, scope_paths
+from signage.http.areas import area_field
+from signage.http.paging import window
+from signage.permissions import ROLES, scope_paths
 
 Role = Literal["admin", "editor", "approver", "operator", "viewer"]
 assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
@@ -126,16 +126,10 @@ def _grant_areas(grants: list[GrantIn], prefix: str) -> list[Area]:
     areas: list[Area] = []
     problems: list[dict[str, Any]] = []
     for i, grant in enumerate(grants):
-        area = find_by_code(db.session, grant.area)
-        if area is None or not can(actor().user, "area.view", area):
-            problems.append(
-                {
-                    "field": f"{prefix}{i}.area" if prefix else "area",
-                    "message": _l("Unknown area code: %(code)s", code=grant.area),
-                }
-            )
-        else:
-            areas.append(area)
+        try:
+            areas.append(area_field(grant.area, field=f"{prefix}{i}.area" if prefix else "area"))
+        except ValidationFailed as exc:
+            problems.extend(exc.details)
     if problems:
         raise ValidationFailed(details=problems)
     return areas
@@ -163,16 +157,8 @@ def list_users() -> ResponseReturnValue:
         raise PermissionDenied(_l("Listing users needs the user.view permission."))
     args = query_args(UserQuery)
     stmt = services.visible_users(me_user, args.q or "")
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.limit(args.limit).offset(args.offset))
-    return jsonify(
-        {
-            "users": [user_out(u) for u in rows],
-            "total": total or 0,
-            "limit": args.limit,
-            "offset": args.offset,
-        }
-    )
+    found = window(db.session, stmt, limit=args.limit, offset=args.offset)
+    return jsonify({"users": [user_out(u) for u in found.items], **found.counts()})
 
 
 @operation(

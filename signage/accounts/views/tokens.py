@@ -16,8 +16,8 @@ from signage.accounts.models import ApiToken
 from signage.accounts.views import bp
 from signage.accounts.views.forms import TokenCreateForm
 from signage.db import db
-from signage.errors import DomainError, NotFound
-from signage.http.forms import show_domain_error
+from signage.errors import NotFound
+from signage.http.forms import form_action
 
 
 def _page(form: TokenCreateForm, error: object = None) -> str:
@@ -45,13 +45,12 @@ def tokens() -> ResponseReturnValue:
 def token_create() -> ResponseReturnValue:
     """Create a token and show its secret on this response only (it is never stored)."""
     form = TokenCreateForm()
-    if not form.validate_on_submit():
-        return _page(form, _("Check the highlighted fields.")), 422
-    now = clock.now()
-    days = form.expires.data
-    expires_at = now + timedelta(days=int(days)) if days and days.isdigit() else None
-    try:
-        token, secret = token_service.create_token(
+
+    def create() -> tuple[ApiToken, str]:
+        now = clock.now()
+        days = form.expires.data
+        expires_at = now + timedelta(days=int(days)) if days and days.isdigit() else None
+        return token_service.create_token(
             db.session,
             current_actor(),
             signed_in_user(),
@@ -60,8 +59,12 @@ def token_create() -> ResponseReturnValue:
             scopes=token_scopes.validate(form.scopes.data or []),
             now=now,
         )
-    except DomainError as exc:
-        return _page(form, show_domain_error(form, exc)), exc.status
+
+    return form_action(form, create, done=_created, page=lambda error: _page(form, error))
+
+
+def _created(made: tuple[ApiToken, str]) -> ResponseReturnValue:
+    token, secret = made
     resp = make_response(
         render_template(
             "tokens/created.html",
@@ -85,9 +88,14 @@ def token_revoke(token_id: int) -> ResponseReturnValue:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != signed_in_user().id:
         raise NotFound(_("No such API token."))
-    try:
-        token_service.revoke_token(db.session, current_actor(), token, now=clock.now())
-    except DomainError as exc:
-        return _page(TokenCreateForm(formdata=None), show_domain_error(None, exc)), exc.status
-    flash(_("The token %(name)s was revoked.", name=token.name or token.prefix), "success")
-    return redirect(url_for("accounts.tokens"))
+
+    def revoked(_none: None) -> ResponseReturnValue:
+        flash(_("The token %(name)s was revoked.", name=token.name or token.prefix), "success")
+        return redirect(url_for("accounts.tokens"))
+
+    return form_action(
+        None,
+        lambda: token_service.revoke_token(db.session, current_actor(), token, now=clock.now()),
+        done=revoked,
+        page=lambda error: _page(TokenCreateForm(formdata=None), error),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -21,12 +22,11 @@ from signage.accounts.auth import (
 from signage.accounts.models import Grant, User
 from signage.accounts.views import bp
 from signage.accounts.views.forms import GrantForm, PasswordForm, UserCreateForm
-from signage.areas.models import Area
-from signage.areas.services import get_by_code
 from signage.db import db
-from signage.errors import DomainError, NotFound, ValidationFailed
+from signage.errors import NotFound
 from signage.http.access import can_any, require_any
-from signage.http.forms import show_domain_error
+from signage.http.areas import area_field
+from signage.http.forms import form_action
 from signage.http.labels import ROLE_HELP, role_label
 from signage.http.paging import page_number, paginate
 
@@ -61,41 +61,36 @@ def user_new() -> ResponseReturnValue:
     """Create a user together with their first role (an account never floats outside areas)."""
     require_any(current_user(), "user.manage")
     form = UserCreateForm()
-    error, status = None, 200
-    if form.validate_on_submit():
-        try:
-            code = (form.area.data or "").strip()
-            grants = [(form.role.data or "", _grant_area(code))] if code else []
-            user = services.create_user(
-                db.session,
-                current_actor(),
-                form.username.data or "",
-                form.password.data or "",
-                display_name=form.display_name.data or "",
-                email=form.email.data or "",
-                locale=form.locale.data or "vi",
-                now=clock.now(),
-                grants=grants,
-            )
-        except DomainError as exc:
-            for detail in exc.details:
-                if detail.get("field") == "grants":
-                    detail["field"] = "area"
-            error, status = show_domain_error(form, exc), exc.status
-        else:
-            flash(_("User %(name)s was created.", name=user.username), "success")
-            return redirect(url_for("accounts.user", user_id=user.id))
-    elif request.method == "POST":
-        error, status = _("Check the highlighted fields."), 422
-    return render_template("users/new.html", title=_("New user"), form=form, error=error), status
 
+    def create() -> User:
+        code = (form.area.data or "").strip()
+        grants = [(form.role.data or "", area_field(code, action=None))] if code else []
+        return services.create_user(
+            db.session,
+            current_actor(),
+            form.username.data or "",
+            form.password.data or "",
+            display_name=form.display_name.data or "",
+            email=form.email.data or "",
+            locale=form.locale.data or "vi",
+            now=clock.now(),
+            grants=grants,
+        )
 
-def _grant_area(code: str) -> Area:
-    """The area of a grant typed as its code; an unknown code is a field error."""
-    try:
-        return get_by_code(db.session, code)
-    except NotFound as exc:
-        raise ValidationFailed(details=[{"field": "area", "message": exc.message}]) from None
+    def created(user: User) -> ResponseReturnValue:
+        flash(_("User %(name)s was created.", name=user.username), "success")
+        return redirect(url_for("accounts.user", user_id=user.id))
+
+    return form_action(
+        form,
+        create,
+        done=created,
+        page=lambda error: render_template(
+            "users/new.html", title=_("New user"), form=form, error=error
+        ),
+        # The first role's area is the form's area field.
+        fields={"grants": "area"},
+    )
 
 
 def _target(user_id: int) -> User:
@@ -128,9 +123,27 @@ def _detail(user: User, **forms: Any) -> dict[str, Any]:
     }
 
 
-def _fail(user: User, exc: DomainError, form: Any = None, **forms: Any) -> ResponseReturnValue:
-    message = show_domain_error(form, exc)
-    return render_template("users/detail.html", **_detail(user, error=message, **forms)), exc.status
+def _act(
+    user: User,
+    form: Any,
+    do: Callable[[], Any],
+    done: Callable[[], ResponseReturnValue],
+    **forms: Any,
+) -> ResponseReturnValue:
+    """Run an action from the user's page; a refusal shows that page again with its reason."""
+    return form_action(
+        form,
+        do,
+        done=lambda _result: done(),
+        page=lambda error: render_template(
+            "users/detail.html", **_detail(user, error=error, **forms)
+        ),
+    )
+
+
+def _shown(user: User, message: str, category: str = "success") -> ResponseReturnValue:
+    flash(message, category)
+    return redirect(url_for("accounts.user", user_id=user.id))
 
 
 @bp.get("/users/<int:user_id>")
@@ -146,26 +159,29 @@ def user_grant_add(user_id: int) -> ResponseReturnValue:
     """Grant a role on an area subtree (the area typed as its code)."""
     user = _target(user_id)
     form = GrantForm()
-    if not form.validate_on_submit():
-        ctx = _detail(user, grant_form=form, error=_("Check the highlighted fields."))
-        return render_template("users/detail.html", **ctx), 422
-    try:
-        area = _grant_area(form.area.data or "")
+
+    def grant() -> Any:
+        area = area_field(form.area.data, action=None)
         services.add_grant(
             db.session, current_actor(), user, form.role.data or "", area, now=clock.now()
         )
-    except DomainError as exc:
-        return _fail(user, exc, form, grant_form=form)
-    flash(
-        _(
-            "%(user)s is now %(role)s on %(area)s.",
-            user=user.username,
-            role=role_label(form.role.data or ""),
-            area=area.name,
+        return area
+
+    def granted(area: Any) -> ResponseReturnValue:
+        role = role_label(form.role.data or "")
+        message = _(
+            "%(user)s is now %(role)s on %(area)s.", user=user.username, role=role, area=area.name
+        )
+        return _shown(user, message)
+
+    return form_action(
+        form,
+        grant,
+        done=granted,
+        page=lambda error: render_template(
+            "users/detail.html", **_detail(user, grant_form=form, error=error)
         ),
-        "success",
     )
-    return redirect(url_for("accounts.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/grants/<int:grant_id>/remove")
@@ -177,13 +193,13 @@ def user_grant_remove(user_id: int, grant_id: int) -> ResponseReturnValue:
     if grant is None or grant.user_id != user.id:
         raise NotFound(_("No such grant."))
     role, area_name = grant.role, grant.area.name
-    try:
-        services.remove_grant(db.session, current_actor(), grant, now=clock.now())
-    except DomainError as exc:
-        return _fail(user, exc)
     message = _("Role %(role)s on %(area)s was withdrawn.", role=role_label(role), area=area_name)
-    flash(message, "success")
-    return redirect(url_for("accounts.user", user_id=user.id))
+    return _act(
+        user,
+        None,
+        lambda: services.remove_grant(db.session, current_actor(), grant, now=clock.now()),
+        lambda: _shown(user, message),
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -192,15 +208,18 @@ def user_set_active(user_id: int) -> ResponseReturnValue:
     """Activate or deactivate the account (deactivation signs the user out everywhere)."""
     user = _target(user_id)
     active = request.form.get("active") == "1"
-    try:
-        services.set_active(db.session, current_actor(), user, active, now=clock.now())
-    except DomainError as exc:
-        return _fail(user, exc)
-    if active:
-        flash(_("The account %(name)s is active again.", name=user.username), "success")
-    else:
-        flash(_("The account %(name)s was deactivated.", name=user.username), "warning")
-    return redirect(url_for("accounts.user", user_id=user.id))
+    return _act(
+        user,
+        None,
+        lambda: services.set_active(db.session, current_actor(), user, active, now=clock.now()),
+        lambda: (
+            _shown(user, _("The account %(name)s is active again.", name=user.username))
+            if active
+            else _shown(
+                user, _("The account %(name)s was deactivated.", name=user.username), "warning"
+            )
+        ),
+    )
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -210,11 +229,16 @@ def user_password(user_id: int) -> ResponseReturnValue:
     me = current_user()
     user = _target(user_id)
     form = PasswordForm()
-    if not form.validate_on_submit():
-        ctx = _detail(user, password_form=form, error=_("Check the highlighted fields."))
-        return render_template("users/detail.html", **ctx), 422
-    try:
-        services.set_password(
+
+    def changed() -> ResponseReturnValue:
+        if user is me:
+            login_user(user)  # the new security stamp would otherwise end this very session
+        return _shown(user, _("The password of %(name)s was changed.", name=user.username))
+
+    return _act(
+        user,
+        form,
+        lambda: services.set_password(
             db.session,
             current_actor(),
             user,
@@ -222,13 +246,10 @@ def user_password(user_id: int) -> ResponseReturnValue:
             # People changing their own password prove they know the current one.
             current_password=(form.current_password.data or "") if user is me else None,
             now=clock.now(),
-        )
-    except DomainError as exc:
-        return _fail(user, exc, form, password_form=form)
-    if user is me:
-        login_user(user)  # the new security stamp would otherwise end this very session
-    flash(_("The password of %(name)s was changed.", name=user.username), "success")
-    return redirect(url_for("accounts.user", user_id=user.id))
+        ),
+        changed,
+        password_form=form,
+    )
 
 
 @bp.post("/users/<int:user_id>/sessions/end")
@@ -237,14 +258,18 @@ def user_end_sessions(user_id: int) -> ResponseReturnValue:
     """Sign the user out on every device (a lost phone, a shared computer)."""
     me = current_user()
     user = _target(user_id)
-    try:
-        services.end_sessions(
+
+    def ended() -> ResponseReturnValue:
+        if user is me:
+            logout_user()
+            return redirect(url_for("web.login"))
+        return _shown(user, _("%(name)s was signed out everywhere.", name=user.username))
+
+    return _act(
+        user,
+        None,
+        lambda: services.end_sessions(
             db.session, current_actor(), user, action="user.sessions_ended", now=clock.now()
-        )
-    except DomainError as exc:
-        return _fail(user, exc)
-    if user is me:
-        logout_user()
-        return redirect(url_for("web.login"))
-    flash(_("%(name)s was signed out everywhere.", name=user.username), "success")
-    return redirect(url_for("accounts.user", user_id=user.id))
+        ),
+        ended,
+    )
