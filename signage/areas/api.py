@@ -7,7 +7,6 @@ from typing import Literal
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from signage import clock
 from signage.areas import services
@@ -78,15 +77,6 @@ def area_out(area: Area, children: int = 0) -> dict:
     ).model_dump()
 
 
-def _child_counts(ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Area.parent_id, func.count()).where(Area.parent_id.in_(ids)).group_by(Area.parent_id)
-    )
-    return {pid: n for pid, n in rows if pid is not None}
-
-
 @operation(
     "/areas",
     "GET",
@@ -106,7 +96,7 @@ def list_areas() -> ResponseReturnValue:
         rows = access.search_visible(db.session, user, args.q, within=parent, limit=SEARCH_LIMIT)
     else:
         rows = access.visible_children(db.session, user, parent)
-    counts = _child_counts([a.id for a in rows])
+    counts = services.child_counts(db.session, [a.id for a in rows])
     return jsonify({"areas": [area_out(a, counts.get(a.id, 0)) for a in rows]})
 
 
@@ -121,7 +111,7 @@ def list_areas() -> ResponseReturnValue:
 def get_area(code: str) -> ResponseReturnValue:
     """One area with the codes of its ancestors, root first."""
     area = access.visible_area(db.session, actor().user, code)
-    out = area_out(area, _child_counts([area.id]).get(area.id, 0))
+    out = area_out(area, services.child_counts(db.session, [area.id]).get(area.id, 0))
     out["ancestors"] = [a.code for a in services.ancestors(db.session, area)]
     return jsonify(out)
 

@@ -290,3 +290,13 @@ def ancestors(session: Session, area: Area) -> list[Area]:
 def kinds() -> tuple[str, ...]:
     """All kinds of area, official and manual."""
     return AREA_KINDS
+
+
+def child_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    """How many direct children each of these areas has."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Area.parent_id, func.count()).where(Area.parent_id.in_(ids)).group_by(Area.parent_id)
+    )
+    return {pid: n for pid, n in rows if pid is not None}

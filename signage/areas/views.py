@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import SelectChoice, SelectField, StringField
 
@@ -48,16 +48,6 @@ class AreaCreateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[required(), at_most(200)])
 
 
-def child_counts(session: Session, ids: list[int]) -> dict[int, int]:
-    """How many direct children each of these areas has."""
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Area.parent_id, func.count()).where(Area.parent_id.in_(ids)).group_by(Area.parent_id)
-    )
-    return {pid: n for pid, n in rows if pid is not None}
-
-
 def search_areas(session: Session, user: User | None, query: str) -> list[Area]:
     """Areas in the user's view scope matching the query by name (any accents/case) or code."""
     return access.search_visible(session, user, query, limit=SEARCH_LIMIT)
@@ -71,7 +61,7 @@ def _children_page(area: Area, number: int) -> Page:
 def _node_context(area: Area, form: AreaCreateForm | None = None) -> dict[str, Any]:
     user = current_user()
     children = _children_page(area, page_number(request.args.get("page")))
-    counts = child_counts(db.session, [area.id, *(a.id for a in children.items)])
+    counts = services.child_counts(db.session, [area.id, *(a.id for a in children.items)])
     manage = can(user, "area.manage", area)
     shown = can(user, "schedule.view", area)
     return {
@@ -106,7 +96,7 @@ def areas() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()[:100]
     if query:
         results = search_areas(db.session, user, query)
-        counts = child_counts(db.session, [a.id for a in results])
+        counts = services.child_counts(db.session, [a.id for a in results])
         return render_template(
             "areas/search.html",
             title=_("Search areas"),
@@ -122,7 +112,7 @@ def areas() -> ResponseReturnValue:
         "areas/tops.html",
         title=_("Areas"),
         tops=tops,
-        counts=child_counts(db.session, [a.id for a in tops]),
+        counts=services.child_counts(db.session, [a.id for a in tops]),
     )
 
 
@@ -139,7 +129,7 @@ def area_children(code: str) -> ResponseReturnValue:
     """The children of an area as an HTML fragment, for expanding the tree in place."""
     parent = _viewable(code)
     children = _children_page(parent, 1)
-    counts = child_counts(db.session, [a.id for a in children.items])
+    counts = services.child_counts(db.session, [a.id for a in children.items])
     return render_template("areas/_children.html", parent=parent, children=children, counts=counts)
 
 

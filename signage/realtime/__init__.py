@@ -68,7 +68,11 @@ class Background:
 
         flush_at_exit(app)
         for seconds, job, what in loops:
-            every(app, seconds, job, what)
+            self.loop(app, seconds, job, what)
+
+    def loop(self, app: Flask, seconds: float, job: Callable[[], object], what: str) -> None:
+        """Start one more flush loop (the process's exit flush is the owner's to register)."""
+        every(app, seconds, job, what)
 
 
 class Inline(Background):
@@ -82,6 +86,9 @@ class Inline(Background):
         flush()
 
     def loops(self, app: Flask, loops: list[Loop]) -> None:
+        return None
+
+    def loop(self, app: Flask, seconds: float, job: Callable[[], object], what: str) -> None:
         return None
 
 

@@ -46,8 +46,12 @@ class Board:
             auth={"token": self.token, "protocol": 1, "player_version": "drill", "alerts": held},
             wait_timeout=30,
         )
-        self.sio = sio
-        self.connects += 1
+        with self.lock:  # a reconnect that lands after close() must not leave a live client
+            if not self.closed:
+                self.sio = sio
+                self.connects += 1
+                return
+        sio.disconnect()
 
     def connect_patiently(self, attempts: int = 10) -> None:
         """Connect, retrying like a player does (two processes on one SQLite file can answer
@@ -84,10 +88,12 @@ class Board:
             self.reconnecting = False
 
     def close(self) -> None:
-        self.closed = True
-        if self.sio is not None:
+        with self.lock:
+            self.closed = True
+            sio = self.sio
+        if sio is not None:
             try:
-                self.sio.disconnect()
+                sio.disconnect()
             except Exception:
                 pass
 
