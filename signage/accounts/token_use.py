@@ -115,9 +115,8 @@ def note_use(token_id: int, at: datetime) -> None:
     policy.buffered(lambda: flush(app))
     if id(app) not in _flushers:
         _flushers.add(id(app))
-        policy.loops(
-            app, [(EVERY.total_seconds() / 2, lambda: flush(app), "writing API token uses")]
-        )
+        # its own loop; the process's exit flush is registered by whoever serves players
+        policy.loop(app, EVERY.total_seconds() / 2, lambda: flush(app), "writing API token uses")
 
 
 def init_app(app: Flask) -> None:
