@@ -40,7 +40,7 @@ CORES = [
     "players",
 ]
 # Shared request plumbing: imports the kernel and the foundation cores, no business domain.
-HTTP_MAY_IMPORT = {"kernel", "realtime", "audit", "areas", "accounts"}
+HTTP_MAY_IMPORT = {"realtime", "audit", "areas", "accounts"}
 # A domain's interface: its console pages and its API (and the schemas only they use).
 INTERFACE_MODULES = {"views", "api", "schemas", "forms", "console"}
 
@@ -140,7 +140,7 @@ def _allowed(src: str, dst: str) -> bool:
     if spart == "web":
         return dpart != "composition"
     if spart == "http":
-        return dpart in ("http", "core") and dpkg in HTTP_MAY_IMPORT
+        return dpart == "core" and dpkg in HTTP_MAY_IMPORT
     if spart == "interface":
         # pages and API may use any core, and reuse the interface of a domain below their own
         if dpart == "interface":

@@ -17,12 +17,17 @@ from signage.permissions import can, require_visible, scope_paths
 SEARCH_LIMIT = 50
 
 
+def _unknown(code: str | None) -> str:
+    """ "Unknown area code: …" with the code cut short and stripped of control characters."""
+    shown = "".join(c for c in str(code or "") if c.isprintable())[:40]
+    return _l("Unknown area code: %(code)s", code=shown)
+
+
 def visible_area(session: Session, user: User | None, code: str, action: str = "area.view") -> Area:
     """The area with this code if the user may do action on it; otherwise the very NotFound
     an unknown code gets (another province's tree must not be told apart from nothing)."""
     area = services.find_by_code(session, code)
-    shown = "".join(c for c in str(code or "") if c.isprintable())[:40]
-    missing = _l("Unknown area code: %(code)s", code=shown)
+    missing = _unknown(code)
     if area is None:
         require_visible(None, action, None, missing)
     require_visible(user, action, area, missing)
@@ -42,10 +47,7 @@ def named_area(
     None any existing area is returned (the service then checks what it needs)."""
     area = services.find_by_code(session, (code or "").strip())
     if area is None or (action is not None and not can(user, action, area)):
-        shown = "".join(c for c in str(code or "") if c.isprintable())[:40]
-        raise ValidationFailed(
-            details=[{"field": field, "message": _l("Unknown area code: %(code)s", code=shown)}]
-        )
+        raise ValidationFailed(details=[{"field": field, "message": _unknown(code)}])
     return area
 
 
