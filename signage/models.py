@@ -14,6 +14,7 @@ from signage.boards.models import (
     Board,
     BoardGroup,
     BoardGroupMember,
+    BoardSession,
     BoardStatus,
     BoardToken,
     PairingRequest,
@@ -28,6 +29,7 @@ from signage.content.models import (
     Revision,
 )
 from signage.db import Base
+from signage.reports.models import PlayDay
 from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "BoardGroup",
     "BoardGroupMember",
     "BoardManifest",
+    "BoardSession",
     "BoardStatus",
     "BoardToken",
     "ContentItem",
@@ -51,6 +54,7 @@ __all__ = [
     "MediaAsset",
     "PairingRequest",
     "PlayBatch",
+    "PlayDay",
     "PlayRecord",
     "Playlist",
     "PlaylistEntry",

@@ -34,6 +34,7 @@ ACTIONS = (
     "alert.view",
     "alert.send",
     "template.manage",
+    "report.view",
 )
 
 _VIEW = {"area.view", "content.view", "schedule.view", "board.view", "alert.view"}
@@ -43,7 +44,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "editor": frozenset(_VIEW | {"content.edit", "schedule.edit"}),
     "approver": frozenset(_VIEW | {"content.approve"}),
     "operator": frozenset(_VIEW | {"alert.send"}),
-    "viewer": frozenset(_VIEW | {"audit.view"}),
+    "viewer": frozenset(_VIEW | {"audit.view", "report.view"}),
 }
 
 

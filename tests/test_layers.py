@@ -38,6 +38,8 @@ CORES = [
     "schedules",
     "alerts",
     "players",
+    "notifications",
+    "reports",
 ]
 # Shared request plumbing: imports the kernel and the foundation cores, no business domain.
 HTTP_MAY_IMPORT = {"realtime", "audit", "areas", "accounts"}

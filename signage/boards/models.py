@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage import clock
@@ -134,6 +134,22 @@ class BoardStatus(Base):
     screenshot_sha: Mapped[str | None] = mapped_column(String(64))
     screenshot_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_command: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class BoardSession(Base):
+    """One stretch of time a board was connected: from its socket's connect to its disconnect.
+
+    An open session (ended_at NULL) is a board online now, or one whose process died before it
+    could close it; the presence sweep closes those at the board's last contact. Uptime, outages
+    and the "connected" indicators are computed from these rows."""
+
+    __tablename__ = "board_sessions"
+    __table_args__ = (Index("ix_board_sessions_board_started", "board_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class PlayBatch(Base):

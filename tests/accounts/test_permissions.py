@@ -41,6 +41,7 @@ EXPECTED = {
         "board.view",
         "alert.view",
         "audit.view",
+        "report.view",
     },
 }
 

@@ -1,0 +1,33 @@
+"""Report tables: play records rolled up per board, item and local day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signage.db import Base
+
+
+class PlayDay(Base):
+    """How often and how long one item played on one board on one local day.
+
+    Written by the rollup job from play_records; the item's category and the board's area are
+    copied at rollup time, so a year of reports reads only this table (and an item deleted later
+    still counts in its category)."""
+
+    __tablename__ = "play_days"
+    __table_args__ = (
+        UniqueConstraint("day", "board_id", "item_id"),
+        Index("ix_play_days_day_area", "day", "area_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column(index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    plays: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
