@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Select
 
+from signage.accounts.models import User
 from signage.audit import services
 from signage.audit.views.reading import EXPORT_MAX, sheet, visible_to, within_area
 from signage.audit.views.sentences import Described, describe
@@ -110,10 +111,14 @@ def entry_out(d: Described) -> dict:
     ).model_dump(mode="json")
 
 
-def _filtered(args: AuditQuery) -> Select[Any]:
+def _reader() -> User | None:
     me = actor().user
     if not scope_paths(me, "audit.view"):
         raise PermissionDenied(_l("Reading the audit log needs the audit.view permission."))
+    return me
+
+
+def _filtered(me: User | None, args: AuditQuery) -> Select[Any]:
     stmt = services.query(
         action=args.action,
         actor=args.actor,
@@ -138,8 +143,9 @@ def _filtered(args: AuditQuery) -> Select[Any]:
 def list_audit() -> ResponseReturnValue:
     """Audit entries inside the caller's audit.view areas, newest first, each with a sentence
     (`summary`) in the caller's language and the names of the objects it refers to."""
+    me = _reader()
     args = query_args(AuditQuery)
-    found = window(db.session, _filtered(args), limit=args.limit, offset=args.offset)
+    found = window(db.session, _filtered(me, args), limit=args.limit, offset=args.offset)
     described = describe(db.session, found.items)
     return jsonify({"entries": [entry_out(d) for d in described], **found.counts()})
 
@@ -156,6 +162,7 @@ def export_audit() -> ResponseReturnValue:
     """The filtered log, newest first (at most `limit` entries), as a CSV (UTF-8 with BOM) or
     XLSX file: local time, person, sentence, object name and code, area, action code, address.
     Cells that a spreadsheet would read as a formula start with an apostrophe."""
+    me = _reader()
     args = query_args(AuditExportQuery)
-    entries = list(db.session.scalars(_filtered(args).offset(args.offset).limit(args.limit)))
+    entries = list(db.session.scalars(_filtered(me, args).offset(args.offset).limit(args.limit)))
     return download(args.format, "audit-log", [sheet(describe(db.session, entries))])

@@ -249,6 +249,8 @@ def _params(entry: AuditEntry, names: Names, actor: str, obj: str, area: str) ->
         p["role"] = role_label(d["role"])
     if d.get("area"):
         p["grant_area"] = _area_name(names, d["area"])
+    elif area:
+        p["grant_area"] = area  # a grant's entry sits in the granted area
     if d.get("to"):
         p["to"] = _area_name(names, d["to"])
     if d.get("user"):
