@@ -163,3 +163,10 @@ def test_sentences_differ_between_languages(app) -> None:
     vi, en = texts("vi"), texts("en")
     same = [code for code in SENTENCES if vi[code] == en[code]]
     assert not same, f"sentences without a Vietnamese translation: {same}"
+
+
+def test_the_content_history_labels_every_content_action() -> None:
+    from signage.http.labels import ACTION_LABELS
+
+    content = {code for code in ACTIONS if code.startswith("content.")}
+    assert content and content <= set(ACTION_LABELS), content - set(ACTION_LABELS)
