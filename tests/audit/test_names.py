@@ -155,3 +155,15 @@ def test_names_are_looked_up_in_one_query_per_kind(app, session, world):
     assert len(texts) == 180
     # users, content items, boards, alerts, areas by id: one query each, not one per entry
     assert len(statements) <= 5, [s[:80] for s in statements]
+
+
+def test_a_commands_name_is_not_taken_for_the_boards(app, session, world):
+    a = Actor(world["nva"])
+    sent = _rec(
+        session, a, "board.command", "board", "B-404", details={"name": "reload", "id": "x"}
+    )
+    saved = _rec(session, a, "template.save", "alert_template", 424242, details={"key": "flood"})
+    assert _say(app, session, sent, saved) == [
+        "Nguyễn Văn A đã gửi lệnh “Tải lại” tới bảng tin đã xóa (mã B-404)",
+        "Nguyễn Văn A đã lưu mẫu tin khẩn cấp đã xóa (mã flood)",
+    ]

@@ -187,3 +187,19 @@ def test_pagination(client, session, admin):
     third = text(client.get("/audit?kind=board&page=3"))
     assert len(_rows(third)) == 20
     assert "kind=board" in third  # pager links keep the filters
+
+
+def test_ward_viewer_never_sees_another_wards_entries(client, session, factory, tree):
+    factory.user("hk-viewer", ("viewer", tree["hk"]))
+    base = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)
+    for code, area in (("HK-9", tree["village"]), ("BD-9", tree["bd"])):
+        record(session, SYSTEM, "board.update", "board", code, area_id=area.id, now=base)
+    record(session, SYSTEM, "area.import", "area", "all", now=base)  # installation-wide
+    session.flush()
+    login(client, "hk-viewer")
+    body = text(client.get("/audit?from=2025-03-01&to=2025-03-05"))
+    assert _sentences(body) == ["Hệ thống đã sửa bảng tin đã xóa (mã HK-9)"]
+    export = client.get("/audit/export?format=csv&from=2025-03-01&to=2025-03-05")
+    assert "BD-9" not in export.get_data(as_text=True)
+    assert "HK-9" in export.get_data(as_text=True)
+    assert client.get("/audit?area=00004").status_code == 422  # Ba Đình: not theirs

@@ -224,8 +224,12 @@ def _object(entry: AuditEntry, names: Names) -> tuple[str, Found | None, str, st
     details = entry.details if isinstance(entry.details, dict) else {}
     kind = entry.object_type
     found = names.get(kind, entry.object_id)
-    stored = str(details.get("name") or details.get("headline") or details.get("username") or "")
+    # What the entry kept of the object, for when it is gone (a command's "name" is not one).
+    name = details.get("name") if entry.action != "board.command" else None
+    stored = str(name or details.get("headline") or details.get("username") or "")
     code = entry.object_id if kind in ("area", "board", "board_group", "display_profile") else ""
+    if kind == "alert_template":
+        code = str(details.get("key") or "")
     if kind == "media":
         code = entry.object_id[:12]
     text = phrase(kind, found, stored, code, gone_ok=entry.action in DELETES)
