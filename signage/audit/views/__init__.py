@@ -8,7 +8,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from signage.accounts.auth import current_user, login_required
-from signage.audit.views.reading import EXPORT_MAX, LogFilter, parse_filter, sheet, today
+from signage.audit.views.reading import (
+    EXPORT_MAX,
+    LogFilter,
+    parse_filter,
+    problems,
+    sheet,
+    today,
+)
 from signage.audit.views.sentences import ACTION_KINDS, describe
 from signage.db import db
 from signage.errors import ValidationFailed
@@ -32,7 +39,7 @@ def audit() -> ResponseReturnValue:
     try:
         flt = parse_filter(db.session, me, request.args, today=today())
     except ValidationFailed as exc:
-        errors = [str(exc.message)] + [str(d["message"]) for d in exc.details if d.get("message")]
+        errors = problems(exc)
         flt = None
     page = None
     rows = []

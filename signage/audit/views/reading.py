@@ -80,10 +80,14 @@ class LogFilter:
 
 def _text_arg(args: Mapping[str, str], name: str, limit: int) -> str:
     value = (args.get(name) or "").strip()
-    if len(value) > limit or _CONTROL.search(value):
+    problem = None
+    if _CONTROL.search(value):
+        problem = _l("Must not contain control characters.")
+    elif len(value) > limit:
+        problem = _l("At most %(n)d characters.", n=limit)
+    if problem is not None:
         raise ValidationFailed(
-            _l("This filter value is not valid."),
-            details=[{"field": name, "message": _l("At most %(n)d characters.", n=limit)}],
+            _l("This filter value is not valid."), details=[{"field": name, "message": problem}]
         )
     return value
 
@@ -98,14 +102,31 @@ def parse_filter(
         flt.period = parse_period(raw, tz=local_tz(), today=today)
     if raw["kind"]:
         if raw["kind"] not in ACTION_KINDS:
-            raise ValidationFailed(
-                _l("Choose a kind of action from the list."),
-                details=[{"field": "kind", "message": ", ".join(ACTION_KINDS)}],
-            )
+            choose = _l("Choose a kind of action from the list.")
+            raise ValidationFailed(choose, details=[{"field": "kind", "message": choose}])
         flt.kind = raw["kind"]
     if raw["area"]:
         flt.area = named_area(session, user, raw["area"], action="audit.view")
     return flt
+
+
+FIELD_LABELS: dict[str, Any] = {
+    "from": _l("From"),
+    "to": _l("To"),
+    "actor": _l("Person (username)"),
+    "kind": _l("Kind of action"),
+    "area": _l("Area code"),
+}
+
+
+def problems(exc: ValidationFailed) -> list[str]:
+    """What is wrong with a filter, said with the label of its field (a period's own message
+    is the readable one; for the other fields the detail says it)."""
+    first = exc.details[0] if exc.details else {}
+    field = first.get("field")
+    message = first.get("message") if field not in (None, "from", "to") else None
+    text = str(message or exc.message)
+    return [f"{FIELD_LABELS[field]}: {text}" if field in FIELD_LABELS else text]
 
 
 def today() -> date:

@@ -171,8 +171,10 @@ def phrase(
     if spec is None:
         return _("an object")
     noun, label = str(spec.noun), str(spec.code_label)
+    if name == code:
+        name = ""  # a user without a full name: "user (username nva)", not the name twice
     if found is not None:
-        name, code = found.name, found.code
+        name, code = ("" if found.name == found.code else found.name), found.code
     elif not gone_ok:
         if name:
             return _("deleted %(noun)s «%(name)s»", noun=noun, name=name)
