@@ -202,3 +202,31 @@ def test_ward_viewer_never_sees_another_wards_entries(client, session, factory, 
     assert "BD-9" not in export.get_data(as_text=True)
     assert "HK-9" in export.get_data(as_text=True)
     assert client.get("/audit?area=00004").status_code == 422  # Ba Đình: not theirs
+
+
+def test_no_action_code_shows_for_any_recorded_action(client, session, admin, tree):
+    from tests.audit.test_action_sentences import ACTIONS
+
+    at = datetime(2025, 4, 1, 5, 0, tzinfo=UTC)
+    details = {"targets": [f"area:{tree['hk'].id}"], "target": "area:00070", "role": "editor"}
+    for code in ACTIONS:
+        record(
+            session,
+            Actor(admin),
+            code,
+            "board",
+            "X-1",
+            area_id=tree["hk"].id,
+            details=details,
+            now=at,
+        )
+    session.flush()
+    login(client, "root-admin")
+    pages = [text(client.get(f"/audit?from=2025-04-01&to=2025-04-01&page={n}")) for n in (1, 2)]
+    body = "".join(pages)
+    assert len(_rows(pages[0])) + len(_rows(pages[1])) == len(ACTIONS)
+    seen = visible_text(body)
+    shown = [code for code in ACTIONS if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", seen)]
+    assert not shown, shown
+    assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", body)
+    assert "area:" not in seen and "editor" not in seen
