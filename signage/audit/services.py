@@ -1,7 +1,7 @@
 """Writing the audit log and building queries over it; Actor says who acts and from where.
 
-Which entries a user may read (by area) is the reading side, in signage.audit.api, shared by the
-console page: the audit core knows nothing of areas or permissions."""
+Which entries a user may read (by area) is the reading side, in signage.audit.views.reading,
+shared by the console page and the API: the audit core knows nothing of areas or permissions."""
 
 from __future__ import annotations
 

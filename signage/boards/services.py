@@ -248,7 +248,17 @@ def delete_board(
     require(actor.user, "board.manage", board.area)
     for check in DELETE_CHECKS:
         check(session, board)
-    record(session, actor, "board.delete", "board", board.code, area_id=board.area_id, now=now)
+    # The name goes with the entry: the audit log names the board after it is gone.
+    record(
+        session,
+        actor,
+        "board.delete",
+        "board",
+        board.code,
+        area_id=board.area_id,
+        details={"name": board.name},
+        now=now,
+    )
     session.delete(board)
     session.flush()
     code = board.code

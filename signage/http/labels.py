@@ -105,6 +105,14 @@ ACTION_LABELS: dict[str, Any] = {
     "board.pair": _l("Player paired with a board"),
     "board.pairing_expired": _l("Unclaimed pairing expired; its board token was revoked"),
     "board.command": _l("Command sent to a board"),
+    # The content page's history lists these (the audit log itself speaks in sentences).
+    "content.create": _l("Item created"),
+    "content.revise": _l("Item revised"),
+    "content.submit": _l("Submitted for approval"),
+    "content.withdraw": _l("Withdrawn from approval"),
+    "content.approve": _l("Approved"),
+    "content.reject": _l("Rejected"),
+    "content.archive": _l("Archived"),
 }
 
 

@@ -170,6 +170,7 @@ def delete_playlist(
         "playlist",
         playlist.id,
         area_id=playlist.area_id,
+        details={"name": playlist.name},  # the log names the playlist after it is gone
         now=now,
     )
     session.delete(playlist)

@@ -210,6 +210,7 @@ def delete_schedule(
         "schedule",
         schedule.id,
         area_id=schedule.area_id,
+        details={"name": schedule.name},  # the log names the schedule after it is gone
         now=now,
     )
     session.delete(schedule)

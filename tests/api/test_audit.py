@@ -126,3 +126,82 @@ def test_window_must_be_ordered(client, factory, root_admin):
         422,
     )
     assert "before" in fields(err)["query"]
+
+
+def test_entries_carry_a_sentence_in_the_callers_language(client, factory, tree, entries):
+    viewer = factory.user("hn-viewer", ("viewer", tree["hn"]), locale="en")
+    grant, area = get(client, factory, viewer).get_json()["entries"]
+    assert grant["summary"] == "root-admin granted a deleted user the role Viewer in Tổ dân phố 1"
+    assert grant["actor_name"] == "root-admin"
+    assert grant["area_name"] == "Tổ dân phố 1" and grant["area"] == "00070-T1"
+    assert area["summary"] == "root-admin created deleted area (code 00070-T2)"
+    assert area["object_deleted"] is True and area["object_code"] == "00070-T2"
+    vi = get(client, factory, viewer, "?lang=vi").get_json()["entries"][1]
+    assert vi["summary"] == "root-admin đã tạo khu vực đã xóa (mã 00070-T2)"
+
+
+def test_objects_are_named(client, factory, session, tree, root_admin):
+    record(
+        session, Actor(root_admin), "area.create", "area", "00070", area_id=tree["hk"].id, now=T0
+    )
+    session.flush()
+    resp = get(client, factory, root_admin, WINDOW + "&lang=en")
+    (entry,) = resp.get_json()["entries"]
+    assert entry["summary"] == "root-admin created area «Phường Hoàn Kiếm» (code 00070)"
+    assert (entry["object_name"], entry["object_code"]) == ("Phường Hoàn Kiếm", "00070")
+    assert entry["object_label"] == "area «Phường Hoàn Kiếm» (code 00070)"
+    assert entry["object_deleted"] is False
+
+
+def test_area_filter(client, factory, tree, entries, root_admin):
+    assert actions(get(client, factory, root_admin, WINDOW + "&area=00070")) == [
+        ("grant.add", "42"),
+        ("area.create", "00070-T2"),
+    ]
+    viewer = factory.user("hp-viewer2", ("viewer", tree["hp"]), locale="en")
+    # Outside the caller's areas: the same answer as an unknown code.
+    outside = assert_error(get(client, factory, viewer, "?area=00070"), 422)
+    unknown = assert_error(get(client, factory, viewer, "?area=nope"), 422)
+    assert fields(outside)["area"].replace("00070", "X") == fields(unknown)["area"].replace(
+        "nope", "X"
+    )
+
+
+def _export(client, factory, user, query):
+    return client.get(f"/api/v1/audit/export{query}", headers=factory.bearer(user))
+
+
+def test_export_csv_and_xlsx(client, factory, tree, entries):
+    from tests.web.test_audit_export import read_csv, read_xlsx
+
+    viewer = factory.user("hn-viewer", ("viewer", tree["hn"]), locale="en")
+    resp = _export(client, factory, viewer, WINDOW + "&format=csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    header, *rows = read_csv(resp.data)
+    assert header[:3] == ["Time", "Who", "What happened"]
+    assert [(r[0], r[6]) for r in rows] == [
+        ("01/07/2025 09:00:00", "grant.add"),
+        ("01/07/2025 08:00:00", "area.create"),
+    ]
+    xlsx = _export(client, factory, viewer, WINDOW + "&format=xlsx&lang=vi")
+    assert xlsx.status_code == 200
+    header, *rows = read_xlsx(xlsx.data)
+    assert header[0] == "Thời gian" and len(rows) == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?format=pdf",
+        "?format=csv&limit=0",
+        "?format=csv&area=%3Cx%3E",
+        "?format=csv&actor=a%00",
+    ],
+)
+def test_export_refuses_bad_queries(client, factory, root_admin, query):
+    assert_error(_export(client, factory, root_admin, query), 422)
+
+
+def test_export_needs_audit_view(client, factory, hn_editor):
+    assert_error(_export(client, factory, hn_editor, "?format=csv"), 403)

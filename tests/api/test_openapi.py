@@ -133,7 +133,22 @@ def test_public_and_protected_operations(doc):
 
 def test_query_parameters_come_from_the_models(doc):
     params = {p["name"]: p for p in doc["paths"]["/api/v1/audit"]["get"]["parameters"]}
-    assert set(params) == {"action", "actor", "object_type", "since", "until", "limit", "offset"}
+    assert set(params) == {
+        "action",
+        "actor",
+        "object_type",
+        "area",
+        "since",
+        "until",
+        "limit",
+        "offset",
+    }
+    export = doc["paths"]["/api/v1/audit/export"]["get"]
+    assert export["x-token-scope"] == "audit:read"
+    assert {p["name"]: p for p in export["parameters"]}["format"]["schema"]["enum"] == [
+        "csv",
+        "xlsx",
+    ]
     assert params["limit"]["schema"]["maximum"] == 500
     assert params["since"]["schema"] == {"type": "string", "format": "date-time"}
     area_params = {p["name"] for p in doc["paths"]["/api/v1/areas"]["get"]["parameters"]}
