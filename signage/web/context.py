@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app, g
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 
 from signage import clock
 from signage.http.access import can_any
@@ -64,8 +65,15 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+def _finalize(value: object) -> object:
+    """Render a lazy message as the plain text it is: flask_babel's LazyString has __html__,
+    which made autoescaping trust it, values it quotes included ("Unknown area code: <b>")."""
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_app(app: Flask) -> None:
-    """Expose helpers to every template."""
+    """Expose helpers to every template; lazy messages are escaped like any text."""
+    app.jinja_env.finalize = _finalize
 
     @app.context_processor
     def _globals() -> dict:

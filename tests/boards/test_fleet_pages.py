@@ -178,3 +178,18 @@ def test_a_current_item_shows_its_headline_not_its_id(client, session, tree, fle
     _status, html = page(client, "/boards/?lang=en")
     row = html[html.index('data-board="HK-ON"') :]
     assert "Bão số 3" in row[: row.index("</tr>")]
+
+
+def test_a_quoted_value_in_a_form_error_is_escaped(client, factory, tree):
+    from tests.conftest import csrf_token
+
+    factory.user("root", ("admin", tree["vn"]), locale="en")
+    login(client, "root")
+    token = csrf_token(client, "/boards/new")
+    resp = client.post(
+        "/boards/new",
+        data={"csrf_token": token, "code": "X1", "name": "n", "area": "<b>zz</b>"},
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "<b>zz</b>" not in html and "&lt;b&gt;zz&lt;/b&gt;" in html
