@@ -5,6 +5,7 @@ status map. Presence follows boards/presence.py; nothing here writes."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -96,6 +97,9 @@ class FleetFilter:
         return {k: v for k, v in out.items() if v}
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def _shown(value: str) -> str:
     return "".join(c for c in value if c.isprintable())[:40]
 
@@ -113,6 +117,14 @@ def read_filter(
 ) -> FleetFilter:
     """A FleetFilter from raw values; every bad value is a field problem (ValidationFailed)."""
     problems: list[dict[str, Any]] = []
+    raw = {"status": status, "offline_for": offline_for, "profile": profile, "group": group}
+    raw["q"] = text
+    for name, value in raw.items():
+        if value and _CONTROL.search(value):
+            # Never sent to the database: PostgreSQL refuses NUL in text outright.
+            problems.append({"field": name, "message": _l("Must not contain control characters.")})
+    if problems:
+        raise ValidationFailed(details=problems)
     status = (status or "").strip() or None
     if status is not None and status not in STATUSES:
         problems.append(

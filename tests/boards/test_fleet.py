@@ -135,6 +135,7 @@ def test_filters_by_status_time_dark_profile_and_group(session, fleet_boards, hn
         ({"profile": "x" * 5000}, "profile"),
         ({"group": "HP-GROUP"}, "group"),  # exists, but in another province
         ({"group": "\x00\u202e<script>"}, "group"),
+        ({"text": "HK\x00"}, "q"),
     ],
 )
 def test_bad_filter_values_are_field_problems(session, fleet_boards, hk_sup, tree, raw, field):

@@ -125,6 +125,8 @@ def test_the_board_list_filters_and_keeps_them_across_pages(
         "profile=nope",
         "group=" + "x" * 3000,
         "page=-5&status=%E2%80%AE",
+        "q=HK%00",
+        "group=%00",
     ],
 )
 def test_bad_filter_values_are_a_clear_422_not_a_500(client, fleet_boards, hn_sup, query):
