@@ -10,6 +10,7 @@ show it offline on their next load.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from signage.players.telemetry import Pending
 from signage.realtime import ConsoleEmit, console_emitter
 from signage.realtime.rooms import area_room
 
+log = logging.getLogger(__name__)
 CHUNK = 500
 
 
@@ -55,8 +57,13 @@ def announce(session: Session, pending: Pending, emit: ConsoleEmit | None = None
     send = emit or console_emitter()
 
     def emit_all() -> None:
-        for payload, rooms in messages:
-            send("board_status", payload, rooms)
+        # The status rows are written: a console that misses an event (a queue hiccup, a
+        # process shutting down) catches up on its next page load, so never raise from here.
+        try:
+            for payload, rooms in messages:
+                send("board_status", payload, rooms)
+        except Exception:
+            log.exception("announcing %d board status change(s) failed", len(messages))
 
     run_after_commit(session, emit_all)
     return len(messages)

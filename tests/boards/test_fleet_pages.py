@@ -9,7 +9,7 @@ import pytest
 
 from signage.boards.models import BoardStatus
 from signage.content.models import ContentItem
-from tests.boards.conftest import seen
+from tests.boards.conftest import T0, seen
 from tests.conftest import login
 from tests.schedules.conftest import make_board
 
@@ -195,3 +195,44 @@ def test_a_quoted_value_in_a_form_error_is_escaped(client, factory, tree):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert "<b>zz</b>" not in html and "&lt;b&gt;zz&lt;/b&gt;" in html
+
+
+def _alert(session, area, headline: str, *, state: str = "active", expires=None):
+    from signage.alerts.models import Alert
+
+    row = Alert(
+        identifier=f"test-{headline}",
+        sender="test",
+        sent=T0,
+        event="Bão",
+        urgency="Immediate",
+        severity="Severe",
+        certainty="Observed",
+        headline=headline,
+        expires=expires or T0 + timedelta(hours=2),
+        area=area,
+        state=state,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_an_operator_gets_the_alerts_on_air_and_the_send_button(
+    client, app, factory, tree, session
+):
+    from signage.clock import set_clock
+
+    set_clock(app, T0)
+    factory.user("hn-op", ("operator", tree["hn"]), locale="en")
+    _alert(session, tree["hk"], "Bão số 3 đổ bộ")
+    _alert(session, tree["hk"], "Đã hủy", state="cancelled")
+    _alert(session, tree["hk"], "Hết hạn", expires=T0 - timedelta(minutes=1))
+    _alert(session, tree["hp"], "Hải Phòng ngập")
+    login(client, "hn-op")
+    _status, html = page(client, "/?lang=en")
+    assert 'id="operator-alerts"' in html and 'id="fleet"' not in html
+    section = html[html.index('id="operator-alerts"') :]
+    assert "Bão số 3 đổ bộ" in section
+    assert "Đã hủy" not in html and "Hết hạn" not in html and "Hải Phòng ngập" not in html
+    assert 'id="emergency-button"' in html
