@@ -347,4 +347,6 @@ def status_map(session: Session, user: User | None, *, now: datetime) -> dict[st
         }
         for r in rows
     ]
+    for p in points:  # labels of the eastern dots go to their left, so they stay in the box
+        p["anchor"] = "end" if p["x"] > MAP_WIDTH * 0.6 else "start"
     return {"width": MAP_WIDTH, "height": max(height, 200), "points": points}
