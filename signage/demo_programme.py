@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from signage.accounts.models import User
 from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.audit.services import Actor
-from signage.boards.models import Board
+from signage.boards.models import Board, BoardStatus
 from signage.boards.services import create_board
 from signage.content import workflow
 from signage.content.items import create_item
@@ -43,6 +43,9 @@ DEMO_BOARDS = (
     ),
     ("HP-001", "Bảng tin chợ trung tâm", None, "led-384x192-full", 20.8600, 106.6800, "Cổng chợ"),
 )
+# What the home page and the board list show before any player connects: Ba Đình's screen went
+# dark a while ago (its player last reported 2 h 15 min before seeding); the others never did.
+DEMO_DARK = ("HN-BD-001", timedelta(hours=2, minutes=15), "1.4.2", 3_435_973_837)
 NOTICE = (
     "Ngày tiêm chủng mở rộng",
     "Trạm y tế phường tổ chức tiêm chủng cho trẻ dưới 5 tuổi vào sáng thứ Bảy. "
@@ -58,6 +61,26 @@ def _first_child(session: Session, parent: Area) -> Area:
     return session.scalars(
         select(Area).where(Area.parent_id == parent.id).order_by(Area.code).limit(1)
     ).one()
+
+
+def _seed_presence(session: Session, now: datetime) -> None:
+    code, ago, version, free_disk = DEMO_DARK
+    board = session.scalar(select(Board).where(Board.code == code))
+    if board is None or session.get(BoardStatus, board.id) is not None:
+        return
+    seen = now - ago
+    session.add(
+        BoardStatus(
+            board_id=board.id,
+            last_seen=seen,
+            connected_at=seen - timedelta(days=3),
+            disconnected_at=seen,
+            manifest_version="",
+            player_version=version,
+            free_disk=free_disk,
+        )
+    )
+    session.flush()
 
 
 def seed_programme(
@@ -96,6 +119,7 @@ def seed_programme(
             timezone="Asia/Ho_Chi_Minh",
             hours=None,
         )
+    _seed_presence(session, now)
     hanoi = get_by_code(session, "01")
     item = create_item(
         session,

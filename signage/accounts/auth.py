@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
 
 from signage import clock
 from signage.accounts.models import User
@@ -56,21 +57,32 @@ def _session_expired(now: int) -> bool:
     )
 
 
-def _load_session_user() -> None:
-    g.user = None
+def session_user(db_session: Session) -> User | None:
+    """The user the console session cookie names, if that session is still valid (read only:
+    the console's Socket.IO connect asks it too)."""
     uid = session.get("uid")
     if uid is None:
-        return
-    now = int(clock.now().timestamp())
-    user = db.session.get(User, uid)
+        return None
+    user = db_session.get(User, uid)
     # The stamp changes on logout, password change, deactivation and "sign out everywhere":
     # a cookie saved before any of them no longer works.
     if (
         user is None
         or not user.is_active
         or user.security_stamp != session.get("stamp")
-        or _session_expired(now)
+        or _session_expired(int(clock.now().timestamp()))
     ):
+        return None
+    return user
+
+
+def _load_session_user() -> None:
+    g.user = None
+    if session.get("uid") is None:
+        return
+    now = int(clock.now().timestamp())
+    user = session_user(db.session)
+    if user is None:
         logout_user()
         return
     if now - session["seen"] >= _SEEN_RESOLUTION:

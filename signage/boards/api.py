@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 
 from signage import clock
-from signage.boards import importer, services
+from signage.boards import fleet, importer, services
 from signage.boards.models import Board, BoardGroup, BoardStatus
 from signage.boards.presence import is_online
 from signage.clock import iso_utc
@@ -86,8 +86,18 @@ class BoardOut(BaseModel):
     created_at: datetime
 
 
+class BoardListed(BoardOut):
+    status: fleet.Status = Field(description="online; offline; never = no player ever reported")
+    last_seen: datetime | None = Field(description="Last sign of life of its player (UTC)")
+    dark_seconds: int | None = Field(description="Offline boards: seconds since last_seen")
+    current_item: int | None
+    current_headline: str | None
+    player_version: str
+    free_disk: int | None = Field(description="Bytes free on the player's disk")
+
+
 class BoardList(BaseModel):
-    boards: list[BoardOut]
+    boards: list[BoardListed]
     total: int
 
 
@@ -95,6 +105,12 @@ class BoardQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     area: str | None = Field(None, max_length=32)
     q: str | None = Field(None, max_length=100)
+    status: fleet.Status | None = None
+    offline_for: Literal["15m", "1h", "6h", "24h", "7d"] | None = Field(
+        None, description="Offline boards dark for more than this"
+    )
+    profile: str | None = Field(None, max_length=64, description="Display profile key")
+    group: str | None = Field(None, max_length=64, description="Group code")
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0, le=1_000_000_000)
 
@@ -212,11 +228,44 @@ def board_out(board: Board) -> dict[str, Any]:
 )
 def list_boards() -> ResponseReturnValue:
     args = query_args(BoardQuery)
-    stmt = services.visible_boards(
-        actor().user, area=area_field(args.area) if args.area else None, text=args.q or ""
+    user = actor().user
+    now = clock.now()
+    wanted = fleet.read_filter(
+        db.session,
+        user,
+        status=args.status,
+        offline_for=args.offline_for,
+        area=area_field(args.area) if args.area else None,
+        profile=args.profile,
+        group=args.group,
+        text=args.q or "",
     )
-    found = window(db.session, stmt, limit=args.limit, offset=args.offset)
-    return jsonify({"boards": [board_out(b) for b in found.items], "total": found.total})
+    found = window(
+        db.session, fleet.fleet_boards(user, wanted, now=now), limit=args.limit, offset=args.offset
+    )
+    states = fleet.board_states(db.session, found.items, now=now)
+    return jsonify(
+        {
+            "boards": [listed_out(b, states[b.id], now) for b in found.items],
+            "total": found.total,
+        }
+    )
+
+
+def listed_out(board: Board, state: fleet.BoardState, now: datetime) -> dict[str, Any]:
+    """Serialise a board with its presence, as the board list shows it."""
+    row, since = state.row, state.last_contact
+    dark = int((now - since).total_seconds()) if since and state.status == "offline" else None
+    return BoardListed(
+        **board_out(board),
+        status=state.status,
+        last_seen=since,
+        dark_seconds=dark,
+        current_item=row.current_item if row else None,
+        current_headline=state.headline,
+        player_version=row.player_version if row else "",
+        free_disk=row.free_disk if row else None,
+    ).model_dump(mode="json")
 
 
 @operation(

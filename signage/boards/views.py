@@ -16,11 +16,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
-from signage.boards import importer, services
+from signage.boards import fleet, importer, services
 from signage.content.renditions import profile_records
 from signage.db import db
+from signage.errors import ValidationFailed
 from signage.http.access import require_any
-from signage.http.areas import area_field
+from signage.http.areas import area_field, named_area
 from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
 from signage.schedules.services import board_timeline
@@ -58,17 +59,74 @@ class GroupForm(FlaskForm):
     area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
 
 
+STATUS_LABELS = {
+    "online": _l("Online"),
+    "offline": _l("Offline"),
+    "never": _l("Never connected"),
+}
+DARK_FOR_LABELS = {
+    "15m": _l("more than 15 minutes"),
+    "1h": _l("more than 1 hour"),
+    "6h": _l("more than 6 hours"),
+    "24h": _l("more than 24 hours"),
+    "7d": _l("more than 7 days"),
+}
+
+
 @bp.get("/")
 @login_required
 def boards() -> ResponseReturnValue:
-    """Boards in the user's areas."""
+    """Boards in the user's areas with their status, filtered by status, time dark, area,
+    display profile and group; a bad filter value is a form error (422), never a 500."""
     me = current_user()
     require_any(me, "board.view")
-    q = request.args.get("q", "")[:100]
-    page = paginate(
-        db.session, services.visible_boards(me, text=q), page_number(request.args.get("page")), 50
+    args = request.args
+    now = clock.now()
+    error = None
+    status = 200
+    try:
+        area = (
+            named_area(db.session, me, args["area"], action="board.view")
+            if args.get("area", "").strip()
+            else None
+        )
+        wanted = fleet.read_filter(
+            db.session,
+            me,
+            status=args.get("status"),
+            offline_for=args.get("offline_for"),
+            area=area,
+            profile=args.get("profile"),
+            group=args.get("group"),
+            text=args.get("q", ""),
+        )
+    except ValidationFailed as exc:
+        error, status, wanted = exc, exc.status, None
+    page = (
+        paginate(
+            db.session,
+            fleet.fleet_boards(me, wanted, now=now),
+            page_number(args.get("page")),
+            50,
+        )
+        if wanted is not None
+        else None
     )
-    return render_template("boards/list.html", title=_("Boards"), page=page, q=q)
+    page_html = render_template(
+        "boards/list.html",
+        title=_("Boards"),
+        page=page,
+        states=fleet.board_states(db.session, page.items if page else [], now=now),
+        error=error,
+        filters=wanted.args() if wanted else {},
+        raw={k: args.get(k, "")[:100] for k in fleet.FILTER_ARGS},
+        profiles=profile_records(db.session),
+        groups=list(db.session.scalars(services.visible_groups(me)).unique()),
+        status_labels=STATUS_LABELS,
+        dark_labels=DARK_FOR_LABELS,
+        status_map=fleet.status_map(db.session, me, now=now),
+    )
+    return page_html, status
 
 
 @bp.route("/new", methods=["GET", "POST"])

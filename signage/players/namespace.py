@@ -24,7 +24,7 @@ from signage.alerts.delivery import ReceiptBuffer
 from signage.boards.models import Board
 from signage.db import db
 from signage.errors import AuthenticationRequired
-from signage.players import telemetry
+from signage.players import presence_feed, telemetry
 from signage.players.state import connection_state
 from signage.players.telemetry import Connection, Heartbeat, StatusBuffer
 from signage.players.tokens import BoardTokenRevoked, authenticate_board
@@ -129,17 +129,23 @@ def flush_status(app: Any = None, *, heartbeats: bool = True) -> int:
         if heartbeats:
             buffer.last_flush = clock.now()
         return 0
-    return _flush(buffer, buffer.take(heartbeats=heartbeats), touch=heartbeats)
+    return _flush(buffer, buffer.take(heartbeats=heartbeats), touch=heartbeats, announce=True)
 
 
-def _flush(buffer: StatusBuffer | ReceiptBuffer, batch: Any, *, touch: bool = True) -> int:
+def _flush(
+    buffer: StatusBuffer | ReceiptBuffer, batch: Any, *, touch: bool = True, announce: bool = False
+) -> int:
     """Write a batch taken from a buffer in its own transaction; on any failure (a busy SQLite
-    database, a lost connection) the batch goes back into the buffer for the next flush."""
+    database, a lost connection) the batch goes back into the buffer for the next flush. With
+    announce, the console hears of boards that came or went once the write commits."""
     if touch:
         buffer.last_flush = clock.now()
     try:
         with db.scope() as session:
-            return buffer.write(session, batch)
+            written = buffer.write(session, batch)
+            if announce:
+                presence_feed.announce(session, batch)
+            return written
     except Exception:
         buffer.restore(batch)
         raise

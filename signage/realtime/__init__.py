@@ -1,4 +1,5 @@
-"""Socket.IO: the instance, the /player namespace name, the emit seam and background work.
+"""Socket.IO: the instance, the /player and /console namespace names, the emit seams and
+background work.
 
 Realtime is a leaf: it imports only kernel modules. Domains never touch `socketio`; they take an
 `Emit` (`emitter()` in production) and name rooms with `signage.realtime.rooms`. What players
@@ -17,6 +18,9 @@ from flask_socketio import Namespace, SocketIO
 log = logging.getLogger(__name__)
 socketio = SocketIO()
 NAMESPACE = "/player"
+# Signed-in console users: joined to the area rooms (rooms.area_room) of their `board.view`
+# grants; they receive `board_status` {board, status} when a board's presence changes.
+CONSOLE_NAMESPACE = "/console"
 
 Emit = Callable[[str, dict[str, Any], str], None]  # (event, payload, room)
 
@@ -29,6 +33,20 @@ def _emit(event: str, payload: dict[str, Any], room: str) -> None:
 def emitter() -> Emit:
     """The production emit: `emit(event, payload, room)` on the player namespace."""
     return _emit
+
+
+ConsoleEmit = Callable[[str, dict[str, Any], list[str]], None]  # (event, payload, rooms)
+
+
+def _console_emit(event: str, payload: dict[str, Any], rooms: list[str]) -> None:
+    """Emit on /console to several rooms at once (a socket in two of them gets it once)."""
+    if rooms:
+        socketio.emit(event, payload, to=rooms, namespace=CONSOLE_NAMESPACE)
+
+
+def console_emitter() -> ConsoleEmit:
+    """The production emit on the console namespace: `emit(event, payload, rooms)`."""
+    return _console_emit
 
 
 def every(app: Flask, seconds: float, job: Callable[[], object], what: str) -> None:

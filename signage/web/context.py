@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, g
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 
+from signage import clock
 from signage.http.access import can_any
 from signage.http.labels import action_label, kind_label, role_label, status_icon, status_title
 from signage.i18n import LANGUAGES, local_tz
@@ -20,13 +23,57 @@ def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     return value.astimezone(local_tz()).strftime(fmt)
 
 
+def duration_words(seconds: float | None) -> str:
+    """A duration in words of the language, two units at most ("2 giờ 15 phút", "3 ngày 4 giờ")."""
+    total = max(0, int(seconds or 0))
+    if total < 60:
+        return _("less than a minute")
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d day", "%(num)d days", days))
+    if hours:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
+    if minutes and not days:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
+    return " ".join(parts[:2])
+
+
+def time_ago(value: datetime | None) -> str:
+    """How long before now (the app's clock) a stored time was, in words ("12 phút trước")."""
+    if value is None:
+        return ""
+    return _("%(duration)s ago", duration=duration_words((clock.now() - value).total_seconds()))
+
+
+def byte_size(value: int | None) -> str:
+    """A size in bytes in human units with the language's decimal mark ("3,2 GB")."""
+    if value is None:
+        return ""
+    size = float(value)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{format_decimal(size, format='#,##0.#')} {unit}"
+        size /= 1024
+    return f"{format_decimal(size, format='#,##0.#')} TB"
+
+
 def has_endpoint(name: str) -> bool:
     """True if a view is registered under this endpoint (optional sections in the menu)."""
     return name in current_app.view_functions
 
 
+def _finalize(value: object) -> object:
+    """Render a lazy message as the plain text it is: flask_babel's LazyString has __html__,
+    which made autoescaping trust it, values it quotes included ("Unknown area code: <b>")."""
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_app(app: Flask) -> None:
-    """Expose helpers to every template."""
+    """Expose helpers to every template; lazy messages are escaped like any text."""
+    app.jinja_env.finalize = _finalize
 
     @app.context_processor
     def _globals() -> dict:
@@ -49,3 +96,6 @@ def init_app(app: Flask) -> None:
         status_icon=status_icon,
     )
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(duration_words, "duration")
+    app.add_template_filter(time_ago, "ago")
+    app.add_template_filter(byte_size, "bytes")

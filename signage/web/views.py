@@ -20,10 +20,13 @@ from signage.accounts.auth import (
 )
 from signage.accounts.ratelimit import limiter
 from signage.accounts.views.forms import LoginForm
+from signage.boards.views import STATUS_LABELS
+from signage.content.views import STATE_LABELS
 from signage.db import db
 from signage.errors import InvalidCredentials, SignInThrottled
-from signage.i18n import LANGUAGES
+from signage.i18n import LANGUAGES, local_tz
 from signage.web import bp
+from signage.web.home import home_for
 
 
 def _safe_next(target: str | None) -> str:
@@ -101,5 +104,14 @@ def set_language(code: str) -> ResponseReturnValue:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """Console home."""
-    return render_template("index.html", title=_("Home"))
+    """Console home: what the user's roles call for (the fleet for supervisors and admins)."""
+    user = current_user()
+    assert user is not None
+    summary = home_for(db.session, user, now=clock.now(), tz=local_tz())
+    return render_template(
+        "index.html",
+        title=_("Home"),
+        home=summary,
+        status_labels=STATUS_LABELS,
+        state_labels=STATE_LABELS,
+    )
