@@ -89,6 +89,9 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "POST /areas/<code>/children": P("object", "area.manage"),
     "POST /areas/<code>/fallback-playlist": P("object", "schedule.edit", "area.view"),
     "GET /audit": P("section", "audit.view"),
+    # console: indicators and the December report (an area outside the grants: tests/reports)
+    "GET /reports/indicators": P("section", "report.view"),
+    "GET /reports/december": P("section", "report.view"),
     "GET /tokens": LOGIN,
     "POST /tokens": LOGIN,
     "POST /tokens/<int:token_id>/revoke": P("owner"),
@@ -175,6 +178,8 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /api/v1/areas/<code>/fallback-playlist": P("object", "schedule.view"),
     "PUT /api/v1/areas/<code>/fallback-playlist": P("object", "schedule.edit"),
     "GET /api/v1/audit": P("section", "audit.view"),
+    "GET /api/v1/reports/indicators": P("section", "report.view"),
+    "GET /api/v1/reports/december": P("section", "report.view"),
     "GET /api/v1/users": P("section", "user.view"),
     "POST /api/v1/users": P("create", "user.manage", "user.view"),
     "GET /api/v1/users/<int:user_id>": P("object", "user.view", "user.view"),
