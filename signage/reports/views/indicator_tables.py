@@ -87,7 +87,7 @@ def unit_sheet(report: Report) -> Sheet:
         ]
         for u in report.units
     ]
-    return Sheet(_("Communes"), header, rows)
+    return Sheet(_("By commune"), header, rows)
 
 
 def totals_row(t: Totals, report: Report) -> list[Any]:
