@@ -195,13 +195,17 @@ def _areas(session: Session, root: Area) -> list[Area]:
     return list(found.values())
 
 
-def _boards(session: Session, root: Area, rules: Rules) -> list[_Board]:
-    """The non-test boards in the root's subtree, with their area path and size."""
+def _boards(session: Session, root: Area, window: Window, rules: Rules) -> list[_Board]:
+    """The non-test boards in the root's subtree installed before the period's end."""
     stmt = (
         select(Board.id, Area.path, ProfileRecord.width * ProfileRecord.height, Board.created_at)
         .join(Area, Board.area_id == Area.id)
         .join(ProfileRecord, Board.profile_id == ProfileRecord.id)
-        .where(Area.path.startswith(root.path, autoescape=True), Board.is_test.is_(False))
+        .where(
+            Area.path.startswith(root.path, autoescape=True),
+            Board.is_test.is_(False),
+            Board.created_at < window.end,
+        )
     )
     return [
         _Board(board_id, _ids(path), pixels >= rules.large_min_pixels, created)
@@ -250,7 +254,7 @@ def compute(session: Session, root: Area, window: Window, *, now: datetime, rule
     districts: dict[int, list[bool]] = {
         i: [] for i, a in areas.items() if a.kind == "district" and a.path.startswith(root.path)
     }
-    boards = _boards(session, root, rules)
+    boards = _boards(session, root, window, rules)
     ids = [b.id for b in boards]
     online = online_seconds(
         session, ids if len(ids) <= _IN_LIMIT else None, window.start, window.end, now=now

@@ -115,6 +115,11 @@ def test_a_board_installed_during_the_period_is_measured_from_its_installation(s
     session.flush()
     unit = units_by_code(compute(session, w2, WINDOW, now=NOW, rules=RULES))["91002"]
     assert (unit.figures.boards, unit.figures.connected, unit.figures.uptime) == (1, 1, 1.0)
+    # A board installed after the period did not stand there then.
+    late.created_at = datetime(2026, 3, 11, tzinfo=HCM).astimezone(UTC)
+    session.flush()
+    unit = units_by_code(compute(session, w2, WINDOW, now=NOW, rules=RULES))["91002"]
+    assert not unit.has_board and unit.figures.uptime is None
 
 
 def test_a_period_in_progress_is_measured_up_to_now(session, world):
