@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -56,6 +57,17 @@ def report_root(session: Session, user: User | None, code: str | None) -> Area:
 def percent(value: float | None) -> float | None:
     """A share as a percentage with one decimal (None stays None)."""
     return None if value is None else round(value * 100, 1)
+
+
+def percent_text(value: float | None) -> str:
+    """A share as people read it in the current language: "3,9 %" in Vietnamese, "—" if None."""
+    shown = percent(value)
+    return "—" if shown is None else f"{format_decimal(shown, format='#,##0.0')} %"
+
+
+def number_text(value: float | None) -> str:
+    """A number with the current language's separators (at most one decimal)."""
+    return "" if value is None else str(format_decimal(value, format="#,##0.#"))
 
 
 def category_label(category: str) -> str:

@@ -152,5 +152,7 @@ def december() -> ResponseReturnValue:
 def _helpers() -> dict[str, Any]:
     return {
         "percent": tables.percent,
+        "percent_text": tables.percent_text,
+        "number_text": tables.number_text,
         "category_label": tables.category_label,
     }
