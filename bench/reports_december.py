@@ -4,8 +4,8 @@ Run: .venv/bin/python bench/reports_december.py [--db URL] [--boards-per-unit N]
 Builds its own database (default bench_reports_december on the local PostgreSQL; it is created
 if missing and emptied first): migrations, the 3,321 official commune-level units, N boards in
 each, a year of daily play rollups (`play_days`, `--items` items a board a day, categories in
-turn) and one connection session a board a day (06:00-22:00 local, a tenth of the boards dark
-for a month), loaded with COPY. Then times the December report of 2026 for the country, for one
+turn) and one connection session a board a day (06:00-22:00 local, a tenth of the boards dark for
+three months), loaded with COPY. Then times the December report of 2026 for the country, for one
 province and the XLSX of the country. Prints a table.
 """
 
@@ -135,9 +135,9 @@ def play_rows(boards: list[tuple[int, int]], items: int):
 
 
 def session_rows(boards: list[tuple[int, int]]):
-    """06:00-22:00 local each day; every tenth board is dark from 1 to 31 March."""
+    """06:00-22:00 local each day; every tenth board is dark from March to May."""
     days = (LAST - FIRST).days + 1
-    dark_from, dark_to = date(2026, 3, 1), date(2026, 3, 31)
+    dark_from, dark_to = date(2026, 3, 1), date(2026, 5, 31)
     for board_id, _area in boards:
         for d in range(days):
             day = FIRST + timedelta(days=d)
