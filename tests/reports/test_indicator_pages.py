@@ -216,3 +216,16 @@ def test_console_refuses_roles_without_reports(client, world):
     login(client, "ind-editor")
     assert client.get("/reports/indicators").status_code == 403
     assert client.get("/reports/december").status_code == 403
+
+
+def test_xlsx_totals_per_province_for_the_country_only(client, factory, world):
+    admin = world["users"]["admin"]
+    country = api(client, factory, admin, "/api/v1/reports/indicators", format="xlsx", **PERIOD)
+    names = [r[0] for r in xlsx_rows(country.data, 2)[1:]]
+    assert names == ["Tỉnh Alpha", "Tỉnh Beta", "Việt Nam"]
+    commune = api(
+        client, factory, admin, "/api/v1/reports/indicators", format="xlsx", area="91004", **PERIOD
+    )
+    totals = xlsx_rows(commune.data, 2)
+    assert [r[0] for r in totals[1:]] == ["Xã Bốn"]
+    assert totals[1][totals[0].index("Boards")] == 1.0

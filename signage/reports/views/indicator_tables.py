@@ -132,8 +132,10 @@ def totals_header(report: Report) -> list[str]:
 
 
 def totals_sheet(report: Report) -> Sheet:
-    """One row per province, then the whole area's."""
-    rows = [totals_row(t, report) for t in report.provinces if t.area is not report.root]
+    """One row per province of a country-wide report, then the whole area's."""
+    # Per province for a country-wide report only (below it, the one province is the total).
+    provinces = report.provinces if report.root.kind == "country" else []
+    rows = [totals_row(t, report) for t in provinces]
     rows.append(totals_row(report.total, report))
     return Sheet(_("Totals"), totals_header(report), rows)
 
