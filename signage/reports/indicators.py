@@ -311,7 +311,11 @@ def compute(session: Session, root: Area, window: Window, *, now: datetime, rule
     if not ordered_provinces and root.kind not in PROVINCE_KINDS:
         # Below a province: the province the root lies in, for the report's heading.
         ordered_provinces = list(provinces.values())
-    return Report(root, window, rules, now, ordered_units, ordered_provinces, total)
+    # Categories the rollup wrote that are not Decree 49's (none today) get their own column.
+    extra = sorted(set(total.figures.plays) - set(CATEGORIES))
+    return Report(
+        root, window, rules, now, ordered_units, ordered_provinces, total, (*CATEGORIES, *extra)
+    )
 
 
 def province_of(report: Report) -> Area | None:

@@ -217,3 +217,16 @@ def test_indicator_settings_are_read(tmp_path):
     assert settings.connected_share == 0.95
     assert settings.large_board_min_pixels == 1920 * 1080
     assert month_day(settings.report_year_start) == (1, 1)
+
+
+def test_a_category_outside_decree_49_gets_its_own_column(session, world):
+    b = world["boards"]["w1"]
+    session.add(
+        PlayDay(
+            day=FIRST, board_id=b.id, area_id=b.area_id, item_id=9, category="zz_other", plays=4
+        )
+    )
+    session.flush()
+    report = compute(session, world["areas"]["w1"], WINDOW, now=NOW, rules=RULES)
+    assert report.categories[-1] == "zz_other"
+    assert report.total.figures.total_plays == 9
