@@ -75,8 +75,9 @@ def _console_blueprints() -> list[Any]:
     from signage.accounts import views as accounts
     from signage.areas import views as areas
     from signage.audit import views as audit
+    from signage.reports.views import indicators as report_indicators
 
-    return [accounts.bp, areas.bp, audit.bp]
+    return [accounts.bp, areas.bp, audit.bp, report_indicators.bp]
 
 
 def _api_blueprints() -> list[Any]:
@@ -90,6 +91,7 @@ def _api_blueprints() -> list[Any]:
     from signage.content import api as content
     from signage.http import openapi
     from signage.players import api as player_api
+    from signage.reports.api import indicators as report_indicators
     from signage.schedules import api as schedules
 
     # URL-map order (tests/api/test_scopes.py walks it; token revocation comes last).
@@ -102,6 +104,7 @@ def _api_blueprints() -> list[Any]:
         cap_api.bp,
         areas.bp,
         audit.bp,
+        report_indicators.bp,
         openapi.bp,
         accounts.bp,
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ _POSITIVE = (
     "session_max_seconds",
     "db_pool_size",
     "db_pool_timeout_seconds",
+    "large_board_min_pixels",
 )
 _NOT_NEGATIVE = (
     "login_lockout_seconds",
@@ -34,6 +36,18 @@ _NOT_NEGATIVE = (
 
 class ConfigError(ValueError):
     """A setting has a value the server cannot use; the message names the variable."""
+
+
+def month_day(raw: str) -> tuple[int, int]:
+    """(month, day) from SIGNAGE_REPORT_YEAR_START's MM-DD (29 February is refused)."""
+    try:
+        month, day = (int(part) for part in raw.strip().split("-"))
+        date(2001, month, day)  # a year without 29 February
+    except ValueError:
+        raise ConfigError(
+            f"SIGNAGE_REPORT_YEAR_START must be a day as MM-DD, e.g. 12-15, not {raw!r}."
+        ) from None
+    return month, day
 
 
 def _env_bool(value: str) -> bool:
@@ -53,9 +67,11 @@ def _parse(name: str, kind: object, raw: str) -> Any:
             return int(raw.strip().replace("_", ""))
         if kind in ("bool", bool):
             return _env_bool(raw)
+        if kind in ("float", float):
+            return float(raw.strip())
     except ValueError:
-        what = (
-            "a whole number" if kind in ("int", int) else "one of 1/0, true/false, yes/no, on/off"
+        what = {"int": "a whole number", "float": "a number such as 0.8"}.get(
+            getattr(kind, "__name__", str(kind)), "one of 1/0, true/false, yes/no, on/off"
         )
         raise ConfigError(f"{var} must be {what}, not {raw!r}.") from None
     if kind in ("Path", Path):
@@ -125,6 +141,14 @@ class Settings:
     session_max_seconds: int = 12 * 60 * 60
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.
     proxy_count: int = 0
+    # Indicators (docs/indicators.md): a board counts as connected to the source system when it
+    # was online for at least this share of the period; a board is "large" (indicator 2.2) when
+    # its display profile has at least this many pixels (384x192 LED, every 1080p LCD).
+    connected_share: float = 0.8
+    large_board_min_pixels: int = 384 * 192
+    # First day (MM-DD) of the December report's window: 12-15 = 15/12 of the year before to
+    # 14/12 of the report's year.
+    report_year_start: str = "12-15"
     testing: bool = False
 
     @classmethod
@@ -150,6 +174,9 @@ class Settings:
         for name in _NOT_NEGATIVE:
             if getattr(settings, name) < 0:
                 raise ConfigError(f"SIGNAGE_{name.upper()} must not be negative.")
+        if not 0 < settings.connected_share <= 1:
+            raise ConfigError("SIGNAGE_CONNECTED_SHARE must be above 0 and at most 1, e.g. 0.8.")
+        month_day(settings.report_year_start)
         if not settings.database_url:
             settings.database_url = f"sqlite:///{settings.instance_dir / 'signage.db'}"
         return settings

@@ -90,6 +90,9 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "POST /areas/<code>/fallback-playlist": P("object", "schedule.edit", "area.view"),
     "GET /audit": P("section", "audit.view"),
     "GET /audit/export": P("section", "audit.view"),  # without a format: 422 after the check
+    # console: indicators and the December report (an area outside the grants: tests/reports)
+    "GET /reports/indicators": P("section", "report.view"),
+    "GET /reports/december": P("section", "report.view"),
     "GET /tokens": LOGIN,
     "POST /tokens": LOGIN,
     "POST /tokens/<int:token_id>/revoke": P("owner"),
@@ -177,6 +180,8 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "PUT /api/v1/areas/<code>/fallback-playlist": P("object", "schedule.edit"),
     "GET /api/v1/audit": P("section", "audit.view"),
     "GET /api/v1/audit/export": P("section", "audit.view"),
+    "GET /api/v1/reports/indicators": P("section", "report.view"),
+    "GET /api/v1/reports/december": P("section", "report.view"),
     "GET /api/v1/users": P("section", "user.view"),
     "POST /api/v1/users": P("create", "user.manage", "user.view"),
     "GET /api/v1/users/<int:user_id>": P("object", "user.view", "user.view"),

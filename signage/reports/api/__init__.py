@@ -1,0 +1,1 @@
+"""The reports API (/api/v1/reports/...)."""

@@ -1,0 +1,1 @@
+"""Console pages of reports (and what they share with the reports API)."""
