@@ -10,7 +10,9 @@ def init_app(app: Flask) -> None:
     images are files that are public once the alert went on air."""
     from signage.alerts import views
     from signage.alerts.queries import image_is_public, image_readable_by
+    from signage.alerts.report import views as reports
     from signage.content.media_access import FileOwner, add_file_owner
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(reports.bp)
     add_file_owner(FileOwner("alert images", image_is_public, image_readable_by))

@@ -43,7 +43,10 @@ class Alert(Base):
     """
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_state_expires", "state", "expires"),)
+    __table_args__ = (
+        Index("ix_alerts_state_expires", "state", "expires"),
+        Index("ix_alerts_sent", "sent"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identifier: Mapped[str] = mapped_column(String(200), unique=True)
@@ -118,7 +121,12 @@ class AlertTarget(Base):
 
 
 class AlertDelivery(Base):
-    """The alert on one board: when it was sent, received and displayed (receipts)."""
+    """The alert on one board: when it was sent, received and displayed (receipts).
+
+    Kept forever after the alert ended: the receipts' times are never reset (the earliest
+    wins), `cleared_at` is a time of its own, and `version` only rises, so the record of what
+    reached the public survives a cancel or the expiry (the alert reports read it).
+    """
 
     __tablename__ = "alert_deliveries"
 
@@ -129,7 +137,11 @@ class AlertDelivery(Base):
         ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     version: Mapped[int] = mapped_column(default=1)  # the version the last receipt confirmed
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest (re)send
+    # The first send, never moved by resends or the cancel: send-to-display is measured from it.
+    first_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Whether the board was online when the alert was first sent to it (None: not recorded).
+    online_at_send: Mapped[bool | None] = mapped_column()
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     displayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,35 @@
+"""alert reports: each delivery's first send and whether the board was online then
+
+Revision ID: 0018
+Revises: 0014
+Create Date: 2026-11-26 07:30:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0018'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # sent_at moves with every resend and with the cancel; the report measures send-to-display
+    # from the first send, kept here (deliveries written before this revision: the alert's
+    # activation time, when it went on air).
+    with op.batch_alter_table('alert_deliveries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_sent_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('online_at_send', sa.Boolean(), nullable=True))
+    op.execute(
+        "UPDATE alert_deliveries SET first_sent_at = "
+        "(SELECT alerts.activated_at FROM alerts WHERE alerts.id = alert_deliveries.alert_id)"
+    )
+    op.create_index('ix_alerts_sent', 'alerts', ['sent'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_alerts_sent', table_name='alerts')
+    with op.batch_alter_table('alert_deliveries', schema=None) as batch_op:
+        batch_op.drop_column('online_at_send')
+        batch_op.drop_column('first_sent_at')
