@@ -148,6 +148,26 @@ class AlertDelivery(Base):
     player_version: Mapped[str] = mapped_column(String(64), default="")
 
 
+class RetiredDelivery(Base):
+    """A delivery to a board that was later deleted, copied before the board went: the alert
+    reports keep counting and listing it (by the board's code, name and area at deletion)."""
+
+    __tablename__ = "alert_deliveries_retired"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    board_code: Mapped[str] = mapped_column(String(64))
+    board_name: Mapped[str] = mapped_column(String(200))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int] = mapped_column(default=0)
+    first_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    online_at_send: Mapped[bool | None] = mapped_column()
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    displayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class CapMessageRecord(Base):
     """A CAP message received (by POST or a polled feed): duplicates are recognised by it."""
 

@@ -281,3 +281,30 @@ def test_core_report_counts_only_the_paths_given(session, tree, citywide):
     row = session.get(Alert, alert["id"])
     assert alert_report(session, row, []).targeted == 0
     assert alert_report(session, row, [tree["bd"].path]).targeted == 1
+
+
+def test_a_deleted_boards_deliveries_stay_in_the_report(
+    app, client, factory, session, tree, citywide
+):
+    alert, boards = citywide
+    hk_id = boards["hk"].id
+    admin = factory.user("board-admin", ("admin", tree["vn"]), locale="en")
+    resp = client.delete("/api/v1/boards/HK-1", headers=factory.bearer(admin))
+    assert resp.status_code in (200, 204), resp.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(AlertDelivery, (alert["id"], hk_id)) is None  # cascaded
+    body = figures(client, factory, admin, alert["id"])
+    assert body["figures"]["targeted"] == 2 and body["figures"]["displayed"] == 2
+    gone = {b["code"]: b for b in body["boards"]}["HK-1"]
+    assert gone["removed"] is True and gone["seconds_to_display"] == 4
+    # The ward supervisor still reads it: the copy keeps the board's area.
+    ward = factory.user("hk-viewer2", ("viewer", tree["hk"]), locale="en")
+    assert [b["code"] for b in figures(client, factory, ward, alert["id"])["boards"]] == ["HK-1"]
+    session.get(Alert, alert["id"]).state = "cancelled"
+    session.commit()
+    from signage.alerts.report.history import ended_alerts
+
+    rows, total = ended_alerts(
+        session, ward, report_paths(ward), T0 - timedelta(days=1), T0 + timedelta(days=1)
+    )
+    assert total == 1 and (rows[0].targeted, rows[0].displayed) == (1, 1)

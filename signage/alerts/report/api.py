@@ -37,6 +37,7 @@ def _board_out(b: BoardOutcome) -> dict[str, object]:
         "displayed_at": iso_utc(b.displayed_at) if b.displayed_at else None,
         "cleared_at": iso_utc(b.cleared_at) if b.cleared_at else None,
         "seconds_to_display": b.seconds_to_display,
+        "removed": b.retired,  # the board was deleted after the alert
     }
 
 

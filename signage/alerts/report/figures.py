@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from signage.alerts.models import Alert, AlertDelivery
+from signage.alerts.models import Alert, AlertDelivery, RetiredDelivery
 from signage.areas.models import Area
 from signage.boards.models import Board
 from signage.errors import NotFound
@@ -66,6 +66,13 @@ def reported_alert(session: Session, user: Any, alert_id: int) -> tuple[Alert, l
         .where(AlertDelivery.alert_id == alert.id, in_paths(Area.path, paths))
         .limit(1)
     )
+    if reached is None:  # a board it reached may have been deleted since
+        reached = session.scalar(
+            select(RetiredDelivery.id)
+            .join(Area, Area.id == RetiredDelivery.area_id)
+            .where(RetiredDelivery.alert_id == alert.id, in_paths(Area.path, paths))
+            .limit(1)
+        )
     if reached is None:
         raise NotFound(_l("No such alert."))
     return alert, paths
@@ -85,6 +92,7 @@ class BoardOutcome:
     cleared_at: datetime | None
     online_at_send: bool | None
     seconds_to_display: float | None
+    retired: bool = False  # the board was deleted after the alert
 
     @property
     def outcome(self) -> str:
@@ -137,7 +145,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def sent_time(alert: Alert, delivery: AlertDelivery) -> datetime | None:
+def sent_time(alert: Alert, delivery: AlertDelivery | RetiredDelivery) -> datetime | None:
     """When the alert was first sent to this board (older rows: when it went on air)."""
     return delivery.first_sent_at or alert.activated_at or alert.sent
 
@@ -154,18 +162,19 @@ def alert_report(
         .where(d.alert_id == alert.id, in_paths(Area.path, paths))
         .order_by(Board.code)
     ).all()
+    r = RetiredDelivery
+    retired = session.execute(
+        select(r, r.board_code, r.board_name, Area.code, Area.name)
+        .join(Area, Area.id == r.area_id)
+        .where(r.alert_id == alert.id, in_paths(Area.path, paths))
+    ).all()
     report = AlertReport()
-    for delivery, code, name, area_code, area_name in rows:
-        sent = sent_time(alert, delivery)
-        seconds = None
-        if delivery.displayed_at is not None and sent is not None:
-            seconds = max(0.0, (delivery.displayed_at - sent).total_seconds())
-        board = BoardOutcome(
-            code, name, area_code, area_name, sent, delivery.received_at,
-            delivery.displayed_at, delivery.cleared_at, delivery.online_at_send, seconds,
-        )  # fmt: skip
-        report.boards.append(board)
-        _tally(report, board)
+    for gone, rows_of in ((False, rows), (True, retired)):
+        for delivery, code, name, area_code, area_name in rows_of:
+            board = _outcome(alert, delivery, code, name, area_code, area_name, gone)
+            report.boards.append(board)
+            _tally(report, board)
+    report.boards.sort(key=lambda b: (b.code, b.retired))
     times = [b.seconds_to_display for b in report.boards if b.seconds_to_display is not None]
     report.median_s = percentile(times, 50)
     report.p95_s = percentile(times, 95)
@@ -174,6 +183,25 @@ def alert_report(
     timed.sort(key=lambda b: (-(b.seconds_to_display or 0.0), b.code))
     report.slowest = timed[:slowest]
     return report
+
+
+def _outcome(
+    alert: Alert,
+    delivery: AlertDelivery | RetiredDelivery,
+    code: str,
+    name: str,
+    area_code: str,
+    area_name: str,
+    retired: bool,
+) -> BoardOutcome:
+    sent = sent_time(alert, delivery)
+    seconds = None
+    if delivery.displayed_at is not None and sent is not None:
+        seconds = max(0.0, (delivery.displayed_at - sent).total_seconds())
+    return BoardOutcome(
+        code, name, area_code, area_name, sent, delivery.received_at, delivery.displayed_at,
+        delivery.cleared_at, delivery.online_at_send, seconds, retired,
+    )  # fmt: skip
 
 
 def _tally(report: AlertReport, board: BoardOutcome) -> None:

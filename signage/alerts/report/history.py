@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from signage.alerts.models import Alert, AlertDelivery
+from signage.alerts.models import Alert, AlertDelivery, RetiredDelivery
 from signage.alerts.report.figures import in_paths
 from signage.areas.models import Area
 from signage.boards.models import Board
@@ -32,21 +32,31 @@ class HistoryRow:
 def _history(user: Any, paths: Sequence[str], start: datetime, end: datetime) -> Any:
     """Alerts sent in [start, end) that ended, that the user may see or that reached a board
     under paths, with their counts over those boards; newest first."""
-    d = AlertDelivery
+    d, r = AlertDelivery, RetiredDelivery
     in_period = (Alert.state.in_(ENDED), Alert.sent >= start, Alert.sent < end)
-    counts = (
-        select(
-            d.alert_id.label("alert_id"),
-            func.count().label("targeted"),
-            func.count().filter(d.received_at.is_not(None) | d.displayed_at.is_not(None))
-            .label("delivered"),
-            func.count(d.displayed_at).label("displayed"),
-        )
+    live = (
+        select(d.alert_id, d.received_at, d.displayed_at)
         .join(Alert, Alert.id == d.alert_id)
         .join(Board, Board.id == d.board_id)
         .join(Area, Area.id == Board.area_id)
         .where(*in_period, in_paths(Area.path, paths))
-        .group_by(d.alert_id)
+    )
+    retired = (
+        select(r.alert_id, r.received_at, r.displayed_at)
+        .join(Alert, Alert.id == r.alert_id)
+        .join(Area, Area.id == r.area_id)
+        .where(*in_period, in_paths(Area.path, paths))
+    )
+    each = union_all(live, retired).subquery()
+    counts = (
+        select(
+            each.c.alert_id.label("alert_id"),
+            func.count().label("targeted"),
+            func.count().filter(each.c.received_at.is_not(None) | each.c.displayed_at.is_not(None))
+            .label("delivered"),
+            func.count(each.c.displayed_at).label("displayed"),
+        )
+        .group_by(each.c.alert_id)
         .subquery()
     )  # fmt: skip
     alert_area = aliased(Area)

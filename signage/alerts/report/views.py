@@ -113,6 +113,7 @@ def board_sheet(alert: Alert, boards: list[BoardOutcome]) -> Sheet:
             _("Displayed"),
             _("Cleared"),
             _("Seconds from send to display"),
+            _("Board removed since"),
         ],  # fmt: skip
         [
             [
@@ -127,6 +128,7 @@ def board_sheet(alert: Alert, boards: list[BoardOutcome]) -> Sheet:
                 local(b.displayed_at),
                 local(b.cleared_at),
                 round(b.seconds_to_display, 1) if b.seconds_to_display is not None else "",
+                yes_no[b.retired],
             ]
             for b in boards
         ],  # fmt: skip
