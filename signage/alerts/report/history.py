@@ -11,12 +11,11 @@ from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from signage.alerts.models import Alert, AlertDelivery, RetiredDelivery
+from signage.alerts.queries import ENDED
 from signage.alerts.report.figures import in_paths
 from signage.areas.models import Area
 from signage.boards.models import Board
 from signage.permissions import scope_filter
-
-ENDED = ("cancelled", "expired")
 
 
 @dataclass
