@@ -201,3 +201,29 @@ def test_report_page_reads_in_vietnamese(client, factory, tree, citywide):
     assert "4 giây" in html and "Đã hiển thị" in html
     history = client.get("/alerts/history?from=01/09/2026&to=03/09/2026").get_data(as_text=True)
     assert "Lịch sử cảnh báo" in history and "Tải CSV" in history
+
+
+def test_a_formula_headline_is_neutralised_in_the_history_and_summary(
+    app, client, factory, session, tree
+):
+    set_clock(app, T0)
+    operator = factory.user("hk-op", ("operator", tree["hk"]), locale="en")
+    make_board(session, "HK-9", tree["hk"])
+    headline = '=HYPERLINK("http://x","bấm")'
+    resp = client.post(
+        "/api/v1/alerts",
+        json={"template": "storm", "boards": ["HK-9"], "headline": headline},
+        headers=factory.bearer(operator),
+    )
+    assert resp.status_code == 201, resp.get_json()
+    alert_id = resp.get_json()["id"]
+    client.post(f"/api/v1/alerts/{alert_id}/cancel", headers=factory.bearer(operator))
+    login(client, "hk-op")
+    rows = rows_of(
+        client.get("/alerts/history/export?format=csv&from=2026-09-02&to=2026-09-02").data
+    )
+    assert rows[1][0] == "'" + headline
+    body = client.get(f"/alerts/{alert_id}/report/export?format=xlsx").data
+    with zipfile.ZipFile(io.BytesIO(body)) as book:
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert "'=HYPERLINK(" in strings
