@@ -85,6 +85,7 @@ def _api_blueprints() -> list[Any]:
     from signage.accounts import api as accounts
     from signage.alerts import api as alerts
     from signage.alerts.cap import api as cap_api
+    from signage.alerts.report import api as alert_reports
     from signage.areas import api as areas
     from signage.audit import api as audit
     from signage.boards import api as boards
@@ -102,6 +103,7 @@ def _api_blueprints() -> list[Any]:
         schedules.bp,
         alerts.bp,
         cap_api.bp,
+        alert_reports.bp,
         areas.bp,
         audit.bp,
         report_indicators.bp,

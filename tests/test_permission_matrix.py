@@ -160,6 +160,11 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "POST /alerts/<int:alert_id>/confirm": P("object", "alert.send"),
     "POST /alerts/<int:alert_id>/update": P("object", "alert.send"),
     "GET /alerts/new": P("section", "alert.send"),
+    # alert reports: the alert's area, or a board it reached, in the reader's alert/report view
+    "GET /alerts/<int:alert_id>/report": P("object", "alert.view"),
+    "GET /alerts/<int:alert_id>/report/export": P("object", "alert.view"),  # no format: 422
+    "GET /alerts/history": P("section", "alert.view"),
+    "GET /alerts/history/export": P("section", "alert.view"),  # no format: 422
     "POST /alerts/new": P("section", "alert.send"),
     # the web player (its page and files are public; its API calls carry the board token)
     "GET /player": PUBLIC,
@@ -246,6 +251,8 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /api/v1/alerts/<int:alert_id>": P("object", "alert.view"),
     "PATCH /api/v1/alerts/<int:alert_id>": P("object", "alert.send"),
     "GET /api/v1/alerts/<int:alert_id>/boards": P("object", "alert.view"),
+    "GET /api/v1/alerts/<int:alert_id>/report": P("object", "alert.view"),
+    "GET /api/v1/alerts/<int:alert_id>/report/export": P("object", "alert.view"),  # no format: 422
     "POST /api/v1/alerts/<int:alert_id>/cancel": P("object", "alert.send"),
     "POST /api/v1/alerts/<int:alert_id>/confirm": P("object", "alert.send"),
     "GET /api/v1/alert-templates": LOGIN,

@@ -172,9 +172,20 @@ def fan_out(
     )
     new = [b.id for b in boards if b.id not in have]
     if new:
+        online = online_among(session, new, now=now)
         session.execute(
             AlertDelivery.__table__.insert(),
-            [{"alert_id": alert.id, "board_id": i, "version": 0, "sent_at": now} for i in new],
+            [
+                {
+                    "alert_id": alert.id,
+                    "board_id": i,
+                    "version": 0,
+                    "sent_at": now,
+                    "first_sent_at": now,
+                    "online_at_send": i in online,
+                }
+                for i in new
+            ],
         )
     if have:
         session.execute(
@@ -183,6 +194,21 @@ def fan_out(
     message, targets = payload(alert), rooms(session, alert, boards)
     send = emit or emitter()
     run_after_commit(session, lambda: [send("alert", message, room) for room in targets])
+
+
+def online_among(session: Session, board_ids: list[int], *, now: datetime) -> set[int]:
+    """The boards among these that are online now (one query per 900 ids)."""
+    out: set[int] = set()
+    for i in range(0, len(board_ids), 900):
+        chunk = board_ids[i : i + 900]
+        out |= set(
+            session.scalars(
+                select(BoardStatus.board_id).where(
+                    BoardStatus.board_id.in_(chunk), online_clause(now)
+                )
+            )
+        )
+    return out
 
 
 def fan_out_cancel(session: Session, alert: Alert, *, emit: Emit | None = None) -> None:

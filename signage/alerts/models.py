@@ -43,7 +43,10 @@ class Alert(Base):
     """
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_state_expires", "state", "expires"),)
+    __table_args__ = (
+        Index("ix_alerts_state_expires", "state", "expires"),
+        Index("ix_alerts_sent", "sent"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identifier: Mapped[str] = mapped_column(String(200), unique=True)
@@ -118,7 +121,12 @@ class AlertTarget(Base):
 
 
 class AlertDelivery(Base):
-    """The alert on one board: when it was sent, received and displayed (receipts)."""
+    """The alert on one board: when it was sent, received and displayed (receipts).
+
+    Kept forever after the alert ended: the receipts' times are never reset (the earliest
+    wins), `cleared_at` is a time of its own, and `version` only rises, so the record of what
+    reached the public survives a cancel or the expiry (the alert reports read it).
+    """
 
     __tablename__ = "alert_deliveries"
 
@@ -129,11 +137,35 @@ class AlertDelivery(Base):
         ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     version: Mapped[int] = mapped_column(default=1)  # the version the last receipt confirmed
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest (re)send
+    # The first send, never moved by resends or the cancel: send-to-display is measured from it.
+    first_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Whether the board was online when the alert was first sent to it (None: not recorded).
+    online_at_send: Mapped[bool | None] = mapped_column()
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     displayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     player_version: Mapped[str] = mapped_column(String(64), default="")
+
+
+class RetiredDelivery(Base):
+    """A delivery to a board that was later deleted, copied before the board went: the alert
+    reports keep counting and listing it (by the board's code, name and area at deletion)."""
+
+    __tablename__ = "alert_deliveries_retired"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    board_code: Mapped[str] = mapped_column(String(64))
+    board_name: Mapped[str] = mapped_column(String(200))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int] = mapped_column(default=0)
+    first_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    online_at_send: Mapped[bool | None] = mapped_column()
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    displayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class CapMessageRecord(Base):

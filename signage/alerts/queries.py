@@ -56,14 +56,27 @@ def active_for_board(session: Session, board_id: int, *, now: datetime) -> list[
     )
 
 
+ENDED = ("cancelled", "expired")
+
+
+def shown_clause(alert: Alert) -> Any:
+    """A delivery that counts as displayed: the current version while the alert is live; once
+    it ended, any version (the cancel raises the version, and must not erase what aired)."""
+    d = AlertDelivery
+    if alert.state in ENDED:
+        return d.displayed_at.is_not(None)
+    return d.displayed_at.is_not(None) & (d.version >= alert.version)
+
+
 def progress(session: Session, alert: Alert, *, now: datetime) -> dict[str, int]:
-    """Targeted / delivered / displayed / offline counts of the alert's current version."""
+    """Targeted / delivered / displayed / offline counts of the alert's current version (of
+    what aired, once it ended)."""
     d = AlertDelivery
     row = session.execute(
         select(
             func.count(),
             func.count(d.received_at),
-            func.count(d.displayed_at).filter(d.version >= alert.version),
+            func.count().filter(shown_clause(alert)),
             func.count()
             .filter(d.displayed_at.is_(None))
             .filter(
@@ -77,14 +90,15 @@ def progress(session: Session, alert: Alert, *, now: datetime) -> dict[str, int]
 
 
 def not_displayed(session: Session, alert: Alert, *, limit: int = 200) -> list[tuple[Board, Any]]:
-    """Boards that have not displayed the current version, with their status row."""
+    """Boards that have not displayed the current version (nothing, once the alert ended),
+    with their status row."""
     d = AlertDelivery
     stmt = (
         select(Board, BoardStatus)
         .join(d, d.board_id == Board.id)
         .outerjoin(BoardStatus, BoardStatus.board_id == Board.id)
         .where(d.alert_id == alert.id)
-        .where((d.displayed_at.is_(None)) | (d.version < alert.version))
+        .where(~shown_clause(alert))
         .order_by(Board.code)
         .limit(limit)
     )
