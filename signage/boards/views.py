@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.boards import importer, services
+from signage.boards.uptime import figures
 from signage.content.renditions import profile_records
 from signage.db import db
 from signage.http.access import require_any
@@ -181,6 +182,7 @@ def board(code: str) -> ResponseReturnValue:
         db.session.get(BoardStatus, item.id),
         paired=has_active_token(db.session, item),
     )
+    uptime = figures.board_figures(db.session, item, now=now, tz=figures.zone(item.timezone))
     headlines = _headlines(segments)
     if status["current_item"] is not None and status["current_item"] not in headlines:
         headlines.update(_headlines_of({status["current_item"]}))
@@ -193,6 +195,7 @@ def board(code: str) -> ResponseReturnValue:
         headlines=headlines,
         status=status,
         commands=COMMAND_LABELS,
+        uptime=uptime,
     )
 
 
