@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from signage.accounts.models import User
 from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.audit.services import Actor
-from signage.boards.models import Board
+from signage.boards.models import Board, BoardSession
 from signage.boards.services import create_board
 from signage.content import workflow
 from signage.content.items import create_item
@@ -60,6 +60,28 @@ def _first_child(session: Session, parent: Area) -> Area:
     ).one()
 
 
+# A few days of connection sessions for the first two demo boards (hours before now), so their
+# uptime sections show shares and outages; the third board never connected.
+DEMO_SESSIONS = (
+    ((120, 70), (68.75, 28), (27.5, 0.25)),
+    ((96, 48), (47.3, 6)),
+)
+
+
+def _demo_sessions(session: Session, now: datetime) -> None:
+    for (code, *_rest), spans in zip(DEMO_BOARDS, DEMO_SESSIONS, strict=False):
+        board_id = session.scalar(select(Board.id).where(Board.code == code))
+        for began, ended in spans:
+            session.add(
+                BoardSession(
+                    board_id=board_id,
+                    started_at=now - timedelta(hours=began),
+                    ended_at=now - timedelta(hours=ended),
+                )
+            )
+    session.flush()
+
+
 def seed_programme(
     session: Session,
     store: MediaStore,
@@ -96,6 +118,7 @@ def seed_programme(
             timezone="Asia/Ho_Chi_Minh",
             hours=None,
         )
+    _demo_sessions(session, now)
     hanoi = get_by_code(session, "01")
     item = create_item(
         session,
