@@ -178,3 +178,24 @@ def test_the_sweep_leaves_online_boards_and_closes_boards_without_status(session
     session.flush()
     assert spans(session, board) == [(T0 - 60 * S, None)]
     assert spans(session, other) == [(T0 - 60 * S, T0 - 60 * S)]
+
+
+def test_the_scheduler_closes_stale_sessions_when_it_starts(app, session, board, monkeypatch):
+    """A single process restarted after a crash: its boards' sessions end before any job runs."""
+    from signage import jobs
+
+    session.add(BoardStatus(board_id=board.id, last_seen=T0, connected_at=T0))
+    session.add(BoardSession(board_id=board.id, started_at=T0))
+    session.flush()
+    set_clock(app, T0 + 10 * ONLINE_WITHIN)
+
+    class Idle:
+        def start(self) -> None:
+            pass
+
+    monkeypatch.setattr(jobs, "build_scheduler", lambda _app: Idle())
+    started = jobs.start_embedded(app)
+    try:
+        assert spans(session, board) == [(T0, T0)]
+    finally:
+        started.signage_lock.release()
