@@ -25,6 +25,7 @@ from signage.http.areas import area_field
 from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
 from signage.schedules.services import board_timeline
+from signage.schedules.spans import power_spans
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
@@ -182,7 +183,10 @@ def board(code: str) -> ResponseReturnValue:
         db.session.get(BoardStatus, item.id),
         paired=has_active_token(db.session, item),
     )
-    uptime = figures.board_figures(db.session, item, now=now, tz=figures.zone(item.timezone))
+    tz = figures.zone(item.timezone)
+    uptime = figures.board_figures(
+        db.session, item, now=now, tz=tz, power=lambda a, b: power_spans(item.hours, tz, a, b)
+    )
     headlines = _headlines(segments)
     if status["current_item"] is not None and status["current_item"] not in headlines:
         headlines.update(_headlines_of({status["current_item"]}))

@@ -143,6 +143,7 @@ def test_board_uptime_api(app, client, factory, tree, flaky, admin):
     assert (body["first_day"], body["last_day"]) == ("2026-12-10", "2026-12-10")
     assert body["start"] == "2026-12-09T17:00:00Z" and body["end"] == "2026-12-10T03:00:00Z"
     assert body["share"] == 0.45 and body["outage_count"] == 2
+    assert body["share_in_operating_hours"] is None  # always on
     assert body["outages"][0] == {
         "start": "2026-12-09T18:00:00Z",
         "end": "2026-12-09T20:00:00Z",
@@ -194,3 +195,39 @@ def test_hostile_periods_are_a_clear_422(app, client, factory, tree, flaky, admi
 def test_unknown_board_or_area_is_404(app, client, factory, admin):
     for path in ("/api/v1/boards/NOPE/uptime", "/api/v1/areas/NOPE/uptime"):
         assert client.get(path, headers=factory.bearer(admin)).status_code == 404
+
+
+# --- operating hours, shown beside the whole-day share -----------------------------------
+
+DAYTIME = {str(d): ["06:00-22:00"] for d in range(7)}
+
+
+def test_power_spans_follow_local_days_and_cross_midnight():
+    from signage.schedules.spans import power_spans
+
+    night = {"2": ["22:00-06:00"]}  # Wednesday night into Thursday
+    start, stop = MIDNIGHT - 24 * H, MIDNIGHT + 24 * H  # Wed 09/12 and Thu 10/12, local
+    assert power_spans(night, HCM, start, stop) == [(MIDNIGHT - 2 * H, MIDNIGHT + 6 * H)]
+    assert power_spans({}, HCM, start, stop) is None  # always on
+    assert power_spans({"0": ["nonsense"]}, HCM, start, stop) is None
+
+
+def test_share_within_operating_hours(app, client, factory, session, tree, flaky, admin):
+    from signage.schedules.spans import power_spans
+
+    flaky.hours = DAYTIME
+    session.flush()
+    power = {flaky.id: lambda a, b: power_spans(DAYTIME, HCM, a, b)}
+    today = board_uptime(session, [flaky.id], MIDNIGHT, MIDNIGHT + 24 * H, now=NOW, power=power)
+    item = today[flaky.id]
+    assert item.hours_counted_seconds == 4 * 3600  # 06:00-10:00 local
+    assert item.share_in_hours == pytest.approx(0.25)  # connected 09:00-10:00
+    assert item.share == pytest.approx(0.45)  # the whole-day figure is unchanged
+    set_clock(app, NOW)
+    body = client.get(
+        "/api/v1/boards/HK-UP/uptime?from=2026-12-10&to=2026-12-10", headers=factory.bearer(admin)
+    ).get_json()
+    assert (body["share"], body["share_in_operating_hours"]) == (0.45, 0.25)
+    factory.user("hk-viewer", ("viewer", tree["hk"]))
+    login(client, "hk-viewer")
+    assert "trong giờ hoạt động: 25,0%" in client.get("/boards/HK-UP").get_data(as_text=True)

@@ -20,6 +20,7 @@ from signage.http import areas as access
 from signage.http.api import actor, api_blueprint, operations, query_args
 from signage.http.period import Period, parse_period
 from signage.i18n import local_tz
+from signage.schedules.spans import power_spans
 
 bp = api_blueprint("uptime")
 operation = operations(bp)
@@ -52,6 +53,9 @@ class BoardUptimeOut(BaseModel):
     end: datetime = Field(description="The period's end, or now if it has not ended")
     first_connected: datetime | None
     share: float | None = Field(description="0..1; null if the board never connected")
+    share_in_operating_hours: float | None = Field(
+        description="0..1 within the board's operating hours; null if always on"
+    )
     online_seconds: float
     counted_seconds: float = Field(description="From the board's first connection on")
     outage_count: int
@@ -105,10 +109,12 @@ def board_uptime(code: str) -> ResponseReturnValue:
     """Whole days count, not only operating hours; time before the first connection does not.
     At most 732 days; `from` after `to`, or only one of them, is a 422."""
     board = services.get_board(db.session, actor().user, code)
-    period = _period(figures.zone(board.timezone))
-    item = figures.board_uptime(db.session, [board.id], period.start, period.end, now=clock.now())[
-        board.id
-    ]
+    tz = figures.zone(board.timezone)
+    period = _period(tz)
+    power = {board.id: lambda a, b: power_spans(board.hours, tz, a, b)}
+    item = figures.board_uptime(
+        db.session, [board.id], period.start, period.end, now=clock.now(), power=power
+    )[board.id]
     return jsonify(
         {
             "board": board.code,
@@ -120,6 +126,9 @@ def board_uptime(code: str) -> ResponseReturnValue:
             "end": iso_utc(item.stop),
             "first_connected": iso_utc(item.first_connected),
             "share": None if item.share is None else round(item.share, 4),
+            "share_in_operating_hours": (
+                None if item.share_in_hours is None else round(item.share_in_hours, 4)
+            ),
             "online_seconds": round(item.online_seconds),
             "counted_seconds": round(item.counted_seconds),
             "outage_count": len(item.outages),

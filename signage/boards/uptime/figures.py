@@ -4,14 +4,16 @@ over a period, and the same aggregated over the boards of an area.
 What counts: the whole day, not only the board's operating hours (a board switched off by its
 power relay at night shows that night as an outage). It is the honest figure the sessions can
 give: a player that does not connect during its hours is down whatever its schedule says, and a
-board that stays connected at night is not penalised. Time before a board's first session ever
+board that stays connected at night is not penalised. For a board with operating hours, the
+share within them is given beside it (the caller passes the hours: their vocabulary belongs to
+schedules, above this package). Time before a board's first session ever
 is not counted (it was not installed yet); a board that never connected has no share at all and
 is listed apart. Days are local days in the given time zone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,6 +47,8 @@ class BoardUptime:
     online_seconds: float = 0.0
     counted_seconds: float = 0.0
     outages: list[Outage] = field(default_factory=list)
+    hours_online_seconds: float | None = None
+    hours_counted_seconds: float | None = None
 
     @property
     def share(self) -> float | None:
@@ -52,6 +56,13 @@ class BoardUptime:
         if self.counted_seconds <= 0:
             return None
         return min(1.0, self.online_seconds / self.counted_seconds)
+
+    @property
+    def share_in_hours(self) -> float | None:
+        """The share within the board's operating hours; None if it has none (always on)."""
+        if self.hours_counted_seconds is None or self.hours_counted_seconds <= 0:
+            return None
+        return min(1.0, (self.hours_online_seconds or 0.0) / self.hours_counted_seconds)
 
     @property
     def downtime_seconds(self) -> float:
@@ -99,10 +110,36 @@ def _merged(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, date
     return out
 
 
+Spans = list[tuple[datetime, datetime]]
+# Operating hours as (start, stop) -> power-on stretches of [start, stop), or None if always on.
+Power = Callable[[datetime, datetime], Spans | None]
+
+
+def _overlap(a: Spans, b: Spans) -> float:
+    """Seconds two ordered lists of disjoint spans have in common."""
+    total, i, j = 0.0, 0, 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if hi > lo:
+            total += (hi - lo).total_seconds()
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
 def board_uptime(
-    session: Session, board_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime
+    session: Session,
+    board_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    power: dict[int, Power] | None = None,
 ) -> dict[int, BoardUptime]:
-    """Uptime and outages of each board over [start, min(end, now)), from two queries."""
+    """Uptime and outages of each board over [start, min(end, now)), from two queries; with
+    `power` (board id -> its operating hours), also the share within those hours."""
     ids = sorted(set(board_ids))
     stop = max(start, min(end, now))
     result = {b: BoardUptime(b, start, stop) for b in ids}
@@ -134,7 +171,13 @@ def board_uptime(
     for board_id, item in result.items():
         if item.first_connected is not None:
             ongoing = reaches_now and board_id not in still_open
-            _fill(item, _merged(spans.get(board_id, [])), ongoing=ongoing)
+            merged = _merged(spans.get(board_id, []))
+            _fill(item, merged, ongoing=ongoing)
+            on = (power or {}).get(board_id)
+            stretches = on(max(start, item.first_connected), stop) if on else None
+            if stretches is not None:
+                item.hours_counted_seconds = sum((hi - lo).total_seconds() for lo, hi in stretches)
+                item.hours_online_seconds = _overlap(stretches, merged)
     return result
 
 
@@ -158,11 +201,12 @@ def _fill(item: BoardUptime, spans: list[tuple[datetime, datetime]], *, ongoing:
 
 
 def board_figures(
-    session: Session, board: Board, *, now: datetime, tz: ZoneInfo
+    session: Session, board: Board, *, now: datetime, tz: ZoneInfo, power: Power | None = None
 ) -> dict[str, BoardUptime]:
     """Today, the last 7 and the last 30 local days of one board (the board page's section)."""
+    hours = {board.id: power} if power else None
     return {
-        w.key: board_uptime(session, [board.id], w.start, w.end, now=now)[board.id]
+        w.key: board_uptime(session, [board.id], w.start, w.end, now=now, power=hours)[board.id]
         for w in windows(now, tz)
     }
 
