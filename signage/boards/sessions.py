@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from signage.boards.models import Board, BoardSession, BoardStatus
-from signage.boards.presence import OFFLINE_GRACE, is_online
+from signage.boards.presence import OFFLINE_GRACE, ONLINE_WITHIN, is_online
 
 CHUNK = 500
 
@@ -62,10 +62,12 @@ def _apply(
     writes: _Writes,
 ) -> None:
     """Play one board's connects, disconnects and heartbeats, in time order, on its sessions."""
+    heard: datetime | None = None  # a report of this batch, newer than the status row
     for at, _order, kind in sorted(events):
         if kind == "connect":
             if latest is not None and latest.ended_at is None:
-                if latest.was_open_before and not is_online(status, at):
+                alive = is_online(status, at) or (heard is not None and at - heard <= ONLINE_WITHIN)
+                if latest.was_open_before and not alive:
                     # The process holding the socket died: the board was away since its last sign.
                     latest.ended_at, latest.changed = _last_sign(latest, status), True
                     _flush_one(latest, board_id, writes)
@@ -80,11 +82,13 @@ def _apply(
         elif kind == "disconnect":
             if latest is not None and latest.ended_at is None and latest.started_at <= at:
                 latest.ended_at, latest.changed = at, True
-        elif latest is None:  # a heartbeat from a board without any session (e.g. an upgrade)
-            latest = _Latest(None, at, None)
-        elif latest.ended_at is not None and at > latest.ended_at:
-            # Its socket on another process never closed: the board was not away.
-            latest.ended_at, latest.changed = None, True
+        else:  # a heartbeat
+            heard = at
+            if latest is None:  # from a board without any session (e.g. just after an upgrade)
+                latest = _Latest(None, at, None)
+            elif latest.ended_at is not None and at > latest.ended_at:
+                # Its socket on another process never closed: the board was not away.
+                latest.ended_at, latest.changed = None, True
     if latest is not None:
         _flush_one(latest, board_id, writes)
 

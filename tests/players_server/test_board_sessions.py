@@ -199,3 +199,18 @@ def test_the_scheduler_closes_stale_sessions_when_it_starts(app, session, board,
         assert spans(session, board) == [(T0, T0)]
     finally:
         started.signage_lock.release()
+
+
+def test_a_report_in_the_same_flush_proves_the_board_alive_at_a_connect(session, board):
+    """The status row is stale (its writes failed for minutes) but this batch holds a report."""
+    session.add(BoardStatus(board_id=board.id, last_seen=T0, connected_at=T0))
+    session.add(BoardSession(board_id=board.id, started_at=T0))
+    session.flush()
+    later = T0 + 2 * ONLINE_WITHIN
+    record(
+        session,
+        connections={board.id: later},
+        disconnections={},
+        heartbeats={board.id: later - 30 * S},
+    )
+    assert spans(session, board) == [(T0, None)]
