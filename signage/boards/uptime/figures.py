@@ -6,9 +6,9 @@ power relay at night shows that night as an outage). It is the honest figure the
 give: a player that does not connect during its hours is down whatever its schedule says, and a
 board that stays connected at night is not penalised. For a board with operating hours, the
 share within them is given beside it (the caller passes the hours: their vocabulary belongs to
-schedules, above this package). Time before a board's first session ever
-is not counted (it was not installed yet); a board that never connected has no share at all and
-is listed apart. Days are local days in the given time zone.
+schedules, above this package). Time before a board's first session ever is not counted (it was
+not installed yet); a board that never connected has no share at all and is listed apart. Days
+are local days in the given time zone.
 """
 
 from __future__ import annotations
