@@ -89,6 +89,7 @@ def _api_blueprints() -> list[Any]:
     from signage.areas import api as areas
     from signage.audit import api as audit
     from signage.boards import api as boards
+    from signage.boards.uptime import api as uptime
     from signage.content import api as content
     from signage.http import openapi
     from signage.players import api as player_api
@@ -99,6 +100,7 @@ def _api_blueprints() -> list[Any]:
     return [
         content.bp,
         boards.bp,
+        uptime.bp,
         player_api.bp,
         schedules.bp,
         alerts.bp,

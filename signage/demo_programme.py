@@ -12,7 +12,7 @@ from signage.accounts.models import User
 from signage.areas.models import Area
 from signage.areas.services import get_by_code
 from signage.audit.services import Actor
-from signage.boards.models import Board, BoardStatus
+from signage.boards.models import Board, BoardSession, BoardStatus
 from signage.boards.services import create_board
 from signage.content import workflow
 from signage.content.items import create_item
@@ -83,6 +83,26 @@ def _seed_presence(session: Session, now: datetime) -> None:
     session.flush()
 
 
+# A few days of connection sessions for Ba Đình's screen, the last one ending when it went dark
+# (DEMO_DARK), so its uptime section shows shares and outages; the other boards never connected.
+DEMO_SESSIONS = ((120, 70), (68.75, 28), (27.5, 2.25))
+
+
+def _demo_sessions(session: Session, now: datetime) -> None:
+    board_id = session.scalar(select(Board.id).where(Board.code == DEMO_DARK[0]))
+    if board_id is None:
+        return
+    for began, ended in DEMO_SESSIONS:
+        session.add(
+            BoardSession(
+                board_id=board_id,
+                started_at=now - timedelta(hours=began),
+                ended_at=now - timedelta(hours=ended),
+            )
+        )
+    session.flush()
+
+
 def seed_programme(
     session: Session,
     store: MediaStore,
@@ -120,6 +140,7 @@ def seed_programme(
             hours=None,
         )
     _seed_presence(session, now)
+    _demo_sessions(session, now)
     hanoi = get_by_code(session, "01")
     item = create_item(
         session,

@@ -85,6 +85,16 @@ def sweep_pairings(app: Flask) -> int:
         return sweep(session, now=clock.now())
 
 
+def sweep_sessions(app: Flask) -> int:
+    """Close the connection sessions of boards whose process died without closing them."""
+    from signage import clock
+    from signage.boards.sessions import close_stale
+    from signage.db import db
+
+    with app.app_context(), db.scope() as session:
+        return close_stale(session, now=clock.now())
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: stable id, function of the app, and an APScheduler trigger."""
@@ -105,6 +115,8 @@ JOBS: tuple[Job, ...] = (
     Job("alerts.resend", resend_alerts, "interval", {"seconds": 3}, 2),
     Job("cap.poll", poll_cap_feeds, "interval", {"seconds": 60}, 30),
     Job("pairing.sweep", sweep_pairings, "interval", {"seconds": 60}, 30),
+    # Also run once when the scheduler starts: a restarted single process left sessions open.
+    Job("boards.sessions.sweep", sweep_sessions, "interval", {"seconds": 60}, 30),
 )
 
 
@@ -182,6 +194,10 @@ def start_embedded(app: Flask) -> Any:
     if not lock.acquire():
         log.info("another process runs the scheduled jobs")
         return None
+    try:
+        sweep_sessions(app)
+    except Exception:  # the database away at startup: the job retries every minute
+        log.exception("closing stale board sessions at startup failed")
     scheduler = build_scheduler(app)
     scheduler.start()
     scheduler.signage_lock = lock

@@ -243,7 +243,7 @@ def test_seed_demo_twice(migrated):
 
 
 def test_seed_demo_creates_boards_with_a_programme_once(migrated):
-    from signage.boards.models import Board
+    from signage.boards.models import Board, BoardSession
     from signage.content.models import ContentItem
     from signage.schedules.models import BoardManifest, Schedule
 
@@ -264,10 +264,12 @@ def test_seed_demo_creates_boards_with_a_programme_once(migrated):
     assert items("HN-HK-001") == items("HN-BD-001") == {1}
     assert items("HP-001") == set()
     assert any((migrated.instance.parent / "media").rglob("*.png"))  # renditions stored
+    assert migrated.count(BoardSession) == 3  # a few days of uptime on Ba Đình's screen
     migrated.ok("seed-demo")
     assert {
         m.__name__: migrated.count(m) for m in (Board, ContentItem, Schedule, BoardManifest)
     } == counts
+    assert migrated.count(BoardSession) == 3
 
 
 def test_bad_setting_is_a_clean_error(signage):

@@ -181,6 +181,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /api/v1/areas": LOGIN,  # lists what the caller may see (empty for nobody)
     "POST /api/v1/areas": P("create", "area.manage"),
     "GET /api/v1/areas/<code>": P("object", "area.view"),
+    "GET /api/v1/areas/<code>/uptime": P("object", "area.view"),
     "GET /api/v1/areas/<code>/fallback-playlist": P("object", "schedule.view"),
     "PUT /api/v1/areas/<code>/fallback-playlist": P("object", "schedule.edit"),
     "GET /api/v1/audit": P("section", "audit.view"),
@@ -211,6 +212,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "POST /api/v1/boards/<code>/screenshot": P("player", "-", "board.view"),  # the board only
     "GET /api/v1/boards/<code>/status": P("player", "board.view"),
     "GET /api/v1/boards/<code>/timeline": P("object", "board.view"),
+    "GET /api/v1/boards/<code>/uptime": P("object", "board.view"),
     "GET /api/v1/groups": LOGIN,
     "POST /api/v1/groups": P("create", "board.manage"),
     "GET /api/v1/groups/<code>": P("object", "board.view"),

@@ -19,6 +19,8 @@ from signage.accounts.models import User
 from signage.areas import services
 from signage.areas.models import Area
 from signage.areas.services import MANUAL_KINDS
+from signage.boards.services import visible_boards
+from signage.boards.uptime.figures import AreaFigures, area_figures
 from signage.db import bytewise, db
 from signage.errors import PermissionDenied, ValidationFailed
 from signage.http import areas as access
@@ -26,6 +28,7 @@ from signage.http.access import require_any
 from signage.http.forms import at_most, form_action, required
 from signage.http.labels import KIND_LABELS
 from signage.http.paging import Page, page_number, paginate
+from signage.i18n import local_tz
 from signage.permissions import can
 from signage.schedules.manifests import publisher
 from signage.schedules.playlists import effective_fallback, fallback_choices, set_area_fallback
@@ -65,6 +68,7 @@ def _node_context(area: Area, form: AreaCreateForm | None = None) -> dict[str, A
     manage = can(user, "area.manage", area)
     shown = can(user, "schedule.view", area)
     return {
+        "uptime": _uptime(area) if can(user, "board.view", area) else None,
         "fallback_shown": shown,
         "fallback": effective_fallback(db.session, area) if shown else None,
         "fallback_choices": (
@@ -78,6 +82,12 @@ def _node_context(area: Area, form: AreaCreateForm | None = None) -> dict[str, A
         "form": form if form is not None else (AreaCreateForm() if manage else None),
         "error": None,
     }
+
+
+def _uptime(area: Area) -> AreaFigures:
+    """Uptime of the boards of the subtree that the user may see (never any other)."""
+    boards = list(db.session.scalars(visible_boards(current_user(), area=area)).unique())
+    return area_figures(db.session, boards, now=clock.now(), tz=local_tz())
 
 
 def _viewable(code: str) -> Area:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage import clock
@@ -144,7 +153,17 @@ class BoardSession(Base):
     and the "connected" indicators are computed from these rows."""
 
     __tablename__ = "board_sessions"
-    __table_args__ = (Index("ix_board_sessions_board_started", "board_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_board_sessions_board_started", "board_id", "started_at"),
+        # At most one open session per board, even when two processes record at once.
+        Index(
+            "uq_board_sessions_open",
+            "board_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.boards import fleet, importer, services
+from signage.boards.uptime import figures
 from signage.content.renditions import profile_records
 from signage.db import db
 from signage.errors import ValidationFailed
@@ -25,6 +26,7 @@ from signage.http.areas import area_field, named_area
 from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
 from signage.schedules.services import board_timeline
+from signage.schedules.spans import power_spans
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
@@ -239,6 +241,10 @@ def board(code: str) -> ResponseReturnValue:
         db.session.get(BoardStatus, item.id),
         paired=has_active_token(db.session, item),
     )
+    tz = figures.zone(item.timezone)
+    uptime = figures.board_figures(
+        db.session, item, now=now, tz=tz, power=lambda a, b: power_spans(item.hours, tz, a, b)
+    )
     headlines = _headlines(segments)
     if status["current_item"] is not None and status["current_item"] not in headlines:
         headlines.update(_headlines_of({status["current_item"]}))
@@ -251,6 +257,7 @@ def board(code: str) -> ResponseReturnValue:
         headlines=headlines,
         status=status,
         commands=COMMAND_LABELS,
+        uptime=uptime,
     )
 
 

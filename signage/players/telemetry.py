@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage.boards.models import Board, BoardStatus, PlayBatch, PlayRecord
+from signage.boards.sessions import record as record_sessions
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,15 @@ class StatusBuffer:
 
     def write(self, session: Session, pending: Pending) -> int:
         """Connections: one INSERT of the missing status rows per 500 boards, then one batched
-        UPDATE; heartbeats: one batched UPDATE. The number of boards written."""
+        UPDATE; heartbeats: one batched UPDATE. The number of boards written.
+
+        Connection sessions first (boards.sessions reads the status as it was before)."""
+        record_sessions(
+            session,
+            connections={b: c.at for b, c in pending.connections.items()},
+            disconnections=pending.disconnections,
+            heartbeats={b: beat.at for b, beat in pending.heartbeats.items()},
+        )
         if pending.connections:
             _write_connections(session, pending.connections)
         if pending.heartbeats:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from signage.schedules.rules import DailyWindow, OperatingHours, validate_hours
 
@@ -74,3 +75,28 @@ def operating_hours(hours: dict[str, list[str]] | None) -> OperatingHours | None
     return OperatingHours(
         tuple(tuple(parse_window(s) for s in hours.get(str(d), ())) for d in range(7))
     )
+
+
+def power_spans(
+    hours: dict[str, Any] | None, tz: ZoneInfo, start: datetime, stop: datetime
+) -> list[tuple[datetime, datetime]] | None:
+    """The stretches of [start, stop) inside the board's operating hours (local days of tz), in
+    order; None for a board that is always on (or whose stored hours no longer parse)."""
+    try:
+        week = operating_hours(hours)
+    except SpanError:
+        return None
+    if week is None or week.always_on:
+        return None
+    out: list[tuple[datetime, datetime]] = []
+    day = start.astimezone(tz).date() - timedelta(days=1)  # a window from the day before
+    while datetime.combine(day, time(), tz) < stop:
+        for window in week.week[day.weekday()]:
+            lo = datetime.combine(day, window.start, tz)
+            end_day = day + timedelta(days=1) if window.end <= window.start else day
+            hi = datetime.combine(end_day, window.end, tz)
+            lo, hi = max(lo, start), min(hi, stop)
+            if hi > lo:
+                out.append((lo.astimezone(UTC), hi.astimezone(UTC)))
+        day += timedelta(days=1)
+    return sorted(out)

@@ -172,7 +172,9 @@ def test_connections_are_buffered_and_written_in_batches(session, tree, board):
         assert buffer.write(session, buffer.take(heartbeats=False)) == 5
     finally:
         event.remove(target, "before_cursor_execute", count)
-    assert statements == ["INSERT", "UPDATE"]  # the four missing rows, then all five
+    # Sessions: the boards' latest sessions and statuses, one INSERT of the five new sessions;
+    # status: the four missing rows, then all five.
+    assert statements == ["SELECT", "SELECT", "INSERT", "INSERT", "UPDATE"]
     session.expire_all()
     for b in [board, *others]:
         row = session.get(BoardStatus, b.id)
