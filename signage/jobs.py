@@ -85,6 +85,27 @@ def sweep_pairings(app: Flask) -> int:
         return sweep(session, now=clock.now())
 
 
+def detect_outages(app: Flask) -> int:
+    """Boards dark past their area's threshold (or back online): notify their subscribers."""
+    from signage import clock
+    from signage.db import db
+    from signage.notifications.detection import detect
+
+    with app.app_context(), db.scope() as session:
+        found = detect(session, now=clock.now(), settings=app.config["SIGNAGE"])
+        return len(found.dark) + len(found.recovered)
+
+
+def deliver_notifications(app: Flask) -> int:
+    """Send the e-mails and webhook posts that are due; failures wait and are retried."""
+    from signage import clock
+    from signage.db import db
+    from signage.notifications.delivery import deliver_due
+
+    with app.app_context(), db.scope() as session:
+        return deliver_due(session, now=clock.now(), settings=app.config["SIGNAGE"])
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: stable id, function of the app, and an APScheduler trigger."""
@@ -105,6 +126,9 @@ JOBS: tuple[Job, ...] = (
     Job("alerts.resend", resend_alerts, "interval", {"seconds": 3}, 2),
     Job("cap.poll", poll_cap_feeds, "interval", {"seconds": 60}, 30),
     Job("pairing.sweep", sweep_pairings, "interval", {"seconds": 60}, 30),
+    Job("notifications.detect", detect_outages, "interval", {"seconds": 60}, 30),
+    # Sends with timeouts (SMTP, webhooks): a slow endpoint delays only this job, never a request.
+    Job("notifications.deliver", deliver_notifications, "interval", {"seconds": 30}, 20),
 )
 
 
