@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, login_required, signed_in_user
@@ -31,7 +31,7 @@ MAX_READ_IDS = 200
 class SubscriptionForm(FlaskForm):
     """A new subscription: an area and the ways to be told."""
 
-    area = StringField(_l("Area code"), validators=[DataRequired(message=REQUIRED), Length(max=32)])
+    area = StringField(_l("Area code"), validators=[DataRequired(message=REQUIRED), at_most(32)])
     console = BooleanField(_l("In the console"), default=True)
     email = BooleanField(_l("By e-mail"))
 
@@ -47,7 +47,7 @@ class AreaNoticeForm(FlaskForm):
     webhook_url = StringField(_l("Webhook address"), validators=[Optional(), at_most(500)])
     webhook_secret = StringField(
         _l("Webhook secret"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), at_most(200)],
         description=_l("Signs each post (HMAC-SHA256, header X-Signage-Signature); "
                        "left empty, one is made when the webhook is enabled."),
     )  # fmt: skip
