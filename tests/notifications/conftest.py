@@ -40,7 +40,9 @@ def make_board(session, code: str, area, *, last_seen=None, disconnected_at=None
     board = Board(code=code, name=f"Bảng {code}", area=area, profile=profile, hours=hours or {})
     session.add(board)
     session.flush()
-    session.add(BoardStatus(board_id=board.id, last_seen=last_seen, disconnected_at=disconnected_at))
+    session.add(
+        BoardStatus(board_id=board.id, last_seen=last_seen, disconnected_at=disconnected_at)
+    )
     session.flush()
     return board
 
@@ -79,13 +81,13 @@ class _Handler:
     def __init__(self, inbox: SmtpInbox) -> None:
         self.inbox = inbox
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.inbox.refuse:
             return "550 5.1.1 Mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         self.inbox.messages.append(parsed)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
@@ -121,7 +123,7 @@ class Hook:
 
 def _receiver(hook: Hook) -> type[BaseHTTPRequestHandler]:
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             want = "sha256=" + hmac.new(hook.secret.encode(), body, hashlib.sha256).hexdigest()
             got = self.headers.get("X-Signage-Signature", "")

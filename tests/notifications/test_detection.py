@@ -10,7 +10,13 @@ from sqlalchemy import delete, select
 
 from signage.accounts.models import Grant
 from signage.notifications.detection import detect
-from signage.notifications.models import AreaNotice, Notification, Outage, OutboxMessage, Subscription
+from signage.notifications.models import (
+    AreaNotice,
+    Notification,
+    Outage,
+    OutboxMessage,
+    Subscription,
+)
 from tests.notifications.conftest import NOW, come_back, go_dark, later, make_board
 
 
