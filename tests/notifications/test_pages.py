@@ -206,3 +206,12 @@ def test_pages_in_vietnamese(app, session, factory, tree):
     assert "Bảng tin Bảng HK-1 (HK-1) tại Phường Hoàn Kiếm mất kết nối từ 02/03/2026 09:00." in page
     assert "Đăng ký nhận thông báo của tôi" in client.get(
         "/notifications/subscriptions").get_data(as_text=True)  # fmt: skip
+
+
+def test_the_area_page_links_to_its_notification_settings_for_its_admins(app, people):
+    assert 'id="area-notifications"' in signed_in(app, "hn-admin").get("/areas/01").get_data(
+        as_text=True
+    )
+    assert 'id="area-notifications"' not in signed_in(app, "hn-viewer").get("/areas/01").get_data(
+        as_text=True
+    )
