@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
@@ -14,7 +14,7 @@ from signage import clock
 from signage.accounts.models import User
 from signage.db import db
 from signage.errors import AuthenticationRequired, ValidationFailed
-from signage.http.api import actor, api_blueprint, json_body, operations, query_args
+from signage.http.api import MAX_ID, actor, api_blueprint, json_body, operations, query_args
 from signage.http.areas import area_field
 from signage.http.paging import window
 from signage.notifications import services, text
@@ -56,7 +56,7 @@ class NotificationQuery(BaseModel):
 
 class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] | None = Field(
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
         None, max_length=500, description="Notifications to mark read; omit with all=true"
     )
     all: bool = False

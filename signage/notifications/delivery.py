@@ -14,11 +14,11 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from signage.alerts.cap.feeds import RefusedURL, guarded_opener
-from signage.notifications.models import AreaNotice, OutboxMessage
+from signage.notifications.models import AreaNotice, Notification, Outage, OutboxMessage
 
 BATCH = 100
 FIRST_RETRY = timedelta(minutes=1)
@@ -129,3 +129,23 @@ def deliver_due(session: Session, *, now: datetime, settings: Any, limit: int = 
         message.last_error = ""
         sent += 1
     return sent
+
+
+KEEP_DELIVERIES = timedelta(days=30)
+KEEP_READ = timedelta(days=180)
+
+
+def purge(session: Session, *, now: datetime) -> int:
+    """Forget deliveries sent or given up 30 days ago, notifications read and outages closed
+    180 days ago; how many rows went."""
+    gone = 0
+    old = now - KEEP_DELIVERIES
+    for query in (
+        delete(OutboxMessage).where(OutboxMessage.sent_at < old),
+        delete(OutboxMessage).where(OutboxMessage.given_up_at < old),
+        delete(Notification).where(Notification.read_at < now - KEEP_READ),
+        delete(Outage).where(Outage.recovered_at < now - KEEP_READ),
+    ):
+        result = session.execute(query.execution_options(synchronize_session=False))
+        gone += int(getattr(result, "rowcount", 0) or 0)
+    return gone

@@ -84,7 +84,7 @@ def notify_users(
                     text.subject(notice_kind, params),
                     text.email_body(notice_kind, params),
                 )
-            area_id = _area_id(events[0])
+            area_id = _area_id(events)
             session.add(
                 OutboxMessage(
                     channel="email",
@@ -101,8 +101,16 @@ def notify_users(
     return made
 
 
-def _area_id(event: Event) -> int:
-    return int([p for p in event.area_path.split("/") if p][-1])
+def _area_id(events: list[Event]) -> int:
+    """The deepest area holding every event's board (whose admins see a failed e-mail)."""
+    chains = [[p for p in e.area_path.split("/") if p] for e in events]
+    common = chains[0]
+    for chain in chains[1:]:
+        n = 0
+        while n < min(len(common), len(chain)) and common[n] == chain[n]:
+            n += 1
+        common = common[:n]
+    return int(common[-1] if common else chains[0][0])
 
 
 def webhook_payload(

@@ -52,7 +52,7 @@ def test_list_and_mark_read(client, session, factory, tree, me, auth):
 @pytest.mark.parametrize(
     "body",
     [{}, {"ids": [1], "all": True}, {"ids": "1"}, {"ids": [1] * 501}, {"ids": ["x"]},
-     {"all": "yes please"}, {"extra": 1}],
+     {"all": "yes please"}, {"extra": 1}, {"ids": [2**70]}, {"ids": [0]}, {"ids": [-1]}],
 )  # fmt: skip
 def test_mark_read_refuses_malformed_bodies(client, session, me, auth, body):
     row = add_notice(session, me)
