@@ -143,6 +143,8 @@ def test_area_admin_sets_threshold_and_a_public_webhook(app, session, people, tr
         ({"threshold": "1e3"}, "Enter a whole number."),
         ({"webhook_url": "http://127.0.0.1:8080/hook"}, "private, loopback"),
         ({"webhook_url": "http://[::1]/hook"}, "private, loopback"),
+        ({"webhook_url": "http://localhost:8080/hook"}, "private, loopback"),  # by DNS
+        ({"webhook_url": "http://0x7f000001/hook"}, "private, loopback"),
         ({"webhook_url": "http://10.0.0.5/hook"}, "private, loopback"),
         ({"webhook_url": "http://169.254.169.254/latest"}, "private, loopback"),
         ({"webhook_url": "javascript:alert(1)"}, "such as https://"),
