@@ -19,6 +19,7 @@ def create_app(overrides: dict[str, Any] | None = None):
     from signage.content import init_app as init_content
     from signage.db import db
     from signage.http.api import register_api
+    from signage.notifications import init_app as init_notifications
     from signage.players import init_app as init_players
     from signage.realtime import init_app as init_realtime
     from signage.schedules import init_app as init_schedules
@@ -61,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None):
     init_schedules(app)
     init_alerts(app)
     init_players(app)  # the /player namespace, its buffers and page
+    init_notifications(app)  # pages and the unread count in the menu
     for blueprint in _console_blueprints():
         app.register_blueprint(blueprint)
     token_use.init_app(app)
@@ -92,6 +94,7 @@ def _api_blueprints() -> list[Any]:
     from signage.boards.uptime import api as uptime
     from signage.content import api as content
     from signage.http import openapi
+    from signage.notifications import api as notifications
     from signage.players import api as player_api
     from signage.reports.api import indicators as report_indicators
     from signage.schedules import api as schedules
@@ -106,6 +109,7 @@ def _api_blueprints() -> list[Any]:
         alerts.bp,
         cap_api.bp,
         alert_reports.bp,
+        notifications.bp,
         areas.bp,
         audit.bp,
         report_indicators.bp,

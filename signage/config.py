@@ -25,6 +25,12 @@ _POSITIVE = (
     "db_pool_size",
     "db_pool_timeout_seconds",
     "large_board_min_pixels",
+    "smtp_port",
+    "smtp_timeout",
+    "webhook_timeout",
+    "notify_offline_minutes",
+    "notify_digest_over",
+    "notify_max_attempts",
 )
 _NOT_NEGATIVE = (
     "login_lockout_seconds",
@@ -134,6 +140,24 @@ class Settings:
     cap_feed_hosts: str = ""
     # Let the poller reach private, loopback and link-local addresses (an upstream on the LAN).
     cap_feed_allow_private: bool = False
+    # Offline notifications: a board dark this many minutes (areas may set their own) inside its
+    # operating hours is reported once; more boards than notify_digest_over at once for one
+    # subscriber make one digest. Deliveries are retried with backoff this many times.
+    notify_offline_minutes: int = 15
+    notify_digest_over: int = 5
+    notify_max_attempts: int = 8
+    # E-mail of notifications through plain SMTP; no host = no e-mail is sent.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "signage@localhost"
+    smtp_starttls: bool = False
+    smtp_timeout: int = 10
+    # Webhooks may reach private, loopback and link-local addresses (a chat bridge on the LAN);
+    # an installation admin may also allow it per area.
+    webhook_allow_private: bool = False
+    webhook_timeout: int = 5
     ratelimit_storage: str = "memory://"
     session_cookie_secure: bool = False
     # A console session ends after this long without a request, and this long after sign-in.

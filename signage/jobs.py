@@ -93,6 +93,35 @@ def sweep_sessions(app: Flask) -> int:
 
     with app.app_context(), db.scope() as session:
         return close_stale(session, now=clock.now())
+def detect_outages(app: Flask) -> int:
+    """Boards dark past their area's threshold (or back online): notify their subscribers."""
+    from signage import clock
+    from signage.db import db
+    from signage.notifications.detection import detect
+
+    with app.app_context(), db.scope() as session:
+        found = detect(session, now=clock.now(), settings=app.config["SIGNAGE"])
+        return len(found.dark) + len(found.recovered)
+
+
+def deliver_notifications(app: Flask) -> int:
+    """Send the e-mails and webhook posts that are due; failures wait and are retried."""
+    from signage import clock
+    from signage.db import db
+    from signage.notifications.delivery import deliver_due
+
+    with app.app_context(), db.scope() as session:
+        return deliver_due(session, now=clock.now(), settings=app.config["SIGNAGE"])
+
+
+def purge_notifications(app: Flask) -> int:
+    """Forget old deliveries, read notifications and closed outages."""
+    from signage import clock
+    from signage.db import db
+    from signage.notifications.delivery import purge
+
+    with app.app_context(), db.scope() as session:
+        return purge(session, now=clock.now())
 
 
 @dataclass(frozen=True)
@@ -117,6 +146,11 @@ JOBS: tuple[Job, ...] = (
     Job("pairing.sweep", sweep_pairings, "interval", {"seconds": 60}, 30),
     # Also run once when the scheduler starts: a restarted single process left sessions open.
     Job("boards.sessions.sweep", sweep_sessions, "interval", {"seconds": 60}, 30),
+    Job("notifications.detect", detect_outages, "interval", {"seconds": 60}, 30),
+    # Sends with timeouts (SMTP, webhooks): a slow endpoint delays only this job, never a request.
+    Job("notifications.deliver", deliver_notifications, "interval", {"seconds": 30}, 20),
+    # 03:30 in Viet Nam, when the console is quiet.
+    Job("notifications.purge", purge_notifications, "cron", {"hour": 20, "minute": 30}, 3600),
 )
 
 

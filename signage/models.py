@@ -29,11 +29,19 @@ from signage.content.models import (
     Revision,
 )
 from signage.db import Base
+from signage.notifications.models import (
+    AreaNotice,
+    Notification,
+    Outage,
+    OutboxMessage,
+    Subscription,
+)
 from signage.reports.models import PlayDay
 from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
 
 __all__ = [
     "Alert",
+    "AreaNotice",
     "AlertDelivery",
     "AlertTarget",
     "AlertTemplate",
@@ -52,6 +60,9 @@ __all__ = [
     "ContentItem",
     "Grant",
     "MediaAsset",
+    "Notification",
+    "Outage",
+    "OutboxMessage",
     "PairingRequest",
     "PlayBatch",
     "PlayDay",
@@ -62,5 +73,6 @@ __all__ = [
     "RenditionRecord",
     "Revision",
     "Schedule",
+    "Subscription",
     "User",
 ]

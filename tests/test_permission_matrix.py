@@ -34,6 +34,7 @@ from signage.audit.services import SYSTEM
 from signage.clock import system_clock
 from signage.content.models import RenditionRecord, Revision
 from signage.db import db
+from signage.notifications.models import Subscription
 from signage.permissions import can, scope_paths
 from signage.players.tokens import issue_token
 from tests.conftest import IsolatedClient, csrf_token
@@ -166,6 +167,14 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /alerts/history": P("section", "alert.view"),
     "GET /alerts/history/export": P("section", "alert.view"),  # no format: 422
     "POST /alerts/new": P("section", "alert.send"),
+    # console: notifications (one's own list and subscriptions; an area's settings)
+    "GET /notifications/": LOGIN,
+    "POST /notifications/read": LOGIN,  # ids of others' notifications change nothing
+    "GET /notifications/subscriptions": LOGIN,
+    "POST /notifications/subscriptions": LOGIN,  # the form names the area (board.view there)
+    "POST /notifications/subscriptions/<int:subscription_id>/delete": P("owner"),
+    "GET /notifications/areas/<area_code>": P("object", "area.manage", "area.view"),
+    "POST /notifications/areas/<area_code>": P("object", "area.manage", "area.view"),
     # the web player (its page and files are public; its API calls carry the board token)
     "GET /player": PUBLIC,
     "GET /player/<path:filename>": PUBLIC,
@@ -262,6 +271,12 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "POST /api/v1/cap": P("cap", "alert.send"),
     "GET /api/v1/cap/alerts": PUBLIC,  # only alerts that went on air
     "GET /api/v1/cap/alerts/<int:alert_id>.xml": PUBLIC,
+    # API: notifications
+    "GET /api/v1/notifications": LOGIN,
+    "POST /api/v1/notifications/read": LOGIN,
+    "GET /api/v1/subscriptions": LOGIN,
+    "POST /api/v1/subscriptions": P("create", "board.view"),
+    "DELETE /api/v1/subscriptions/<int:subscription_id>": P("owner"),
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -474,6 +489,13 @@ def world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     }
     for side in SIDES:
         params[side].update(common)
+    # "owner" rows: inside, each role's own subscription; outside, a victim's.
+    own_subs = {role: Subscription(user=u, area=hn) for role, u in users.items()}
+    victim_sub = Subscription(user=victims["outside"], area=areas["outside"])
+    session.add_all([*own_subs.values(), victim_sub])
+    session.flush()
+    params["inside"]["subscription_ids"] = {role: sub.id for role, sub in own_subs.items()}
+    params["outside"]["subscription_ids"] = {role: victim_sub.id for role in ROLES}
     params["-"] = dict(params["inside"])
 
     cookies: dict[str, str] = {}
@@ -580,6 +602,8 @@ def build_url(rule: str, params: dict[str, Any], variant: str, role: str, world:
             if "/groups/" in rule:
                 return params["group"]
             return params["lang"] if rule.startswith("/lang/") else params["code"]
+        if name == "subscription_id":
+            return str(params["subscription_ids"].get(role, 1))
         if name == "token_id":
             return str(params["other_token"] or world.token_ids.get(role, 1))
         if name == "filename":
@@ -610,6 +634,7 @@ def body_for(key: str, params: dict[str, Any]) -> Any:
         "POST /api/v1/schedules": {"target_kind": "area", "target": code,
                                    "playlist": params["playlist_id"], "windows": ["09:00-10:00"]},
         "POST /api/v1/alerts": {"template": "storm", "areas": [code]},
+        "POST /api/v1/subscriptions": {"area": code},
         "POST /api/v1/alerts/<int:alert_id>/confirm": {"version": 1},
         "PUT /api/v1/schedules/<int:schedule_id>": {"target_kind": "area", "target": code,
                                    "playlist": params["playlist_id"], "windows": ["09:00-10:00"]},

@@ -27,6 +27,7 @@ SCOPES: dict[str, Any] = {
     "alerts:read": _l("Read alerts, receipts and alert templates"),
     "alerts:write": _l("Send, change, confirm and cancel alerts; edit templates"),
     "cap:write": _l("Send CAP 1.2 messages (for an upstream alerting system)"),
+    "notifications:write": _l("Mark my notifications read and change my subscriptions"),
     "audit:read": _l("Read the audit log"),
     "reports:read": _l("Read reports: uptime, proof of play, alert outcomes and indicators"),
     "users:read": _l("Read users and their roles"),

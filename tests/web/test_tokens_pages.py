@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from signage.accounts.models import ApiToken
+from signage.accounts.scopes import SCOPES
 from tests.conftest import login
 from tests.web.conftest import audit_count, post_form, text
 
@@ -99,7 +100,8 @@ def test_name_is_required(client, session, hk_editor):
 def test_scope_checkboxes_have_vietnamese_labels(client, hk_editor):
     login(client, "hk-editor")
     page = text(client.get("/tokens"))
-    assert page.count('type="checkbox" name="scopes"') == 19  # "everything" + 18 scopes
+    boxes = page.count('type="checkbox" name="scopes"')
+    assert boxes == 1 + len(SCOPES)  # "everything" + every scope
     assert 'value="*" id="scope-1" checked' in page
     assert "Gửi bản tin CAP 1.2" in page
 

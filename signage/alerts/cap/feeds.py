@@ -148,18 +148,39 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+def guarded_opener(
+    *, allow_private: bool = False, redirect_hosts: frozenset[str] | set[str] = frozenset()
+) -> urllib.request.OpenerDirector:
+    """A urllib opener that connects only to addresses checked after DNS resolution (public
+    ones unless allow_private), follows redirects only to redirect_hosts (none: every redirect
+    is refused) and ignores proxies from the environment. Also used by outgoing webhooks."""
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _HTTP(allow_private),
+        _HTTPS(allow_private),
+        _Redirects(set(redirect_hosts)),
+    )
+
+
+def refuse_private_host(host: str, port: int) -> None:
+    """RefusedURL unless every address `host` resolves to is public (a form's early check; the
+    connection checks again, so a name re-pointed later is refused then)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise RefusedURL(f"{host[:100]}: no address ({exc})") from None
+    for *_rest, sockaddr in found:
+        if not is_public(str(sockaddr[0])):
+            raise RefusedURL(f"{host[:100]} is a private or loopback address ({sockaddr[0]})")
+
+
 class Fetcher:
     """GET with a timeout and a size limit, only to allowed hosts and (by default) public
     addresses; redirects only to allowed hosts; no proxies from the environment."""
 
     def __init__(self, hosts: set[str], *, allow_private: bool = False) -> None:
         self.hosts = hosts
-        self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}),
-            _HTTP(allow_private),
-            _HTTPS(allow_private),
-            _Redirects(hosts),
-        )
+        self.opener = guarded_opener(allow_private=allow_private, redirect_hosts=hosts)
 
     def __call__(self, url: str, limit: int = cap.MAX_CAP_BYTES) -> bytes:
         """The body of `url`, or RefusedURL / OSError."""
