@@ -93,6 +93,8 @@ def sweep_sessions(app: Flask) -> int:
 
     with app.app_context(), db.scope() as session:
         return close_stale(session, now=clock.now())
+
+
 def detect_outages(app: Flask) -> int:
     """Boards dark past their area's threshold (or back online): notify their subscribers."""
     from signage import clock

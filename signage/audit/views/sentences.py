@@ -88,6 +88,9 @@ SENTENCES: dict[str, Any] = {
     "alert.cancel": _l("%(actor)s cancelled %(object)s"),
     "alert.expire": _l("%(object)s expired"),
     "template.save": _l("%(actor)s saved %(object)s"),
+    "notification.subscribe": _l("%(actor)s subscribed to offline notices for %(object)s"),
+    "notification.unsubscribe": _l("%(actor)s unsubscribed from offline notices for %(object)s"),
+    "notification.area_settings": _l("%(actor)s changed the offline notice settings of %(object)s"),
 }
 UNKNOWN_ACTION = _l("%(actor)s changed %(object)s")
 
@@ -101,6 +104,7 @@ ACTION_KINDS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "content": (_l("Content and approval"), ("content.", "media.")),
     "schedule": (_l("Playlists and schedules"), ("playlist.", "schedule.")),
     "alert": (_l("Emergency bulletins"), ("alert.", "template.")),
+    "notification": (_l("Offline notices"), ("notification.",)),
 }
 
 FIELD_LABELS: dict[str, Any] = {
