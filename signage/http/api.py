@@ -25,6 +25,7 @@ from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.audit.services import Actor
 from signage.db import db
 from signage.errors import AuthenticationRequired, DomainError, NotFound, ValidationFailed
+from signage.http.export import XLSX_TYPE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -352,12 +353,14 @@ def operation(
     players: bool = False,
     params: list[dict[str, Any]] | None = None,
     errors: tuple[int, ...] = (),
+    downloads: bool = False,
 ) -> Callable[[F], F]:
     """Register an API route on a domain's API blueprint (see `api_blueprint`), its
     authentication, token scope and OpenAPI description in one place.
 
     `scope` (signage.accounts.scopes.SCOPES, or ANY_TOKEN) is what a token needs on top of its
-    owner's role; every non-public operation declares one (tests/api/test_scopes.py checks)."""
+    owner's role; every non-public operation declares one (tests/api/test_scopes.py checks).
+    `downloads`: the operation also answers a CSV or XLSX file (its `format` parameter)."""
     if scope is not None and scope != token_scopes.ANY_TOKEN and scope not in token_scopes.SCOPES:
         raise RuntimeError(f"{method} {rule}: unknown scope {scope!r}")
 
@@ -403,6 +406,11 @@ def operation(
             op["requestBody"] = {"required": True, "content": _schema_ref(body)}
         if response is not None:
             op["responses"][str(status)]["content"] = _schema_ref(response)
+        if downloads:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            op["responses"][str(status)].setdefault("content", {}).update(
+                {"text/csv": binary, XLSX_TYPE: binary}
+            )
         codes = set(errors)
         if not public:
             # OpenAPI 3.1 lets a non-OAuth scheme list the roles it needs: the token scope.

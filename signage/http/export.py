@@ -129,10 +129,10 @@ def download(fmt: str, filename: str, sheets: Sequence[Sheet]) -> Response:
     """A download response: CSV holds the first sheet, XLSX all of them."""
     stem = _UNSAFE_NAME.sub("-", filename).strip("-") or "export"
     if fmt == "csv":
-        body, mimetype = csv_bytes(sheets[0]), "text/csv; charset=utf-8"
+        body, content_type = csv_bytes(sheets[0]), "text/csv; charset=utf-8"
     else:
-        body, mimetype = xlsx_bytes(sheets), XLSX_TYPE
-    response = Response(body, mimetype=mimetype)
+        body, content_type = xlsx_bytes(sheets), XLSX_TYPE
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

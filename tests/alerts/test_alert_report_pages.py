@@ -200,7 +200,7 @@ def test_report_page_reads_in_vietnamese(client, factory, tree, citywide):
     assert "Báo cáo cảnh báo" in html and "Đã hủy" in html
     assert "4 giây" in html and "Đã hiển thị" in html
     history = client.get("/alerts/history?from=01/09/2026&to=03/09/2026").get_data(as_text=True)
-    assert "Lịch sử cảnh báo" in history and "Tải CSV" in history
+    assert "Lịch sử cảnh báo" in history and "Tải về CSV" in history
 
 
 def test_a_formula_headline_is_neutralised_in_the_history_and_summary(

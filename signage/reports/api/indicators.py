@@ -131,6 +131,7 @@ def _today() -> date:
     response=IndicatorReport,
     scope="reports:read",
     errors=(422,),
+    downloads=True,
 )
 def get_indicators() -> ResponseReturnValue:
     """Indicators 1.5, 1.6, 2.2, boards, uptime and plays per commune-level unit and province."""
@@ -155,6 +156,7 @@ def get_indicators() -> ResponseReturnValue:
     response=IndicatorReport,
     scope="reports:read",
     errors=(422,),
+    downloads=True,
 )
 def get_december_report() -> ResponseReturnValue:
     """The indicators over report year `year` (15/12 of the year before to 14/12 by default)."""
