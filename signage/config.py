@@ -23,6 +23,7 @@ _POSITIVE = (
     "session_max_seconds",
     "db_pool_size",
     "db_pool_timeout_seconds",
+    "play_record_retention_days",
 )
 _NOT_NEGATIVE = (
     "login_lockout_seconds",
@@ -123,6 +124,9 @@ class Settings:
     # A console session ends after this long without a request, and this long after sign-in.
     session_idle_seconds: int = 2 * 60 * 60
     session_max_seconds: int = 12 * 60 * 60
+    # Raw proof-of-play records older than this many days are deleted once rolled up into
+    # daily totals (reports read the totals; the raw records only serve recent days).
+    play_record_retention_days: int = 90
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.
     proxy_count: int = 0
     testing: bool = False

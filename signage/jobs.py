@@ -85,6 +85,18 @@ def sweep_pairings(app: Flask) -> int:
         return sweep(session, now=clock.now())
 
 
+def roll_up_plays(app: Flask) -> int:
+    """Roll raw play records up into daily totals (last two days, late batches); retention."""
+    from signage import clock
+    from signage.db import db
+    from signage.i18n import local_tz
+    from signage.reports.rollup import run
+
+    with app.app_context(), db.scope() as session:
+        days = app.config["SIGNAGE"].play_record_retention_days
+        return len(run(session, tz=local_tz(), now=clock.now(), retention_days=days).rolled)
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: stable id, function of the app, and an APScheduler trigger."""
@@ -105,6 +117,8 @@ JOBS: tuple[Job, ...] = (
     Job("alerts.resend", resend_alerts, "interval", {"seconds": 3}, 2),
     Job("cap.poll", poll_cap_feeds, "interval", {"seconds": 60}, 30),
     Job("pairing.sweep", sweep_pairings, "interval", {"seconds": 60}, 30),
+    # Reports read daily totals; today is read from raw records, so hourly is fresh enough.
+    Job("reports.rollup", roll_up_plays, "cron", {"minute": 7}, 1800),
 )
 
 

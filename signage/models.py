@@ -29,7 +29,7 @@ from signage.content.models import (
     Revision,
 )
 from signage.db import Base
-from signage.reports.models import PlayDay
+from signage.reports.models import PlayDay, PlayRollup
 from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "PlayBatch",
     "PlayDay",
     "PlayRecord",
+    "PlayRollup",
     "Playlist",
     "PlaylistEntry",
     "ProfileRecord",

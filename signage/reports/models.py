@@ -1,13 +1,13 @@
-"""Report tables: play records rolled up per board, item and local day."""
+"""Report tables: play records rolled up per board, item and local day; which days are rolled."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signage.db import Base
+from signage.db import Base, UTCDateTime
 
 
 class PlayDay(Base):
@@ -31,3 +31,17 @@ class PlayDay(Base):
     category: Mapped[str] = mapped_column(String(32))
     plays: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class PlayRollup(Base):
+    """One local day the rollup has read: when it last did, and whether its raw records are gone.
+
+    A day rolled before it ended (today) is still read from the raw records by reports; a day
+    whose raw records were deleted (retention) is never re-rolled from scratch again: records
+    arriving late for it are added to its rows instead."""
+
+    __tablename__ = "play_rollups"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,28 @@
+"""which local days the play rollup has read, and whether their raw records were deleted
+
+Revision ID: 0017
+Revises: 0014
+Create Date: 2026-11-26 07:40:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0017'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'play_rollups',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('rolled_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('purged_at', sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('day'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('play_rollups')
