@@ -70,13 +70,14 @@ def create_app(overrides: dict[str, Any] | None = None):
 
 
 def _console_blueprints() -> list[Any]:
-    """The console pages of accounts, areas and audit (the other domains register theirs in
-    their init_app)."""
+    """The console pages of accounts, areas, audit and reports (the other domains register
+    theirs in their init_app)."""
     from signage.accounts import views as accounts
     from signage.areas import views as areas
     from signage.audit import views as audit
+    from signage.reports import views as reports
 
-    return [accounts.bp, areas.bp, audit.bp]
+    return [accounts.bp, areas.bp, audit.bp, reports.bp]
 
 
 def _api_blueprints() -> list[Any]:
@@ -90,6 +91,7 @@ def _api_blueprints() -> list[Any]:
     from signage.content import api as content
     from signage.http import openapi
     from signage.players import api as player_api
+    from signage.reports import api as reports
     from signage.schedules import api as schedules
 
     # URL-map order (tests/api/test_scopes.py walks it; token revocation comes last).
@@ -102,6 +104,7 @@ def _api_blueprints() -> list[Any]:
         cap_api.bp,
         areas.bp,
         audit.bp,
+        reports.bp,
         openapi.bp,
         accounts.bp,
     ]

@@ -28,6 +28,7 @@ SCOPES: dict[str, Any] = {
     "alerts:write": _l("Send, change, confirm and cancel alerts; edit templates"),
     "cap:write": _l("Send CAP 1.2 messages (for an upstream alerting system)"),
     "audit:read": _l("Read the audit log"),
+    "reports:read": _l("Read reports: uptime, proof of play, alert outcomes and indicators"),
     "users:read": _l("Read users and their roles"),
     "users:admin": _l("Create and change users and their roles"),
     "tokens:read": _l("List my API tokens"),

@@ -97,7 +97,7 @@ def _raw_days(session: Session, query: PlayQuery, today: date) -> list[date]:
     return days
 
 
-def _rolled(query: PlayQuery, raw_days: list[date]) -> Select[Any]:
+def _rolled(query: PlayQuery, raw_days: list[date]) -> Select[*tuple[Any, ...]]:
     key = {
         "category": PlayDay.category,
         "area": PlayDay.area_id,
@@ -105,9 +105,9 @@ def _rolled(query: PlayQuery, raw_days: list[date]) -> Select[Any]:
         "item": PlayDay.item_id,
         "day": PlayDay.day,
     }[query.group_by]
-    stmt = select(key, func.sum(PlayDay.plays), func.sum(PlayDay.seconds)).where(
-        PlayDay.day >= query.first, PlayDay.day <= query.last
-    )
+    stmt: Select[*tuple[Any, ...]] = select(
+        key, func.sum(PlayDay.plays), func.sum(PlayDay.seconds)
+    ).where(PlayDay.day >= query.first, PlayDay.day <= query.last)
     if raw_days:
         stmt = stmt.where(PlayDay.day.not_in(raw_days))
     if query.scope is not None or query.area is not None:
@@ -119,7 +119,7 @@ def _rolled(query: PlayQuery, raw_days: list[date]) -> Select[Any]:
     return stmt.group_by(key)
 
 
-def _raw(query: PlayQuery, day: date) -> Select[Any]:
+def _raw(query: PlayQuery, day: date) -> Select[*tuple[Any, ...]]:
     start, end = day_bounds(day, query.tz)
     category = func.coalesce(ContentItem.category, UNKNOWN_CATEGORY)
     key: Any = {
@@ -178,7 +178,8 @@ def _by_child_area(
 ) -> dict[Any, list[float]]:
     """Totals per area folded into the chosen area's children (the area itself stays itself)."""
     depth = query.area.depth + 1 if query.area is not None else 1
-    paths = dict(session.execute(select(Area.id, Area.path).where(Area.id.in_(list(totals)))))
+    found = session.execute(select(Area.id, Area.path).where(Area.id.in_(list(totals))))
+    paths: dict[Any, str] = {row[0]: row[1] for row in found}
     folded: dict[Any, list[float]] = {}
     for area_id, (n, seconds) in totals.items():
         ids = [int(p) for p in paths.get(area_id, "").strip("/").split("/") if p]
@@ -204,7 +205,7 @@ def _label(session: Session, query: PlayQuery, totals: dict[Any, list[float]]) -
             .join(Area, Area.id == Board.area_id)
             .where(Board.id.in_(keys))
         )
-        boards = {row[0]: row[1:] for row in found}
+        boards: dict[Any, tuple[str, str, str]] = {r[0]: (r[1], r[2], r[3]) for r in found}
         for row in rows:
             code, name, area_name = boards.get(row.key, ("", "", ""))
             row.label, row.code, row.detail = name, code, area_name
@@ -214,7 +215,7 @@ def _label(session: Session, query: PlayQuery, totals: dict[Any, list[float]]) -
                 ContentItem.id.in_(keys)
             )
         )
-        items = {row[0]: row[1:] for row in found}
+        items: dict[Any, tuple[str, str]] = {row[0]: (row[1], row[2]) for row in found}
         for row in rows:
             headline, category = items.get(row.key, ("", ""))
             row.label, row.detail = headline, category

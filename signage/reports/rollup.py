@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, delete, exists, func, insert, literal, select, update
+from sqlalchemy import Date, Select, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from signage.boards.models import Board, PlayBatch, PlayRecord
@@ -47,7 +48,7 @@ def local_day(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
-def _last_known_category() -> object:
+def _last_known_category() -> Any:
     # The category this item had the last time it was rolled (its row may be gone since).
     return (
         select(PlayDay.category)
@@ -58,7 +59,7 @@ def _last_known_category() -> object:
     )
 
 
-def _aggregate(start: datetime, end: datetime) -> object:
+def _aggregate(start: datetime, end: datetime) -> Select[*tuple[Any, ...]]:
     """SELECT day-less rows (board, area, item, category, plays, seconds) of raw records."""
     category = func.coalesce(ContentItem.category, _last_known_category(), UNKNOWN_CATEGORY)
     return (
@@ -119,7 +120,7 @@ def roll_day(session: Session, day: date, *, tz: ZoneInfo, now: datetime) -> Non
 def _add_late(session: Session, day: date, start: datetime, end: datetime) -> None:
     # Raw records of a purged day can only be late ones: add them to the day's rows.
     for board_id, area_id, item_id, category, plays, seconds in session.execute(
-        _aggregate(start, end)  # type: ignore[call-overload]
+        _aggregate(start, end)
     ):
         changed = session.execute(
             update(PlayDay)

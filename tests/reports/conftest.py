@@ -25,7 +25,7 @@ class Plays:
             key: Board(code=f"B-{key}", name=name, area_id=tree[key].id, profile_id=profile.id)
             for key, name in (
                 ("hk", "Bảng chợ Hàng Da"),
-                ("village", "=HYPERLINK(\"http://x\",\"bấm\")"),
+                ("village", '=HYPERLINK("http://x","bấm")'),
                 ("bd", "Bảng Ba Đình"),
                 ("hp_commune", "Bảng Hồng Bàng"),
             )
