@@ -129,13 +129,16 @@ def _raw(query: PlayQuery, day: date) -> Select[*tuple[Any, ...]]:
         "item": PlayRecord.item_id,
         "day": PlayRecord.board_id,  # any column: the day is this query's own
     }[query.group_by]
-    stmt = (
-        select(key, func.count(), func.coalesce(func.sum(PlayRecord.duration_s), 0.0))
-        .join(Board, Board.id == PlayRecord.board_id)
-        .outerjoin(ContentItem, ContentItem.id == PlayRecord.item_id)
-        .where(PlayRecord.start >= start, PlayRecord.start < end)
+    stmt = select(key, func.count(), func.coalesce(func.sum(PlayRecord.duration_s), 0.0)).where(
+        PlayRecord.start >= start, PlayRecord.start < end
     )
-    if query.scope is not None or query.area is not None:
+    # Today may hold a few hundred thousand records: join only what this report needs.
+    areas = query.scope is not None or query.area is not None
+    if areas or query.group_by == "area":
+        stmt = stmt.join(Board, Board.id == PlayRecord.board_id)
+    if query.category or query.group_by == "category":
+        stmt = stmt.outerjoin(ContentItem, ContentItem.id == PlayRecord.item_id)
+    if areas:
         stmt = stmt.join(Area, Area.id == Board.area_id).where(_area_clause(query, Area.path))
     if query.category:
         stmt = stmt.where(category == query.category)
