@@ -237,10 +237,11 @@ def signed_in(app: Flask) -> FlaskClient:
     from signage.areas.models import Area
 
     with app.app_context(), db.scope() as session:
-        root = session.query(Area).filter_by(code="VN").one()
-        user = User(username="bench", password_hash=hash_password(PASSWORD), security_stamp="s")
-        session.add(user)
-        session.add(Grant(user=user, role="admin", area=root))
+        if session.query(User).filter_by(username="bench").one_or_none() is None:
+            root = session.query(Area).filter_by(code="VN").one()
+            user = User(username="bench", password_hash=hash_password(PASSWORD), security_stamp="s")
+            session.add(user)
+            session.add(Grant(user=user, role="admin", area=root))
     client = app.test_client()
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)

@@ -21,6 +21,9 @@ class PlayDay(Base):
     __table_args__ = (
         UniqueConstraint("day", "board_id", "item_id"),
         Index("ix_play_days_day_area", "day", "area_id"),
+        # A province's or a ward's report reads its areas' rows for the period, not the
+        # country's (bench/reports.py: a province's half December page 1.07 s -> 0.23 s).
+        Index("ix_play_days_area_day", "area_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

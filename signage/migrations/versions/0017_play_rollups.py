@@ -1,4 +1,5 @@
-"""which local days the play rollup has read, and whether their raw records were deleted
+"""which local days the play rollup has read, and whether their raw records were deleted;
+play_days by area then day (a province's report reads only its areas' rows)
 
 Revision ID: 0017
 Revises: 0014
@@ -22,7 +23,9 @@ def upgrade() -> None:
         sa.Column('purged_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('day'),
     )
+    op.create_index('ix_play_days_area_day', 'play_days', ['area_id', 'day'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_play_days_area_day', table_name='play_days')
     op.drop_table('play_rollups')
