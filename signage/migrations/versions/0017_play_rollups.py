@@ -23,7 +23,12 @@ def upgrade() -> None:
         sa.Column('purged_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('day'),
     )
-    op.create_index('ix_play_days_area_day', 'play_days', ['area_id', 'day'])
+    op.create_index(
+        'ix_play_days_area_day',
+        'play_days',
+        ['area_id', 'day'],
+        postgresql_include=['category', 'plays', 'seconds', 'board_id', 'item_id'],
+    )
 
 
 def downgrade() -> None:
