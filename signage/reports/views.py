@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -76,19 +77,23 @@ def _filters() -> PlayFilters:
 
 
 def _chart(group_by: str, report: play_queries.PlayReport) -> dict[str, Any]:
-    rows = report.rows if group_by == "day" else report.rows[:CHART_ROWS]
     if group_by == "day":
-        labels = [r.key.strftime("%d/%m") for r in rows]
-    elif group_by in ("area", "board"):
+        # Every day of the period, those without a play at 0, so the line reads as a calendar.
+        by_day = {r.key: r.plays for r in report.rows}
+        first, last = report.query.first, report.query.last
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return {
+            "kind": "line",
+            "labels": [d.strftime("%d/%m") for d in days],
+            "plays": [by_day.get(d, 0) for d in days],
+            "label": _("Plays"),
+        }
+    rows = report.rows[:CHART_ROWS]
+    if group_by in ("area", "board"):
         labels = [r.label for r in rows]
     else:
         labels = [str(row_cells(group_by, r)[0]) for r in rows]
-    return {
-        "kind": "line" if group_by == "day" else "bar",
-        "labels": labels,
-        "plays": [r.plays for r in rows],
-        "label": _("Plays"),
-    }
+    return {"kind": "bar", "labels": labels, "plays": [r.plays for r in rows], "label": _("Plays")}
 
 
 @bp.get("/plays")

@@ -190,3 +190,12 @@ def test_one_item_page_lists_boards_inside_the_grants(client, played, users):
     )
     played.session.commit()
     assert client.get(f"/reports/plays/items/{hp_item}", query_string=DEC).status_code == 404
+
+
+def test_the_day_chart_shows_every_day_of_the_period(client, played, users):
+    html = get(client, users["admin"], "/reports/plays", group_by="day", **DEC).get_data(
+        as_text=True
+    )
+    chart = json.loads(re.search(r'id="plays-chart-data">(.*?)</script>', html, re.S).group(1))
+    assert chart["kind"] == "line"
+    assert chart["labels"] == ["01/12", "02/12", "03/12"] and chart["plays"] == [16, 0, 1]

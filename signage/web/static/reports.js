@@ -12,7 +12,7 @@
     type: chart.kind,
     data: {
       labels: chart.labels,
-      datasets: [{ label: chart.label, data: chart.plays, backgroundColor: "rgba(13, 110, 253, 0.6)", borderColor: "#0d6efd", fill: false }],
+      datasets: [{ label: chart.label, data: chart.plays, backgroundColor: "rgba(13, 110, 253, 0.6)", borderColor: "#0d6efd", fill: false, maxBarThickness: 36 }],
     },
     options: {
       indexAxis: horizontal ? "y" : "x",
