@@ -99,7 +99,7 @@ def test_name_is_required(client, session, hk_editor):
 def test_scope_checkboxes_have_vietnamese_labels(client, hk_editor):
     login(client, "hk-editor")
     page = text(client.get("/tokens"))
-    assert page.count('type="checkbox" name="scopes"') == 18  # "everything" + 17 scopes
+    assert page.count('type="checkbox" name="scopes"') == 19  # "everything" + 18 scopes
     assert 'value="*" id="scope-1" checked' in page
     assert "Gửi bản tin CAP 1.2" in page
 
