@@ -190,11 +190,22 @@ def _year(conn: psycopg.Connection, items: int) -> None:
     )
     for definition in indexes:
         conn.execute(definition)
+    months(conn)
     conn.execute(
         "INSERT INTO play_rollups (day, rolled_at, purged_at) SELECT d::date,"
         " d + interval '1 day 1 hour', d + interval '91 days'"
         " FROM generate_series(%s::date, %s::date, '1 day') d",
         (YEAR_FIRST, last),
+    )
+
+
+def months(conn: psycopg.Connection) -> None:
+    """Monthly totals of every month in play_days, as the rollup keeps them."""
+    conn.execute("DELETE FROM play_months")
+    conn.execute(
+        "INSERT INTO play_months (month, board_id, area_id, category, plays, seconds)"
+        " SELECT date_trunc('month', day)::date, board_id, area_id, category, sum(plays),"
+        " sum(seconds) FROM play_days GROUP BY 1, 2, 3, 4"
     )
 
 
@@ -223,11 +234,13 @@ def _raw(conn: psycopg.Connection, plays: int) -> None:
 
 def roll(app: Flask, days: list[date], now: datetime) -> None:
     """Roll these days in one transaction, as the job does."""
-    from signage.reports.rollup import roll_day
+    from signage.reports.rollup import month_of, roll_day, roll_month
 
     with app.app_context(), db.scope() as session:
         for day in days:
             roll_day(session, day, tz=HCM, now=now)
+        for month in sorted({month_of(d) for d in days}):
+            roll_month(session, month)
 
 
 def signed_in(app: Flask) -> FlaskClient:
@@ -268,6 +281,7 @@ def main() -> None:
     parser.add_argument("--raw-plays", type=int, default=20, help="raw plays per board and day")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
+    parser.add_argument("--months", action="store_true", help="(re)compute the monthly totals")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, nproc {os.cpu_count()}, cpu {cpu_model()}")
     app = create_app({"database_url": args.db, "testing": True, "secret_key": "bench"})
@@ -279,12 +293,17 @@ def main() -> None:
         load(args.db, args.items, args.raw_plays)
         month = [TODAY - timedelta(days=k) for k in range(RAW_DAYS, 0, -1)]
         timed(f"rollup of the raw month ({RAW_DAYS} days)", lambda: roll(app, month, NOW))
+    if args.months:
+        with psycopg.connect(libpq(args.db), autocommit=True) as conn:
+            timed("monthly totals", lambda: months(conn))
+            conn.execute("VACUUM ANALYZE play_months")
     with psycopg.connect(libpq(args.db)) as conn:
         version = conn.execute("SHOW server_version").fetchone()
     print(f"PostgreSQL {version[0] if version else '?'}")
     print(
-        f"play_days {count(args.db, 'play_days'):,} rows; play_records "
-        f"{count(args.db, 'play_records'):,} rows; {BOARDS:,} boards in {PROVINCES} provinces"
+        f"play_days {count(args.db, 'play_days'):,} rows; play_months "
+        f"{count(args.db, 'play_months'):,}; play_records {count(args.db, 'play_records'):,};"
+        f" {BOARDS:,} boards in {PROVINCES} provinces"
     )
     print()
     header = f"{'what (best of ' + str(args.repeat) + ')':<46} {'s':>7} {'rows':>6}"

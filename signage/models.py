@@ -29,7 +29,7 @@ from signage.content.models import (
     Revision,
 )
 from signage.db import Base
-from signage.reports.models import PlayDay, PlayRollup
+from signage.reports.models import PlayDay, PlayMonth, PlayRollup
 from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "PairingRequest",
     "PlayBatch",
     "PlayDay",
+    "PlayMonth",
     "PlayRecord",
     "PlayRollup",
     "Playlist",

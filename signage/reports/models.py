@@ -54,3 +54,29 @@ class PlayRollup(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     rolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlayMonth(Base):
+    """Plays of one board in one category over one calendar month (local days), summed from
+    play_days after each rollup: a year-long report reads 12 of these per board and category
+    instead of 365 days of every item."""
+
+    __tablename__ = "play_months"
+    __table_args__ = (
+        UniqueConstraint("month", "board_id", "category"),
+        Index(
+            "ix_play_months_area_month",
+            "area_id",
+            "month",
+            postgresql_include=["category", "plays", "seconds", "board_id"],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The first day of the month.
+    month: Mapped[date] = mapped_column(Date, index=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int] = mapped_column()
+    category: Mapped[str] = mapped_column(String(32))
+    plays: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 from signage.areas.models import Area
 from signage.boards.models import Board, PlayRecord
 from signage.content.models import ContentItem
-from signage.reports.models import PlayDay, PlayRollup
-from signage.reports.rollup import UNKNOWN_CATEGORY, day_bounds, local_day
+from signage.reports.models import PlayDay, PlayMonth, PlayRollup
+from signage.reports.rollup import UNKNOWN_CATEGORY, day_bounds, local_day, next_month
 
 GROUPS = ("category", "area", "board", "item", "day")
+# Groupings the monthly totals can answer (they keep board, area and category, not the item).
+MONTHLY_GROUPS = ("category", "area", "board")
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,54 @@ def _area_ids(session: Session, query: PlayQuery) -> list[int] | None:
     return list(session.scalars(select(Area.id).where(_area_clause(query, Area.path))))
 
 
+def _whole_months(query: PlayQuery, raw_days: list[date]) -> list[date]:
+    """Calendar months inside the period, none of whose days is read from raw records."""
+    if query.group_by not in MONTHLY_GROUPS or query.item_id is not None:
+        return []
+    months = []
+    month = query.first.replace(day=1)
+    if month < query.first:
+        month = next_month(month)
+    while next_month(month) - timedelta(days=1) <= query.last:
+        end = next_month(month)
+        if not any(month <= d < end for d in raw_days):
+            months.append(month)
+        month = end
+    return months
+
+
+def _day_ranges(query: PlayQuery, months: list[date]) -> list[tuple[date, date]]:
+    """The period minus the months read from monthly totals, as inclusive day ranges."""
+    ranges, start = [], query.first
+    for month in months:
+        if start < month:
+            ranges.append((start, month - timedelta(days=1)))
+        start = next_month(month)
+    if start <= query.last:
+        ranges.append((start, query.last))
+    return ranges
+
+
+def _monthly(
+    query: PlayQuery, months: list[date], area_ids: list[int] | None
+) -> Select[*tuple[Any, ...]]:
+    key = {
+        "category": PlayMonth.category,
+        "area": PlayMonth.area_id,
+        "board": PlayMonth.board_id,
+    }[query.group_by]
+    stmt: Select[*tuple[Any, ...]] = select(
+        key, func.sum(PlayMonth.plays), func.sum(PlayMonth.seconds)
+    ).where(PlayMonth.month.in_(months))
+    if area_ids is not None:
+        stmt = stmt.where(PlayMonth.area_id.in_(area_ids))
+    if query.category:
+        stmt = stmt.where(PlayMonth.category == query.category)
+    return stmt.group_by(key)
+
+
 def _rolled(
-    query: PlayQuery, raw_days: list[date], area_ids: list[int] | None
+    query: PlayQuery, raw_days: list[date], area_ids: list[int] | None, days: tuple[date, date]
 ) -> Select[*tuple[Any, ...]]:
     key = {
         "category": PlayDay.category,
@@ -117,7 +165,7 @@ def _rolled(
     }[query.group_by]
     stmt: Select[*tuple[Any, ...]] = select(
         key, func.sum(PlayDay.plays), func.sum(PlayDay.seconds)
-    ).where(PlayDay.day >= query.first, PlayDay.day <= query.last)
+    ).where(PlayDay.day >= days[0], PlayDay.day <= days[1])
     if raw_days:
         stmt = stmt.where(PlayDay.day.not_in(raw_days))
     if area_ids is not None:
@@ -169,8 +217,14 @@ def plays(session: Session, query: PlayQuery, *, now: datetime) -> PlayReport:
 
     raw_days = _raw_days(session, query, local_day(now, query.tz))
     area_ids = _area_ids(session, query)
-    for key, n, seconds in session.execute(_rolled(query, raw_days, area_ids)):
-        add(key, n, seconds)
+    months = _whole_months(query, raw_days)
+    # One query a range of days outside the monthly totals: each is a plain index range.
+    for days in _day_ranges(query, months):
+        for key, n, seconds in session.execute(_rolled(query, raw_days, area_ids, days)):
+            add(key, n, seconds)
+    if months:
+        for key, n, seconds in session.execute(_monthly(query, months, area_ids)):
+            add(key, n, seconds)
     for day in raw_days:
         for key, n, seconds in session.execute(_raw(query, day, area_ids)):
             add(day if query.group_by == "day" else key, n, seconds)

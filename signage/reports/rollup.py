@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from signage.boards.models import Board, PlayBatch, PlayRecord
 from signage.content.models import ContentItem
-from signage.reports.models import PlayDay, PlayRollup
+from signage.reports.models import PlayDay, PlayMonth, PlayRollup
 
 # The category of an item whose row is gone and that never played before (no last known one).
 UNKNOWN_CATEGORY = "unknown"
@@ -142,6 +142,46 @@ def _add_late(session: Session, day: date, start: datetime, end: datetime) -> No
     session.flush()
 
 
+def month_of(day: date) -> date:
+    """The first day of the day's month."""
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def roll_month(session: Session, month: date) -> None:
+    """Replace a month's play_months rows with the sum of its play_days rows."""
+    session.execute(delete(PlayMonth).where(PlayMonth.month == month))
+    rows = (
+        select(
+            PlayDay.board_id,
+            PlayDay.area_id,
+            PlayDay.category,
+            func.sum(PlayDay.plays).label("plays"),
+            func.sum(PlayDay.seconds).label("seconds"),
+        )
+        .where(PlayDay.day >= month, PlayDay.day < next_month(month))
+        .group_by(PlayDay.board_id, PlayDay.area_id, PlayDay.category)
+        .subquery()
+    )
+    session.execute(
+        insert(PlayMonth).from_select(
+            ["month", "board_id", "area_id", "category", "plays", "seconds"],
+            select(
+                literal(month, Date()),
+                rows.c.board_id,
+                rows.c.area_id,
+                rows.c.category,
+                rows.c.plays,
+                rows.c.seconds,
+            ),
+        )
+    )
+
+
 def _delete_raw(session: Session, start: datetime, end: datetime) -> int:
     result = session.execute(
         delete(PlayRecord).where(PlayRecord.start >= start, PlayRecord.start < end)
@@ -216,7 +256,8 @@ def run(
     retention_days: int,
     days: Iterable[date] | None = None,
 ) -> RollupResult:
-    """One rollup run: the given days, or the last two local days and late ones; then retention."""
+    """One rollup run: the given days, or the last two local days and late ones; then retention;
+    then the monthly totals of every month a rolled day belongs to."""
     result = RollupResult()
     if days is None:
         today = local_day(now, tz)
@@ -230,4 +271,6 @@ def run(
     purged = purge(session, tz=tz, now=now, retention_days=retention_days)
     result.purged = purged.purged
     result.records_deleted = purged.records_deleted
+    for month in sorted({month_of(d) for d in [*result.rolled, *purged.rolled]}):
+        roll_month(session, month)
     return result

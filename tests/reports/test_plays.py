@@ -73,3 +73,28 @@ def test_one_item_by_area_and_board(session, played, tree):
     by_area, by_board = for_item(session, played.health.id, query, now=NOW)
     assert [(r.code, r.plays) for r in by_area.rows] == [("00004", 4), ("00070", 4)]
     assert sorted((r.code, r.plays) for r in by_board.rows) == [("B-bd", 4), ("B-hk", 4)]
+
+
+def test_whole_months_read_from_monthly_totals_match_the_days(session, fleet, tree):
+    from signage.reports.models import PlayMonth, PlayRollup
+
+    nov = [date(2026, 11, d) for d in range(1, 31)]
+    for n, day in enumerate(nov[::3]):
+        start = datetime(day.year, day.month, day.day, 2, tzinfo=UTC)
+        fleet.add("hk", fleet.health, start, count=1 + n % 3)
+        fleet.add("hp_commune", fleet.law, start, count=2)
+    fleet.add("bd", fleet.law, datetime(2026, 12, 2, 2, tzinfo=UTC), count=5)
+    run(session, tz=HCM, now=NOW, retention_days=90, days=[*nov, date(2026, 12, 1)])
+    assert {m.month for m in session.query(PlayMonth)} == {date(2026, 11, 1)}
+    query = dict(first=date(2026, 10, 31), last=date(2026, 12, 3), tz=HCM)
+    by_day = plays(session, PlayQuery(**query, group_by="day"), now=NOW)
+    for group in ("category", "area", "board"):
+        got = plays(session, PlayQuery(**query, group_by=group), now=NOW)
+        assert (got.plays, got.seconds) == (by_day.plays, by_day.seconds), group
+    scoped = plays(session, PlayQuery(**query, scope=[tree["hn"].path]), now=NOW)
+    assert scoped.plays == sum(1 + n % 3 for n in range(10)) + 5
+    # A November day no run has rolled: November is read day by day, that day from records.
+    session.delete(session.get(PlayRollup, date(2026, 11, 16)))
+    fleet.add("hk", fleet.health, datetime(2026, 11, 16, 2, tzinfo=UTC), count=4)
+    again = plays(session, PlayQuery(**query), now=NOW)
+    assert again.plays == by_day.plays + 4

@@ -1,5 +1,5 @@
 """which local days the play rollup has read, and whether their raw records were deleted;
-play_days by area then day (a province's report reads only its areas' rows)
+play_days by area then day (a province's report reads only its areas' rows); monthly totals
 
 Revision ID: 0017
 Revises: 0014
@@ -23,6 +23,27 @@ def upgrade() -> None:
         sa.Column('purged_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('day'),
     )
+    op.create_table(
+        'play_months',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('board_id', sa.Integer(), nullable=False),
+        sa.Column('area_id', sa.Integer(), nullable=False),
+        sa.Column('category', sa.String(length=32), nullable=False),
+        sa.Column('plays', sa.Integer(), nullable=False),
+        sa.Column('seconds', sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(['board_id'], ['boards.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('month', 'board_id', 'category'),
+    )
+    op.create_index(op.f('ix_play_months_month'), 'play_months', ['month'])
+    op.create_index(op.f('ix_play_months_board_id'), 'play_months', ['board_id'])
+    op.create_index(
+        'ix_play_months_area_month',
+        'play_months',
+        ['area_id', 'month'],
+        postgresql_include=['category', 'plays', 'seconds', 'board_id'],
+    )
     op.create_index(
         'ix_play_days_area_day',
         'play_days',
@@ -33,4 +54,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_play_days_area_day', table_name='play_days')
+    op.drop_table('play_months')
     op.drop_table('play_rollups')
