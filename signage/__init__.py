@@ -72,14 +72,15 @@ def create_app(overrides: dict[str, Any] | None = None):
 
 
 def _console_blueprints() -> list[Any]:
-    """The console pages of accounts, areas and audit (the other domains register theirs in
-    their init_app)."""
+    """The console pages of accounts, areas, audit and reports (the other domains register
+    theirs in their init_app)."""
     from signage.accounts import views as accounts
     from signage.areas import views as areas
     from signage.audit import views as audit
     from signage.reports.views import indicators as report_indicators
+    from signage.reports.views import plays as report_plays
 
-    return [accounts.bp, areas.bp, audit.bp, report_indicators.bp]
+    return [accounts.bp, areas.bp, audit.bp, report_plays.bp, report_indicators.bp]
 
 
 def _api_blueprints() -> list[Any]:
@@ -97,6 +98,7 @@ def _api_blueprints() -> list[Any]:
     from signage.notifications import api as notifications
     from signage.players import api as player_api
     from signage.reports.api import indicators as report_indicators
+    from signage.reports.api import plays as report_plays
     from signage.schedules import api as schedules
 
     # URL-map order (tests/api/test_scopes.py walks it; token revocation comes last).
@@ -112,6 +114,7 @@ def _api_blueprints() -> list[Any]:
         notifications.bp,
         areas.bp,
         audit.bp,
+        report_plays.bp,
         report_indicators.bp,
         openapi.bp,
         accounts.bp,

@@ -1,4 +1,4 @@
-"""`signage ...` commands: serve, db, areas, users, tokens, boards, scheduler, seed-demo."""
+"""`signage ...` commands: serve, db, areas, users, tokens, boards, reports, scheduler, demo."""
 
 from __future__ import annotations
 
@@ -372,3 +372,37 @@ def boards_issue_tokens(area_code: str | None, out: str) -> None:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)
     click.echo(f"Tokens issued for {len(rows)} boards; written to {out} (keep it secret).")
+
+
+@cli.group("reports")
+def reports_group() -> None:
+    """Reports: proof-of-play rollups."""
+
+
+@reports_group.command("rollup")
+@click.option(
+    "--day",
+    "days",
+    multiple=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Roll this local day (yyyy-mm-dd; repeatable) instead of the last two days.",
+)
+def reports_rollup(days: tuple[object, ...]) -> None:
+    """Roll raw play records up into daily totals, then apply the raw records' retention."""
+    from datetime import datetime
+
+    from signage import clock
+    from signage.i18n import local_tz
+    from signage.reports.rollup import run
+
+    wanted = [d.date() for d in days if isinstance(d, datetime)] or None
+    with _session() as (app, session):
+        result = run(
+            session,
+            tz=local_tz(),
+            now=clock.now(),
+            retention_days=app.config["SIGNAGE"].play_record_retention_days,
+            days=wanted,
+        )
+    rolled = ", ".join(d.isoformat() for d in result.rolled) or "none"
+    click.echo(f"Days rolled up: {rolled}; raw records deleted: {result.records_deleted}.")

@@ -31,6 +31,7 @@ _POSITIVE = (
     "notify_offline_minutes",
     "notify_digest_over",
     "notify_max_attempts",
+    "play_record_retention_days",
 )
 _NOT_NEGATIVE = (
     "login_lockout_seconds",
@@ -163,6 +164,9 @@ class Settings:
     # A console session ends after this long without a request, and this long after sign-in.
     session_idle_seconds: int = 2 * 60 * 60
     session_max_seconds: int = 12 * 60 * 60
+    # Raw proof-of-play records older than this many days are deleted once rolled up into
+    # daily totals (reports read the totals; the raw records only serve recent days).
+    play_record_retention_days: int = 90
     # Number of reverse proxies (nginx) in front that set X-Forwarded-For/-Proto; 0 = none.
     proxy_count: int = 0
     # Indicators (docs/indicators.md): a board counts as connected to the source system when it

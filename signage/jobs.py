@@ -126,6 +126,18 @@ def purge_notifications(app: Flask) -> int:
         return purge(session, now=clock.now())
 
 
+def roll_up_plays(app: Flask) -> int:
+    """Roll raw play records up into daily totals (last two days, late batches); retention."""
+    from signage import clock
+    from signage.db import db
+    from signage.i18n import local_tz
+    from signage.reports.rollup import run
+
+    with app.app_context(), db.scope() as session:
+        days = app.config["SIGNAGE"].play_record_retention_days
+        return len(run(session, tz=local_tz(), now=clock.now(), retention_days=days).rolled)
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: stable id, function of the app, and an APScheduler trigger."""
@@ -153,6 +165,8 @@ JOBS: tuple[Job, ...] = (
     Job("notifications.deliver", deliver_notifications, "interval", {"seconds": 30}, 20),
     # 03:30 in Viet Nam, when the console is quiet.
     Job("notifications.purge", purge_notifications, "cron", {"hour": 20, "minute": 30}, 3600),
+    # Reports read daily totals; today is read from raw records, so hourly is fresh enough.
+    Job("reports.rollup", roll_up_plays, "cron", {"minute": 7}, 1800),
 )
 
 

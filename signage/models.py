@@ -36,7 +36,7 @@ from signage.notifications.models import (
     OutboxMessage,
     Subscription,
 )
-from signage.reports.models import PlayDay
+from signage.reports.models import PlayDay, PlayMonth, PlayRollup
 from signage.schedules.models import BoardManifest, Playlist, PlaylistEntry, Schedule
 
 __all__ = [
@@ -66,7 +66,9 @@ __all__ = [
     "PairingRequest",
     "PlayBatch",
     "PlayDay",
+    "PlayMonth",
     "PlayRecord",
+    "PlayRollup",
     "Playlist",
     "PlaylistEntry",
     "ProfileRecord",

@@ -283,3 +283,13 @@ def test_serve_refuses_an_unmigrated_database(signage):
     result = signage("serve", "--port", "1")
     assert result.exit_code == 1
     assert "signage db upgrade" in result.output
+
+
+def test_reports_rollup_rolls_the_days_asked_for(migrated):
+    from signage.reports.models import PlayRollup
+
+    out = migrated.ok("reports", "rollup", "--day", "2026-12-01", "--day", "2026-12-02").output
+    assert "Days rolled up: 2026-12-01, 2026-12-02;" in out
+    assert migrated.count(PlayRollup) == 2
+    bad = migrated("reports", "rollup", "--day", "01/12/2026")
+    assert bad.exit_code == 2 and "--day" in bad.output

@@ -108,6 +108,10 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     ),
     "POST /users/<int:user_id>/password": P("object", "user.manage", "user.view"),
     "POST /users/<int:user_id>/sessions/end": P("object", "user.manage", "user.view"),
+    # console: reports (an item's page: 404 unless its area is visible or it played in mine)
+    "GET /reports/": P("section", "report.view"),
+    "GET /reports/plays": P("section", "report.view"),
+    "GET /reports/plays/items/<int:item_id>": P("object", "report.view", "content.view"),
     # console: boards
     "GET /boards/": P("section", "board.view"),
     "GET /boards/<code>": P("object", "board.view"),
@@ -197,6 +201,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /api/v1/audit/export": P("section", "audit.view"),
     "GET /api/v1/reports/indicators": P("section", "report.view"),
     "GET /api/v1/reports/december": P("section", "report.view"),
+    "GET /api/v1/reports/plays": P("section", "report.view"),
     "GET /api/v1/users": P("section", "user.view"),
     "POST /api/v1/users": P("create", "user.manage", "user.view"),
     "GET /api/v1/users/<int:user_id>": P("object", "user.view", "user.view"),

@@ -36,6 +36,7 @@ from signage.errors import AuthenticationRequired, ValidationFailed
 from signage.http.access import require_any
 from signage.http.areas import area_field
 from signage.http.forms import form_action
+from signage.http.labels import CATEGORY_LABELS
 from signage.http.paging import page_number, paginate
 from signage.permissions import require
 from signage.storage import InvalidMediaKey, media_store
@@ -44,15 +45,6 @@ bp = Blueprint("content", __name__, url_prefix="/content")
 media_bp = Blueprint("media", __name__)
 
 PAGE_SIZE = 50
-CATEGORY_LABELS: dict[str, Any] = {
-    "policy_law": _l("Policy and law"),
-    "socio_economic": _l("Socio-economic programmes"),
-    "disaster": _l("Disaster prevention, search and rescue"),
-    "fire_rescue": _l("Fire and rescue"),
-    "health_epidemic": _l("Health and epidemics"),
-    "security_order": _l("Security and public order"),
-    "citizen_feedback": _l("Citizens' feedback and replies"),
-}
 PRIORITY_LABELS: dict[str, Any] = {"normal": _l("Normal"), "priority": _l("Priority")}
 STATE_LABELS: dict[str, Any] = {
     "draft": _l("Draft"),

@@ -1,4 +1,4 @@
-"""Translated labels for codes shown in the console: area kinds, roles, HTTP statuses."""
+"""Translated labels for codes shown in the console: area kinds, categories, roles, statuses."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ KIND_LABELS: dict[str, Any] = {
     "village": _l("Village"),
     "residential_group": _l("Residential group"),
     "custom": _l("Custom zone"),
+}
+
+# Decree 49/2024/ND-CP Art. 6 categories of content items (signage.content.models.CATEGORIES).
+CATEGORY_LABELS: dict[str, Any] = {
+    "policy_law": _l("Policy and law"),
+    "socio_economic": _l("Socio-economic programmes"),
+    "disaster": _l("Disaster prevention, search and rescue"),
+    "fire_rescue": _l("Fire and rescue"),
+    "health_epidemic": _l("Health and epidemics"),
+    "security_order": _l("Security and public order"),
+    "citizen_feedback": _l("Citizens' feedback and replies"),
 }
 
 ROLE_LABELS: dict[str, Any] = {
@@ -63,6 +74,12 @@ STATUS_ICONS: dict[int, str] = {
 def kind_label(kind: str) -> str:
     """The translated name of an area kind (the code itself if unknown)."""
     return str(KIND_LABELS.get(kind, kind))
+
+
+def category_label(category: str) -> str:
+    """The translated name of a content category ("Unknown category" if it is not one)."""
+    label = CATEGORY_LABELS.get(category)
+    return str(label) if label is not None else str(_l("Unknown category"))
 
 
 def role_label(role: str) -> str:

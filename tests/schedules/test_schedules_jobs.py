@@ -8,7 +8,7 @@ from signage.jobs import JOBS, SchedulerLock, build_scheduler, refresh_manifests
 def test_jobs_are_declared_with_stable_ids(app):
     ids = ["manifests.refresh", "schedules.expire", "alerts.expire", "alerts.resend", "cap.poll"]
     ids += ["pairing.sweep", "boards.sessions.sweep", "notifications.detect"]
-    ids += ["notifications.deliver", "notifications.purge"]
+    ids += ["notifications.deliver", "notifications.purge", "reports.rollup"]
     assert [j.id for j in JOBS] == ids
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
