@@ -143,7 +143,7 @@ def test_csv_export_parses_back_and_neutralises_a_formula_name(client, played, u
     by_code = {r[0]: r for r in rows[1:]}
     assert by_code["B-village"][1] == '\'=HYPERLINK("http://x","bấm")'
     assert by_code["B-hp_commune"][3] == "7"
-    assert rows[-1][0] == "Tổng" and rows[-1][3] == "17"
+    assert rows[-1][0] == "Tổng cộng" and rows[-1][3] == "17"
 
 
 def test_xlsx_export_from_the_api_has_no_formula(client, played, users):
