@@ -23,6 +23,7 @@ from signage.alerts.targets import resolve_targets
 from signage.alerts.templates import template_by_key, templates, text_from_template
 from signage.alerts.text import AlertText, display_mode
 from signage.areas.models import Area
+from signage.boards.mapping import MAP_LIMIT, project
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.http.access import require_any
@@ -115,16 +116,8 @@ def target_areas(user: Any) -> list[tuple[Area, list[Area]]]:
     return out
 
 
-MAP_WIDTH = 1000
-MAP_LIMIT = 5000
-
-
 def map_points(user: Any) -> dict[str, Any] | None:
-    """Located boards the user may alert, projected into an SVG box (None if there are none).
-
-    An equirectangular projection scaled by cos(latitude) is exact enough at commune and
-    province scale; no tiles are needed, so the map works on a closed network.
-    """
+    """Located boards the user may alert, projected into an SVG box (None if there are none)."""
     from signage.boards.models import Board
     from signage.permissions import scope_filter
 
@@ -136,26 +129,7 @@ def map_points(user: Any) -> dict[str, Any] | None:
         .order_by(Board.code)
         .limit(MAP_LIMIT)
     ).all()
-    if not rows:
-        return None
-    import math
-
-    lats, lons = [r.lat for r in rows], [r.lon for r in rows]
-    scale = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x = max((max(lons) - min(lons)) * scale, 1e-3)
-    span_y = max(max(lats) - min(lats), 1e-3)
-    k = (MAP_WIDTH - 40) / max(span_x, span_y)
-    height = int(span_y * k) + 40
-    points = [
-        {
-            "code": r.code,
-            "name": r.name,
-            "x": round(20 + (r.lon - min(lons)) * scale * k, 1),
-            "y": round(20 + (max(lats) - r.lat) * k, 1),
-        }
-        for r in rows
-    ]
-    return {"width": MAP_WIDTH, "height": max(height, 200), "points": points}
+    return project(rows)
 
 
 @bp.get("/")

@@ -4,7 +4,6 @@ status map. Presence follows boards/presence.py; nothing here writes."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
 from signage.areas.models import Area
+from signage.boards.mapping import MAP_LIMIT, project
 from signage.boards.models import Board, BoardGroup, BoardGroupMember, BoardStatus, PlayRecord
 from signage.boards.presence import is_online, online_clause
 from signage.boards.services import visible_boards, visible_groups
@@ -37,8 +37,6 @@ DARK_FOR: dict[str, timedelta] = {
 }
 # The query-string names of the filter, as the board list and the API read them.
 FILTER_ARGS = ("status", "offline_for", "area", "profile", "group", "q")
-MAP_WIDTH = 1000
-MAP_LIMIT = 5000
 
 
 def status_of(row: BoardStatus | None, now: datetime) -> Status:
@@ -317,10 +315,7 @@ def plays_today(session: Session, user: User | None, *, now: datetime, tz: ZoneI
 
 
 def status_map(session: Session, user: User | None, *, now: datetime) -> dict[str, Any] | None:
-    """Located boards in the user's scope with their status, projected into an SVG box.
-
-    An equirectangular projection scaled by cos(latitude) is exact enough at commune and
-    province scale; no tiles are needed, so the map works on a closed network."""
+    """Located boards in the user's scope with their status, projected into an SVG box."""
     stmt = (
         _scoped(user)
         .add_columns(Board.name, Board.lat, Board.lon, status_sql(now).label("status"))
@@ -328,25 +323,4 @@ def status_map(session: Session, user: User | None, *, now: datetime) -> dict[st
         .order_by(Board.code)
         .limit(MAP_LIMIT)
     )
-    rows = session.execute(stmt).all()
-    if not rows:
-        return None
-    lats, lons = [r.lat for r in rows], [r.lon for r in rows]
-    scale = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x = max((max(lons) - min(lons)) * scale, 1e-3)
-    span_y = max(max(lats) - min(lats), 1e-3)
-    k = (MAP_WIDTH - 40) / max(span_x, span_y)
-    height = int(span_y * k) + 40
-    points = [
-        {
-            "code": r.code,
-            "name": r.name,
-            "status": r.status,
-            "x": round(20 + (r.lon - min(lons)) * scale * k, 1),
-            "y": round(20 + (max(lats) - r.lat) * k, 1),
-        }
-        for r in rows
-    ]
-    for p in points:  # labels of the eastern dots go to their left, so they stay in the box
-        p["anchor"] = "end" if p["x"] > MAP_WIDTH * 0.6 else "start"
-    return {"width": MAP_WIDTH, "height": max(height, 200), "points": points}
+    return project(session.execute(stmt).all(), fields=("status",))

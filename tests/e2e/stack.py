@@ -41,6 +41,34 @@ def demo_server(tmp_path: Path) -> Iterator[Server]:
         instance.close()
 
 
+@contextmanager
+def console_server(
+    tmp_path: Path, prepare: Callable[[Instance], None] | None = None
+) -> Iterator[tuple[str, Path]]:
+    """The real `signage` command on a temp instance: migrated, demo seeded, `prepare`d, served.
+    Yields the URL and the server's log; a step that fails fails the test with its output."""
+    import pytest
+
+    instance = Instance(tmp_path, SIGNAGE_DEMO_PASSWORD=PASSWORD)
+    try:
+        try:
+            instance.run("db", "upgrade")
+            instance.run("seed-demo")
+            if prepare is not None:
+                prepare(instance)
+            url = instance.serve()
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        yield url, instance.log_path
+    finally:
+        instance.close()
+
+
+def server_log(log_path: Path) -> Callable[[], str]:
+    """What a failing browser test prints: the server's log."""
+    return lambda: f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}"
+
+
 def player_stack(tmp_path: Path, **env: str) -> Iterator[tuple[Instance, Server, PlayerProcess]]:
     """An instance (not migrated yet), its server (not started yet) and a Python player of it
     (not started yet); everything stopped afterwards."""

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from signage_testing.processes import Instance
-from tests.e2e.stack import chromium
+from tests.e2e.stack import chromium, console_server, server_log
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -22,26 +21,15 @@ PASSWORD = "e2e-demo-password-1"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The real `signage` command: migrate a temp database, seed the demo, serve on a free port."""
-    instance = Instance(tmp_path_factory.mktemp("audit-e2e"), SIGNAGE_DEMO_PASSWORD=PASSWORD)
-    try:
-        try:
-            instance.run("db", "upgrade")
-            instance.run("seed-demo")
-            url = instance.serve()
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        yield url, instance.log_path
-    finally:
-        instance.close()
+    with console_server(tmp_path_factory.mktemp("audit-e2e")) as served:
+        yield served
 
 
 def test_audit_log_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     url, log_path = server
-    with chromium(
-        lambda: f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}"
-    ) as browser:
+    with chromium(server_log(log_path)) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page.set_default_timeout(15_000)
         page.goto(url + "/login")

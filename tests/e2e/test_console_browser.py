@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from signage_testing.processes import Instance
-from tests.e2e.stack import chromium
+from tests.e2e.stack import chromium, console_server, server_log
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -18,17 +17,8 @@ PASSWORD = "e2e-demo-password-1"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The real `signage` command: migrate a temp database, seed the demo, serve on a free port."""
-    instance = Instance(tmp_path_factory.mktemp("console-e2e"), SIGNAGE_DEMO_PASSWORD=PASSWORD)
-    try:
-        try:
-            instance.run("db", "upgrade")
-            instance.run("seed-demo")
-            url = instance.serve()
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        yield url, instance.log_path
-    finally:
-        instance.close()
+    with console_server(tmp_path_factory.mktemp("console-e2e")) as served:
+        yield served
 
 
 def test_console_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:
@@ -36,9 +26,7 @@ def test_console_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:
 
     url, log_path = server
     shot = tmp_path / "areas-en.png"
-    with chromium(
-        lambda: f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}"
-    ) as browser:
+    with chromium(server_log(log_path)) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from signage_testing.processes import Instance
-from tests.e2e.stack import chromium
+from tests.e2e.stack import chromium, console_server, server_log
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -55,29 +55,21 @@ def add_plays(database_url: str) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The demo installation with plays rolled up by `signage reports rollup`, served."""
-    instance = Instance(tmp_path_factory.mktemp("reports-e2e"), SIGNAGE_DEMO_PASSWORD=PASSWORD)
-    try:
-        try:
-            instance.run("db", "upgrade")
-            instance.run("seed-demo")
-            add_plays(instance.database_url)
-            out = instance.run("reports", "rollup")
-            assert "Days rolled up:" in out, out
-            url = instance.serve()
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        yield url, instance.log_path
-    finally:
-        instance.close()
+
+    def prepare(instance: Instance) -> None:
+        add_plays(instance.database_url)
+        out = instance.run("reports", "rollup")
+        assert "Days rolled up:" in out, out
+
+    with console_server(tmp_path_factory.mktemp("reports-e2e"), prepare) as served:
+        yield served
 
 
 def test_plays_report_and_its_csv_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     url, log_path = server
-    with chromium(
-        lambda: f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}"
-    ) as browser:
+    with chromium(server_log(log_path)) as browser:
         context = browser.new_context(
             viewport={"width": 1280, "height": 900}, accept_downloads=True
         )
