@@ -236,11 +236,8 @@ def board(code: str) -> ResponseReturnValue:
     item = services.get_board(db.session, current_user(), code)
     now = clock.now()
     segments = board_timeline(db.session, item, now, now + timedelta(hours=48))
-    status = status_out(
-        item,
-        db.session.get(BoardStatus, item.id),
-        paired=has_active_token(db.session, item),
-    )
+    row = db.session.get(BoardStatus, item.id)
+    status = status_out(item, row, paired=has_active_token(db.session, item))
     tz = figures.zone(item.timezone)
     uptime = figures.board_figures(
         db.session, item, now=now, tz=tz, power=lambda a, b: power_spans(item.hours, tz, a, b)
@@ -256,6 +253,7 @@ def board(code: str) -> ResponseReturnValue:
         weekdays=WEEKDAY_LABELS,
         headlines=headlines,
         status=status,
+        reported=row,
         commands=COMMAND_LABELS,
         uptime=uptime,
     )

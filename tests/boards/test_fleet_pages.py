@@ -236,3 +236,16 @@ def test_an_operator_gets_the_alerts_on_air_and_the_send_button(
     assert "Bão số 3 đổ bộ" in section
     assert "Đã hủy" not in html and "Hết hạn" not in html and "Hải Phòng ngập" not in html
     assert 'id="emergency-button"' in html
+
+
+def test_board_page_shows_the_last_contact_in_local_time_never_iso(
+    client, session, fleet_boards, hk_sup
+):
+    row = session.get(BoardStatus, fleet_boards["hk_on"].id)
+    row.uptime = 3 * 86400 + 5 * 3600
+    session.flush()
+    login(client, "hk-sup")
+    html = client.get("/boards/HK-ON").get_data(as_text=True)
+    # T0 - 30 s is 09:59 in Hà Nội on 25/11/2026; sizes and durations in words.
+    assert "25/11/2026 09:59" in html and "3.2 GB" in html and "3 days 5 hours" in html
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", html)
