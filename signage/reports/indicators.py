@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from signage.areas.models import Area
 from signage.boards.models import Board
 from signage.boards.uptime import online_seconds
+from signage.clock import Period
 from signage.content.models import CATEGORIES, ProfileRecord
-from signage.reports.models import PlayDay
+from signage.reports.models import PlayDay, PlayMonth
+from signage.reports.rollup import day_ranges, whole_months
 
 UNIT_KINDS = ("ward", "commune", "special_zone")
 PROVINCE_KINDS = ("province", "municipality")
@@ -38,23 +39,8 @@ class Rules:
     large_min_pixels: int = 384 * 192
 
 
-@dataclass(frozen=True)
-class Window:
-    """Local days first..last (both included) and the UTC instants [start, end) they cover."""
-
-    first: date
-    last: date
-    tz: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        """The first instant of the first day, in UTC."""
-        return datetime.combine(self.first, time(), self.tz).astimezone(UTC)
-
-    @property
-    def end(self) -> datetime:
-        """The first instant after the last day, in UTC."""
-        return datetime.combine(self.last + timedelta(days=1), time(), self.tz).astimezone(UTC)
+# The period a report covers (signage.clock.Period); the old name stays for callers of it.
+Window = Period
 
 
 @dataclass
@@ -161,7 +147,7 @@ class Report:
     """Everything the indicator pages, the December report and the API show."""
 
     root: Area
-    window: Window
+    window: Period
     rules: Rules
     now: datetime
     units: list[Unit]
@@ -195,7 +181,7 @@ def _areas(session: Session, root: Area) -> list[Area]:
     return list(found.values())
 
 
-def _boards(session: Session, root: Area, window: Window, rules: Rules) -> list[_Board]:
+def _boards(session: Session, root: Area, window: Period, rules: Rules) -> list[_Board]:
     """The non-test boards in the root's subtree installed before the period's end."""
     stmt = (
         select(Board.id, Area.path, ProfileRecord.width * ProfileRecord.height, Board.created_at)
@@ -213,28 +199,65 @@ def _boards(session: Session, root: Area, window: Window, rules: Rules) -> list[
     ]
 
 
-def _plays(session: Session, root: Area, window: Window) -> dict[str, dict[str, int]]:
-    """Plays per area path (the board's area when it played) and category, non-test boards."""
-    stmt = (
-        select(Area.path, PlayDay.category, func.sum(PlayDay.plays))
-        .join(Area, PlayDay.area_id == Area.id)
-        .join(Board, PlayDay.board_id == Board.id)
-        .where(
-            PlayDay.day >= window.first,
-            PlayDay.day <= window.last,
-            Area.path.startswith(root.path, autoescape=True),
-            Board.is_test.is_(False),
+def _area_paths(session: Session, root: Area) -> dict[int, str]:
+    """Path of every area in the root's subtree (a play counts by the area it was in)."""
+    inside = select(Area.id, Area.path).where(Area.path.startswith(root.path, autoescape=True))
+    return {area_id: path for area_id, path in session.execute(inside)}
+
+
+def _summed_months(session: Session, window: Period) -> list[date]:
+    """Whole months of the window whose monthly totals the rollup has written.
+
+    The rollup rewrites a month's totals whenever it rolls one of its days, so they equal the
+    sum of its play_days rows; a month without any (rows written by hand) is read by day."""
+    return [
+        month
+        for month in whole_months(window.first, window.last)
+        if session.scalar(select(exists().where(PlayMonth.month == month)))
+    ]
+
+
+def _plays(session: Session, root: Area, window: Period) -> dict[str, dict[str, int]]:
+    """Plays per area path (the board's area when it played) and category, non-test boards.
+
+    Whole months come from play_months, the ragged ends from play_days (a year: 11 months of
+    monthly rows and a month of daily ones instead of 365 days of every item)."""
+    paths = _area_paths(session, root)
+    # The country holds every area: no list to test each row against.
+    area_ids = None if root.kind == "country" else list(paths)
+    test_boards = select(Board.id).where(Board.is_test.is_(True))
+    months = _summed_months(session, window)
+    queries: list[Select[tuple[int, str, int]]] = []
+    if months:
+        queries.append(
+            select(PlayMonth.area_id, PlayMonth.category, func.sum(PlayMonth.plays))
+            .where(PlayMonth.month.in_(months), PlayMonth.board_id.not_in(test_boards))
+            .group_by(PlayMonth.area_id, PlayMonth.category)
         )
-        .group_by(Area.path, PlayDay.category)
-    )
+        if area_ids is not None:
+            queries[-1] = queries[-1].where(PlayMonth.area_id.in_(area_ids))
+    for first, last in day_ranges(window.first, window.last, months):
+        stmt = (
+            select(PlayDay.area_id, PlayDay.category, func.sum(PlayDay.plays))
+            .where(
+                PlayDay.day >= first,
+                PlayDay.day <= last,
+                PlayDay.board_id.not_in(test_boards),
+            )
+            .group_by(PlayDay.area_id, PlayDay.category)
+        )
+        queries.append(stmt if area_ids is None else stmt.where(PlayDay.area_id.in_(area_ids)))
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for path, category, plays in session.execute(stmt):
-        out[path][category] = int(plays or 0)
+    for stmt in queries:
+        for area_id, category, plays in session.execute(stmt):
+            path = paths.get(area_id)
+            if path is not None:
+                out[path][category] = out[path].get(category, 0) + int(plays or 0)
     return out
 
 
 def _online_share(
-    board: _Board, online: dict[int, float], window: Window, now: datetime
+    board: _Board, online: dict[int, float], window: Period, now: datetime
 ) -> float | None:
     """Online seconds over the part of the period the board existed and that has passed."""
     begin = max(window.start, board.created_at)
@@ -244,7 +267,7 @@ def _online_share(
     return min(1.0, online.get(board.id, 0.0) / (stop - begin).total_seconds())
 
 
-def compute(session: Session, root: Area, window: Window, *, now: datetime, rules: Rules) -> Report:
+def compute(session: Session, root: Area, window: Period, *, now: datetime, rules: Rules) -> Report:
     """The indicators for the root's subtree over the window, as of now."""
     areas = {a.id: a for a in _areas(session, root)}
     units = {i: Unit(a, None) for i, a in areas.items() if a.kind in UNIT_KINDS}

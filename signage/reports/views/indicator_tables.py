@@ -16,21 +16,10 @@ from signage.areas.models import Area
 from signage.errors import PermissionDenied
 from signage.http.areas import named_area
 from signage.http.export import Sheet
-from signage.http.labels import kind_label
+from signage.http.labels import category_label, kind_label
 from signage.permissions import scope_paths
 from signage.reports.december import check_root
 from signage.reports.indicators import Report, Rules, Totals, Unit
-
-# The same msgids as the content pages' labels (an interface may not import another's).
-CATEGORY_LABELS: dict[str, Any] = {
-    "policy_law": _l("Policy and law"),
-    "socio_economic": _l("Socio-economic programmes"),
-    "disaster": _l("Disaster prevention, search and rescue"),
-    "fire_rescue": _l("Fire and rescue"),
-    "health_epidemic": _l("Health and epidemics"),
-    "security_order": _l("Security and public order"),
-    "citizen_feedback": _l("Citizens' feedback and replies"),
-}
 
 
 def rules() -> Rules:
@@ -70,11 +59,6 @@ def number_text(value: float | None) -> str:
     return "" if value is None else str(format_decimal(value, format="#,##0.#"))
 
 
-def category_label(category: str) -> str:
-    """The translated name of a content category (the code itself if unknown)."""
-    return str(CATEGORY_LABELS.get(category, category))
-
-
 def unit_sheet(report: Report) -> Sheet:
     """One row per commune-level unit."""
     header = [
@@ -83,14 +67,17 @@ def unit_sheet(report: Report) -> Sheet:
         _("Mean uptime (%)"),
         *[category_label(c) for c in report.categories], _("All plays"),
     ]  # fmt: skip
+    # Translated once, not once a row (a country: 3,321 rows).
+    kinds = {kind: kind_label(kind) for kind in {u.area.kind for u in report.units}}
+    yes, no = _("Yes"), _("No")
     rows = [
         [
             u.province.name if u.province else "",
             u.area.code,
             u.area.name,
-            kind_label(u.area.kind),
+            kinds[u.area.kind],
             u.figures.boards,
-            _("Yes") if u.has_board else _("No"),
+            yes if u.has_board else no,
             u.figures.connected,
             percent(u.figures.connected_share),
             percent(u.figures.uptime),

@@ -24,7 +24,6 @@ from signage.i18n import local_tz
 from signage.permissions import scope_paths
 from signage.reports.december import december_report, parse_year
 from signage.reports.indicators import PROVINCE_KINDS, compute, province_of
-from signage.reports.indicators import Window as IndicatorWindow
 from signage.reports.views import indicator_tables as tables
 
 bp = Blueprint("indicators", __name__)
@@ -83,8 +82,7 @@ def indicators() -> ResponseReturnValue:
             errors=_errors(exc),
             choices=area_choices(),
         ), 422
-    window = IndicatorWindow(period.first, period.last, period.tz)
-    report = compute(db.session, root, window, now=clock.now(), rules=tables.rules())
+    report = compute(db.session, root, period, now=clock.now(), rules=tables.rules())
     if fmt is not None:
         name = f"indicators-{root.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
         return download(fmt, name, tables.sheets(report))
