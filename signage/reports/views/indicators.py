@@ -148,9 +148,10 @@ def december() -> ResponseReturnValue:
 
 
 def _helpers() -> dict[str, Any]:
+    numbers = tables.Numbers()  # in the page's language (the December report: Vietnamese)
     return {
         "percent": tables.percent,
-        "percent_text": tables.percent_text,
-        "number_text": tables.number_text,
+        "percent_text": numbers.percent_text,
+        "number_text": numbers.number_text,
         "category_label": tables.category_label,
     }
