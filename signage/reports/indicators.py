@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from signage.boards.uptime import online_seconds
 from signage.clock import Period
 from signage.content.models import CATEGORIES, ProfileRecord
 from signage.reports.models import PlayDay, PlayMonth
-from signage.reports.rollup import day_ranges, whole_months
+from signage.reports.rollup import day_ranges, next_month, whole_months
 
 UNIT_KINDS = ("ward", "commune", "special_zone")
 PROVINCE_KINDS = ("province", "municipality")
@@ -205,16 +205,35 @@ def _area_paths(session: Session, root: Area) -> dict[int, str]:
     return {area_id: path for area_id, path in session.execute(inside)}
 
 
-def _summed_months(session: Session, window: Period) -> list[date]:
-    """Whole months of the window whose monthly totals the rollup has written.
+def _summed(session: Session, month: date) -> bool:
+    """True when the rollup has written the month's totals.
 
     The rollup rewrites a month's totals whenever it rolls one of its days, so they equal the
     sum of its play_days rows; a month without any (rows written by hand) is read by day."""
-    return [
-        month
-        for month in whole_months(window.first, window.last)
-        if session.scalar(select(exists().where(PlayMonth.month == month)))
-    ]
+    return bool(session.scalar(select(exists().where(PlayMonth.month == month))))
+
+
+def _split(session: Session, window: Period) -> tuple[list[date], list[tuple[date, date, int]]]:
+    """Months to read from play_months, and day ranges to add (+1) or take away (-1).
+
+    Whole months come from their totals. A ragged end shorter than the rest of its month is
+    read by day; a longer one as its month's total less the other days (the December report,
+    made on the 15th: 1-14 December is the month's total less the 15th)."""
+    months = [m for m in whole_months(window.first, window.last) if _summed(session, m)]
+    ranges: list[tuple[date, date, int]] = []
+    for first, last in day_ranges(window.first, window.last, months):
+        month = first.replace(day=1)
+        end = next_month(month) - timedelta(days=1)
+        outside = (first - month).days + (end - last).days
+        if last <= end and outside < (last - first).days + 1 and _summed(session, month):
+            months.append(month)
+            if first > month:
+                ranges.append((month, first - timedelta(days=1), -1))
+            if last < end:
+                ranges.append((last + timedelta(days=1), end, -1))
+        else:
+            ranges.append((first, last, 1))
+    return months, ranges
 
 
 def _plays(session: Session, root: Area, window: Period) -> dict[str, dict[str, int]]:
@@ -226,17 +245,18 @@ def _plays(session: Session, root: Area, window: Period) -> dict[str, dict[str, 
     # The country holds every area: no list to test each row against.
     area_ids = None if root.kind == "country" else list(paths)
     test_boards = select(Board.id).where(Board.is_test.is_(True))
-    months = _summed_months(session, window)
-    queries: list[Select[tuple[int, str, int]]] = []
+    months, ranges = _split(session, window)
+    queries: list[tuple[Select[int, str, int], int]] = []
     if months:
-        queries.append(
+        stmt = (
             select(PlayMonth.area_id, PlayMonth.category, func.sum(PlayMonth.plays))
             .where(PlayMonth.month.in_(months), PlayMonth.board_id.not_in(test_boards))
             .group_by(PlayMonth.area_id, PlayMonth.category)
         )
-        if area_ids is not None:
-            queries[-1] = queries[-1].where(PlayMonth.area_id.in_(area_ids))
-    for first, last in day_ranges(window.first, window.last, months):
+        queries.append(
+            (stmt if area_ids is None else stmt.where(PlayMonth.area_id.in_(area_ids)), 1)
+        )
+    for first, last, sign in ranges:
         stmt = (
             select(PlayDay.area_id, PlayDay.category, func.sum(PlayDay.plays))
             .where(
@@ -246,14 +266,18 @@ def _plays(session: Session, root: Area, window: Period) -> dict[str, dict[str, 
             )
             .group_by(PlayDay.area_id, PlayDay.category)
         )
-        queries.append(stmt if area_ids is None else stmt.where(PlayDay.area_id.in_(area_ids)))
+        queries.append(
+            (stmt if area_ids is None else stmt.where(PlayDay.area_id.in_(area_ids)), sign)
+        )
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for stmt in queries:
+    for stmt, sign in queries:
         for area_id, category, plays in session.execute(stmt):
             path = paths.get(area_id)
             if path is not None:
-                out[path][category] = out[path].get(category, 0) + int(plays or 0)
-    return out
+                out[path][category] = out[path].get(category, 0) + sign * int(plays or 0)
+    # A category whose plays were all taken away again (days of the month outside the window);
+    # the rollup writes no row of 0 plays, so days alone would not show it either.
+    return {path: {c: n for c, n in by.items() if n} for path, by in out.items()}
 
 
 def _online_share(

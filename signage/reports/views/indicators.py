@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from signage.db import db
 from signage.errors import ValidationFailed
 from signage.http.access import require_any
 from signage.http.export import download, parse_format
+from signage.http.labels import kind_label
 from signage.http.period import parse_period
 from signage.i18n import local_tz
 from signage.permissions import scope_paths
@@ -154,4 +156,6 @@ def _helpers() -> dict[str, Any]:
         "percent_text": numbers.percent_text,
         "number_text": numbers.number_text,
         "category_label": tables.category_label,
+        # One translation a kind, not one a row (a country: 3,321 rows).
+        "kind_label": functools.cache(kind_label),
     }
