@@ -213,18 +213,21 @@ def _summed(session: Session, month: date) -> bool:
     return bool(session.scalar(select(exists().where(PlayMonth.month == month))))
 
 
-def _split(session: Session, window: Period) -> tuple[list[date], list[tuple[date, date, int]]]:
+def _split(
+    session: Session, window: Period, today: date
+) -> tuple[list[date], list[tuple[date, date, int]]]:
     """Months to read from play_months, and day ranges to add (+1) or take away (-1).
 
     Whole months come from their totals. A ragged end shorter than the rest of its month is
     read by day; a longer one as its month's total less the other days (the December report,
-    made on the 15th: 1-14 December is the month's total less the 15th)."""
+    made on the 15th: 1-14 December is the month's total less the 15th; days after today hold
+    no rows yet)."""
     months = [m for m in whole_months(window.first, window.last) if _summed(session, m)]
     ranges: list[tuple[date, date, int]] = []
     for first, last in day_ranges(window.first, window.last, months):
         month = first.replace(day=1)
         end = next_month(month) - timedelta(days=1)
-        outside = (first - month).days + (end - last).days
+        outside = (first - month).days + max(0, (min(end, today) - last).days)
         if last <= end and outside < (last - first).days + 1 and _summed(session, month):
             months.append(month)
             if first > month:
@@ -236,7 +239,7 @@ def _split(session: Session, window: Period) -> tuple[list[date], list[tuple[dat
     return months, ranges
 
 
-def _plays(session: Session, root: Area, window: Period) -> dict[str, dict[str, int]]:
+def _plays(session: Session, root: Area, window: Period, today: date) -> dict[str, dict[str, int]]:
     """Plays per area path (the board's area when it played) and category, non-test boards.
 
     Whole months come from play_months, the ragged ends from play_days (a year: 11 months of
@@ -245,7 +248,7 @@ def _plays(session: Session, root: Area, window: Period) -> dict[str, dict[str, 
     # The country holds every area: no list to test each row against.
     area_ids = None if root.kind == "country" else list(paths)
     test_boards = select(Board.id).where(Board.is_test.is_(True))
-    months, ranges = _split(session, window)
+    months, ranges = _split(session, window, today)
     queries: list[tuple[Select[int, str, int], int]] = []
     if months:
         stmt = (
@@ -324,7 +327,8 @@ def compute(session: Session, root: Area, window: Period, *, now: datetime, rule
             if board.large and area_id in districts:
                 districts[area_id].append(bool(figures.connected))
         total.figures.add(figures)
-    for path, by_category in _plays(session, root, window).items():
+    today = now.astimezone(window.tz).date()
+    for path, by_category in _plays(session, root, window, today).items():
         path_ids = _ids(path)
         plays = Figures(plays=by_category)
         for i in reversed(path_ids):

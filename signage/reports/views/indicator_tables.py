@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ from signage.http.export import Sheet
 from signage.http.labels import category_label, kind_label
 from signage.permissions import scope_paths
 from signage.reports.december import check_root
-from signage.reports.indicators import Report, Rules, Totals, Unit
+from signage.reports.indicators import Figures, Report, Rules, Totals, Unit
 
 _TENTH = Decimal("0.1")
 
@@ -65,6 +66,10 @@ class Numbers:
 
     def text(self, value: float, pattern: str) -> str:
         """format_decimal(value, format=pattern) for "#,##0.0" and "#,##0.#"."""
+        if isinstance(value, int) and value >= 0:  # most cells: plays, boards
+            return f"{value:,}".replace(",", self.group) + (
+                f"{self.decimal}0" if pattern.endswith("0") else ""
+            )
         if value < 0 or not math.isfinite(value):
             return str(format_decimal(value, format=pattern))
         rounded = Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_EVEN)
@@ -82,6 +87,13 @@ class Numbers:
     def number_text(self, value: float | None) -> str:
         """A number with the language's separators (at most one decimal)."""
         return "" if value is None else self.text(value, "#,##0.#")
+
+    def plays_cells(self, figures: Figures, categories: Sequence[str]) -> list[str]:
+        """A row's plays per category and in all, as text (one call a row, not one a cell)."""
+        plays = figures.plays
+        return [self.number_text(plays.get(c, 0)) for c in categories] + [
+            self.number_text(figures.total_plays)
+        ]
 
 
 def percent_text(value: float | None) -> str:

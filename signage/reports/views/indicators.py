@@ -155,6 +155,7 @@ def _helpers() -> dict[str, Any]:
         "percent": tables.percent,
         "percent_text": numbers.percent_text,
         "number_text": numbers.number_text,
+        "plays_cells": numbers.plays_cells,
         "category_label": tables.category_label,
         # One translation a kind, not one a row (a country: 3,321 rows).
         "kind_label": functools.cache(kind_label),
