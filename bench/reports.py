@@ -1,12 +1,17 @@
-"""Benchmark: report pages over a year of daily play totals for every commune-level board.
+"""Benchmark: every report page over a year of a country's plays and connection sessions.
 
-Run: .venv/bin/python bench/reports.py [--db URL] [--items 20] [--raw-plays 20] [--repeat 3]
-Needs PostgreSQL (default: database bench_plays on 127.0.0.1, dropped and made again; --reuse
-keeps a loaded one). Loads 3,321 boards (one per commune, 34 provinces) with a year of play_days
-rows (`--items` per board and day), a month of raw play records (`--raw-plays` per board and
-day) rolled day by day as the job does, and "today" with 200 plays per board; then times the
-rollup of today and each report page of REPORTS (the console's real page, signed in, through
-the app's test client). Prints one table; docs/benchmarks.md holds the results.
+Run: .venv/bin/python bench/reports.py [--db URL] [--reuse] [--items 20] [--raw-plays 20]
+     [--sessions 3] [--months] [--repeat 3] [--only TEXT]
+Needs PostgreSQL (default: database bench_plays on 127.0.0.1). Without --reuse the database is
+dropped and made again (about 12 minutes): 3,321 boards (one per commune, 34 provinces), a year
+of play_days rows (`--items` per board and day) and their monthly totals, a month of raw play
+records (`--raw-plays` per board and day) rolled day by day as the job does, "today" with 200
+plays per board, and a year of connection sessions (`--sessions` per board and day, a tenth of
+the boards dark from March to May). --reuse keeps a loaded database: it is migrated to the
+newest revision and gets whatever is missing (the sessions) only. --months recomputes the
+monthly totals from play_days; --only times the reports whose name contains TEXT. Then times
+the rollup of today and each report of REPORTS (the console's real page or download, signed in,
+through the app's test client). Prints one table; docs/benchmarks.md holds the results.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ YEAR_FIRST = date(2025, 12, 16)  # a year of daily totals up to yesterday
 RAW_DAYS = 30  # a month of raw records before today
 TODAY_PLAYS = 200
 PASSWORD = "bench-reports-password-1"
+INSTALLED = datetime(2025, 1, 1, tzinfo=UTC)  # every board stood before the report year
+# Connection sessions, local times of day: the first --sessions of these, every day.
+SESSION_HOURS = ((6, 0, 11, 0), (11, 5, 17, 0), (17, 10, 22, 0), (22, 5, 23, 50))
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_plays"
 
 
@@ -65,21 +73,28 @@ class Bench:
     province: str
 
 
-def page(bench: Bench, **params: str) -> Callable[[], int]:
-    """A callable that GETs the plays page with these filters and returns the row count."""
+def page(bench: Bench, path: str = "/reports/plays", **params: str) -> Callable[[], str]:
+    """A callable that GETs a report page with these parameters and says how many rows it shows
+    (or, for a download, how large it is)."""
 
-    def call() -> int:
-        resp = bench.client.get("/reports/plays", query_string=params)
+    def call() -> str:
+        resp = bench.client.get(path, query_string=params)
         assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
-        return resp.get_data(as_text=True).count("<tr>") - 1
+        if "format" in params:
+            return f"{len(resp.data) // 1024} KB"
+        return str(resp.get_data(as_text=True).count("<tr") - 1)
 
     return call
 
 
 DEC = {"from": "2026-12-01", "to": "2026-12-15"}
 YEAR = {"from": YEAR_FIRST.isoformat(), "to": TODAY.isoformat()}
-# (name, factory of a callable that returns how many rows it shows): add a report here.
-REPORTS: list[tuple[str, Callable[[Bench], Callable[[], int]]]] = [
+DECEMBER = {"path": "/reports/december", "year": str(TODAY.year)}
+# (name, factory of a callable that says how many rows it shows): add a report here.
+REPORTS: list[tuple[str, Callable[[Bench], Callable[[], str]]]] = [
+    ("December report, province", lambda b: page(b, area=b.province, **DECEMBER)),
+    ("December report, country", lambda b: page(b, area="VN", **DECEMBER)),
+    ("December report, country, XLSX", lambda b: page(b, area="VN", format="xlsx", **DECEMBER)),
     ("province, by category, 1-15 Dec", lambda b: page(b, area=b.province, **DEC)),
     ("country, by category, 1-15 Dec", lambda b: page(b, **DEC)),
     ("country, by area (provinces), 1-15 Dec", lambda b: page(b, group_by="area", **DEC)),
@@ -87,6 +102,7 @@ REPORTS: list[tuple[str, Callable[[Bench], Callable[[], int]]]] = [
     ("province, by category, a year", lambda b: page(b, area=b.province, **YEAR)),
     ("country, by category, a year", lambda b: page(b, **YEAR)),
     ("country, by day, a year", lambda b: page(b, group_by="day", **YEAR)),
+    ("country, by item, a year", lambda b: page(b, group_by="item", **YEAR)),
 ]
 
 
@@ -121,6 +137,37 @@ def load(url: str, items: int, raw_plays: int) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def sessions(url: str, per_day: int) -> None:
+    """A year of connection sessions for every board, unless the table holds some already."""
+    with psycopg.connect(libpq(url), autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM board_sessions").fetchone()
+        if row and row[0]:
+            return
+        # Boards loaded before the sessions were (the older bench) stood since now(): not so.
+        conn.execute("UPDATE boards SET created_at = %s WHERE created_at > %s", (INSTALLED,) * 2)
+        for start_h, start_m, end_h, end_m in SESSION_HOURS[:per_day]:
+            t0 = time.perf_counter()
+            # Every tenth board is dark from March to May.
+            conn.execute(
+                "INSERT INTO board_sessions (board_id, started_at, ended_at)"
+                " SELECT b.id, (d + %s::interval) AT TIME ZONE 'Asia/Ho_Chi_Minh',"
+                " (d + %s::interval) AT TIME ZONE 'Asia/Ho_Chi_Minh'"
+                " FROM generate_series(%s::timestamp, %s::timestamp, '1 day') d"
+                " CROSS JOIN boards b WHERE NOT (b.id %% 10 = 0"
+                " AND d >= '2026-03-01' AND d < '2026-06-01')",
+                (
+                    f"{start_h}:{start_m}",
+                    f"{end_h}:{end_m}",
+                    YEAR_FIRST - timedelta(days=1),
+                    TODAY - timedelta(days=1),
+                ),
+            )
+            took = time.perf_counter() - t0
+            print(f"  board_sessions from {start_h:02}:{start_m:02}: {took:.1f} s", flush=True)
+        conn.execute("VACUUM ANALYZE board_sessions")
+        conn.execute("VACUUM ANALYZE boards")
+
+
 def _fleet(conn: psycopg.Connection) -> None:
     conn.execute(
         "INSERT INTO areas (id, code, name, kind, path, depth, official, created_at) "
@@ -145,8 +192,8 @@ def _fleet(conn: psycopg.Connection) -> None:
         "INSERT INTO boards (id, code, name, area_id, profile_id, address, timezone, hours,"
         " is_test, created_at) SELECT 1 + c, 'B' || lpad(c::text, 5, '0'), 'Bảng ' || c,"
         " 1000 + c, (SELECT min(id) FROM display_profiles), '', 'Asia/Ho_Chi_Minh', '{}',"
-        " false, now() FROM generate_series(0, %s - 1) c",
-        (BOARDS,),
+        " false, %s FROM generate_series(0, %s - 1) c",
+        (INSTALLED, BOARDS),
     )
     # Item i belongs to province i % 34 + 1, category i % 7.
     conn.execute(
@@ -282,6 +329,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     parser.add_argument("--months", action="store_true", help="(re)compute the monthly totals")
+    parser.add_argument("--sessions", type=int, default=3, help="sessions per board and day (1-4)")
+    parser.add_argument("--only", default="", help="time only the reports whose name has this")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, nproc {os.cpu_count()}, cpu {cpu_model()}")
     app = create_app({"database_url": args.db, "testing": True, "secret_key": "bench"})
@@ -293,6 +342,9 @@ def main() -> None:
         load(args.db, args.items, args.raw_plays)
         month = [TODAY - timedelta(days=k) for k in range(RAW_DAYS, 0, -1)]
         timed(f"rollup of the raw month ({RAW_DAYS} days)", lambda: roll(app, month, NOW))
+    else:
+        upgrade(args.db)  # a database loaded by an older bench gets the newer tables
+    sessions(args.db, args.sessions)
     if args.months:
         with psycopg.connect(libpq(args.db), autocommit=True) as conn:
             timed("monthly totals", lambda: months(conn))
@@ -303,6 +355,7 @@ def main() -> None:
     print(
         f"play_days {count(args.db, 'play_days'):,} rows; play_months "
         f"{count(args.db, 'play_months'):,}; play_records {count(args.db, 'play_records'):,};"
+        f" board_sessions {count(args.db, 'board_sessions'):,};"
         f" {BOARDS:,} boards in {PROVINCES} provinces"
     )
     print()
@@ -318,9 +371,11 @@ def main() -> None:
     print(f"{label:<46} {best:>7.3f} {'-':>6}")
     bench = Bench(app, signed_in(app), province="01")
     for name, make in REPORTS:
+        if args.only not in name:
+            continue
         call = make(bench)
         call()  # warm the page's templates and the database's cache once
-        best, rows = float("inf"), 0
+        best, rows = float("inf"), ""
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             rows = call()

@@ -3,13 +3,16 @@
 `create_app` installs a clock (a callable returning an aware UTC datetime) as
 `app.extensions["clock"]`; handlers, Socket.IO events, jobs and the CLI read it through `now()`.
 Tests freeze it with `set_clock(app, ...)`. Services never call this: they take `now`.
+`Period` is a run of local days of a time zone and the UTC instants they cover (reports).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import overload
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 
@@ -54,3 +57,35 @@ def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days first..last (inclusive) and the UTC instants [start, end) they cover."""
+
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        """The first instant of the first day, in UTC."""
+        return datetime.combine(self.first, time(), self.tz).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the last day, in UTC (exclusive)."""
+        return datetime.combine(self.last + timedelta(days=1), time(), self.tz).astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        """How many days the period holds."""
+        return (self.last - self.first).days + 1
+
+    def each_day(self) -> list[date]:
+        """Every local day of the period, in order."""
+        return [self.first + timedelta(days=n) for n in range(self.days)]
+
+    def clipped(self, now: datetime) -> datetime:
+        """The end of the period, or now if the period has not ended yet (for uptime shares)."""
+        return min(self.end, max(self.start, now))

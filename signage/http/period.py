@@ -7,48 +7,18 @@ missing end or one longer than the installation allows is a clear 422, never a s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from signage.clock import Period
 from signage.errors import ValidationFailed
+
+__all__ = ["MAX_DAYS", "Period", "parse_day", "parse_period"]
 
 # Two years and a day: a December report and the year before it, never a decade of rows.
 MAX_DAYS = 732
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days first..last (inclusive) and the UTC instants [start, end) they cover."""
-
-    first: date
-    last: date
-    tz: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        """The first instant of the first day, in UTC."""
-        return datetime.combine(self.first, time(), self.tz).astimezone(UTC)
-
-    @property
-    def end(self) -> datetime:
-        """The first instant after the last day, in UTC (exclusive)."""
-        return datetime.combine(self.last + timedelta(days=1), time(), self.tz).astimezone(UTC)
-
-    @property
-    def days(self) -> int:
-        """How many days the period holds."""
-        return (self.last - self.first).days + 1
-
-    def each_day(self) -> list[date]:
-        """Every local day of the period, in order."""
-        return [self.first + timedelta(days=n) for n in range(self.days)]
-
-    def clipped(self, now: datetime) -> datetime:
-        """The end of the period, or now if the period has not ended yet (for uptime shares)."""
-        return min(self.end, max(self.start, now))
 
 
 def parse_day(raw: str, *, field: str) -> date:

@@ -14,18 +14,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from signage.areas.models import Area
+from signage.clock import Period
 from signage.errors import ValidationFailed
-from signage.reports.indicators import ROOT_KINDS, Report, Rules, Window, compute
+from signage.reports.indicators import ROOT_KINDS, Report, Rules, compute
 
 FIRST_YEAR = 2000
 
 
-def year_window(year: int, start: tuple[int, int], tz: ZoneInfo) -> Window:
+def year_window(year: int, start: tuple[int, int], tz: ZoneInfo) -> Period:
     """The local days of report year `year` for a window starting on (month, day)."""
     month, day = start
     if (month, day) == (1, 1):
-        return Window(date(year, 1, 1), date(year, 12, 31), tz)
-    return Window(date(year - 1, month, day), date(year, month, day) - timedelta(days=1), tz)
+        return Period(date(year, 1, 1), date(year, 12, 31), tz)
+    return Period(date(year - 1, month, day), date(year, month, day) - timedelta(days=1), tz)
 
 
 def parse_year(raw: str | None, *, today: date) -> int:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from signage.areas.models import Area
 from signage.boards.models import Board
 from signage.boards.uptime import online_seconds
+from signage.clock import Period
 from signage.content.models import CATEGORIES, ProfileRecord
-from signage.reports.models import PlayDay
+from signage.reports.models import PlayDay, PlayMonth
+from signage.reports.rollup import day_ranges, next_month, whole_months
 
 UNIT_KINDS = ("ward", "commune", "special_zone")
 PROVINCE_KINDS = ("province", "municipality")
@@ -38,23 +39,8 @@ class Rules:
     large_min_pixels: int = 384 * 192
 
 
-@dataclass(frozen=True)
-class Window:
-    """Local days first..last (both included) and the UTC instants [start, end) they cover."""
-
-    first: date
-    last: date
-    tz: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        """The first instant of the first day, in UTC."""
-        return datetime.combine(self.first, time(), self.tz).astimezone(UTC)
-
-    @property
-    def end(self) -> datetime:
-        """The first instant after the last day, in UTC."""
-        return datetime.combine(self.last + timedelta(days=1), time(), self.tz).astimezone(UTC)
+# The period a report covers (signage.clock.Period); the old name stays for callers of it.
+Window = Period
 
 
 @dataclass
@@ -161,7 +147,7 @@ class Report:
     """Everything the indicator pages, the December report and the API show."""
 
     root: Area
-    window: Window
+    window: Period
     rules: Rules
     now: datetime
     units: list[Unit]
@@ -195,7 +181,7 @@ def _areas(session: Session, root: Area) -> list[Area]:
     return list(found.values())
 
 
-def _boards(session: Session, root: Area, window: Window, rules: Rules) -> list[_Board]:
+def _boards(session: Session, root: Area, window: Period, rules: Rules) -> list[_Board]:
     """The non-test boards in the root's subtree installed before the period's end."""
     stmt = (
         select(Board.id, Area.path, ProfileRecord.width * ProfileRecord.height, Board.created_at)
@@ -213,28 +199,92 @@ def _boards(session: Session, root: Area, window: Window, rules: Rules) -> list[
     ]
 
 
-def _plays(session: Session, root: Area, window: Window) -> dict[str, dict[str, int]]:
-    """Plays per area path (the board's area when it played) and category, non-test boards."""
-    stmt = (
-        select(Area.path, PlayDay.category, func.sum(PlayDay.plays))
-        .join(Area, PlayDay.area_id == Area.id)
-        .join(Board, PlayDay.board_id == Board.id)
-        .where(
-            PlayDay.day >= window.first,
-            PlayDay.day <= window.last,
-            Area.path.startswith(root.path, autoescape=True),
-            Board.is_test.is_(False),
+def _area_paths(session: Session, root: Area) -> dict[int, str]:
+    """Path of every area in the root's subtree (a play counts by the area it was in)."""
+    inside = select(Area.id, Area.path).where(Area.path.startswith(root.path, autoescape=True))
+    return {area_id: path for area_id, path in session.execute(inside)}
+
+
+def _summed(session: Session, month: date) -> bool:
+    """True when the rollup has written the month's totals.
+
+    The rollup rewrites a month's totals whenever it rolls one of its days, so they equal the
+    sum of its play_days rows; a month without any (rows written by hand) is read by day."""
+    return bool(session.scalar(select(exists().where(PlayMonth.month == month))))
+
+
+def _split(
+    session: Session, window: Period, today: date
+) -> tuple[list[date], list[tuple[date, date, int]]]:
+    """Months to read from play_months, and day ranges to add (+1) or take away (-1).
+
+    Whole months come from their totals. A ragged end shorter than the rest of its month is
+    read by day; a longer one as its month's total less the other days (the December report,
+    made on the 15th: 1-14 December is the month's total less the 15th; days after today hold
+    no rows yet)."""
+    months = [m for m in whole_months(window.first, window.last) if _summed(session, m)]
+    ranges: list[tuple[date, date, int]] = []
+    for first, last in day_ranges(window.first, window.last, months):
+        month = first.replace(day=1)
+        end = next_month(month) - timedelta(days=1)
+        outside = (first - month).days + max(0, (min(end, today) - last).days)
+        if last <= end and outside < (last - first).days + 1 and _summed(session, month):
+            months.append(month)
+            if first > month:
+                ranges.append((month, first - timedelta(days=1), -1))
+            if last < end:
+                ranges.append((last + timedelta(days=1), end, -1))
+        else:
+            ranges.append((first, last, 1))
+    return months, ranges
+
+
+def _plays(session: Session, root: Area, window: Period, today: date) -> dict[str, dict[str, int]]:
+    """Plays per area path (the board's area when it played) and category, non-test boards.
+
+    Whole months come from play_months, the ragged ends from play_days (a year: 11 months of
+    monthly rows and a month of daily ones instead of 365 days of every item)."""
+    paths = _area_paths(session, root)
+    # The country holds every area: no list to test each row against.
+    area_ids = None if root.kind == "country" else list(paths)
+    test_boards = select(Board.id).where(Board.is_test.is_(True))
+    months, ranges = _split(session, window, today)
+    queries: list[tuple[Select[int, str, int], int]] = []
+    if months:
+        stmt = (
+            select(PlayMonth.area_id, PlayMonth.category, func.sum(PlayMonth.plays))
+            .where(PlayMonth.month.in_(months), PlayMonth.board_id.not_in(test_boards))
+            .group_by(PlayMonth.area_id, PlayMonth.category)
         )
-        .group_by(Area.path, PlayDay.category)
-    )
+        queries.append(
+            (stmt if area_ids is None else stmt.where(PlayMonth.area_id.in_(area_ids)), 1)
+        )
+    for first, last, sign in ranges:
+        stmt = (
+            select(PlayDay.area_id, PlayDay.category, func.sum(PlayDay.plays))
+            .where(
+                PlayDay.day >= first,
+                PlayDay.day <= last,
+                PlayDay.board_id.not_in(test_boards),
+            )
+            .group_by(PlayDay.area_id, PlayDay.category)
+        )
+        queries.append(
+            (stmt if area_ids is None else stmt.where(PlayDay.area_id.in_(area_ids)), sign)
+        )
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for path, category, plays in session.execute(stmt):
-        out[path][category] = int(plays or 0)
-    return out
+    for stmt, sign in queries:
+        for area_id, category, plays in session.execute(stmt):
+            path = paths.get(area_id)
+            if path is not None:
+                out[path][category] = out[path].get(category, 0) + sign * int(plays or 0)
+    # A category whose plays were all taken away again (days of the month outside the window);
+    # the rollup writes no row of 0 plays, so days alone would not show it either.
+    return {path: {c: n for c, n in by.items() if n} for path, by in out.items()}
 
 
 def _online_share(
-    board: _Board, online: dict[int, float], window: Window, now: datetime
+    board: _Board, online: dict[int, float], window: Period, now: datetime
 ) -> float | None:
     """Online seconds over the part of the period the board existed and that has passed."""
     begin = max(window.start, board.created_at)
@@ -244,7 +294,7 @@ def _online_share(
     return min(1.0, online.get(board.id, 0.0) / (stop - begin).total_seconds())
 
 
-def compute(session: Session, root: Area, window: Window, *, now: datetime, rules: Rules) -> Report:
+def compute(session: Session, root: Area, window: Period, *, now: datetime, rules: Rules) -> Report:
     """The indicators for the root's subtree over the window, as of now."""
     areas = {a.id: a for a in _areas(session, root)}
     units = {i: Unit(a, None) for i, a in areas.items() if a.kind in UNIT_KINDS}
@@ -277,7 +327,8 @@ def compute(session: Session, root: Area, window: Window, *, now: datetime, rule
             if board.large and area_id in districts:
                 districts[area_id].append(bool(figures.connected))
         total.figures.add(figures)
-    for path, by_category in _plays(session, root, window).items():
+    today = now.astimezone(window.tz).date()
+    for path, by_category in _plays(session, root, window, today).items():
         path_ids = _ids(path)
         plays = Figures(plays=by_category)
         for i in reversed(path_ids):

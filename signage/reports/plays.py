@@ -20,7 +20,14 @@ from signage.areas.models import Area
 from signage.boards.models import Board, PlayRecord
 from signage.content.models import ContentItem
 from signage.reports.models import PlayDay, PlayMonth, PlayRollup
-from signage.reports.rollup import UNKNOWN_CATEGORY, day_bounds, local_day, next_month
+from signage.reports.rollup import (
+    UNKNOWN_CATEGORY,
+    day_bounds,
+    day_ranges,
+    local_day,
+    next_month,
+    whole_months,
+)
 
 GROUPS = ("category", "area", "board", "item", "day")
 # Groupings the monthly totals can answer (they keep board, area and category, not the item).
@@ -111,28 +118,11 @@ def _whole_months(query: PlayQuery, raw_days: list[date]) -> list[date]:
     """Calendar months inside the period, none of whose days is read from raw records."""
     if query.group_by not in MONTHLY_GROUPS or query.item_id is not None:
         return []
-    months = []
-    month = query.first.replace(day=1)
-    if month < query.first:
-        month = next_month(month)
-    while next_month(month) - timedelta(days=1) <= query.last:
-        end = next_month(month)
-        if not any(month <= d < end for d in raw_days):
-            months.append(month)
-        month = end
-    return months
-
-
-def _day_ranges(query: PlayQuery, months: list[date]) -> list[tuple[date, date]]:
-    """The period minus the months read from monthly totals, as inclusive day ranges."""
-    ranges, start = [], query.first
-    for month in months:
-        if start < month:
-            ranges.append((start, month - timedelta(days=1)))
-        start = next_month(month)
-    if start <= query.last:
-        ranges.append((start, query.last))
-    return ranges
+    return [
+        month
+        for month in whole_months(query.first, query.last)
+        if not any(month <= d < next_month(month) for d in raw_days)
+    ]
 
 
 def _monthly(
@@ -219,7 +209,7 @@ def plays(session: Session, query: PlayQuery, *, now: datetime) -> PlayReport:
     area_ids = _area_ids(session, query)
     months = _whole_months(query, raw_days)
     # One query a range of days outside the monthly totals: each is a plain index range.
-    for days in _day_ranges(query, months):
+    for days in day_ranges(query.first, query.last, months):
         for key, n, seconds in session.execute(_rolled(query, raw_days, area_ids, days)):
             add(key, n, seconds)
     if months:

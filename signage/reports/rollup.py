@@ -152,6 +152,30 @@ def next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def whole_months(first: date, last: date) -> list[date]:
+    """The calendar months lying wholly inside the days first..last (their first days)."""
+    months = []
+    month = first.replace(day=1)
+    if month < first:
+        month = next_month(month)
+    while next_month(month) - timedelta(days=1) <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def day_ranges(first: date, last: date, months: list[date]) -> list[tuple[date, date]]:
+    """The days first..last minus these (ordered) months, as inclusive day ranges."""
+    ranges, start = [], first
+    for month in months:
+        if start < month:
+            ranges.append((start, month - timedelta(days=1)))
+        start = next_month(month)
+    if start <= last:
+        ranges.append((start, last))
+    return ranges
+
+
 def roll_month(session: Session, month: date) -> None:
     """Replace a month's play_months rows with the sum of its play_days rows."""
     session.execute(delete(PlayMonth).where(PlayMonth.month == month))

@@ -17,7 +17,7 @@ from signage.http.export import download
 from signage.http.period import parse_period
 from signage.i18n import local_tz
 from signage.reports.december import december_report, parse_year
-from signage.reports.indicators import Window, compute
+from signage.reports.indicators import compute
 from signage.reports.views import indicator_tables as tables
 
 bp = api_blueprint("indicators")
@@ -139,8 +139,7 @@ def get_indicators() -> ResponseReturnValue:
     raw = {"from": args.from_ or "", "to": args.to or ""}
     period = parse_period(raw, tz=local_tz(), today=_today(), default_days=DEFAULT_DAYS)
     root = tables.report_root(db.session, actor().user, args.area)
-    window = Window(period.first, period.last, period.tz)
-    report = compute(db.session, root, window, now=clock.now(), rules=tables.rules())
+    report = compute(db.session, root, period, now=clock.now(), rules=tables.rules())
     if args.format:
         name = f"indicators-{root.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
         return download(args.format, name, tables.sheets(report))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -19,12 +20,12 @@ from signage.db import db
 from signage.errors import ValidationFailed
 from signage.http.access import require_any
 from signage.http.export import download, parse_format
+from signage.http.labels import kind_label
 from signage.http.period import parse_period
 from signage.i18n import local_tz
 from signage.permissions import scope_paths
 from signage.reports.december import december_report, parse_year
 from signage.reports.indicators import PROVINCE_KINDS, compute, province_of
-from signage.reports.indicators import Window as IndicatorWindow
 from signage.reports.views import indicator_tables as tables
 
 bp = Blueprint("indicators", __name__)
@@ -83,8 +84,7 @@ def indicators() -> ResponseReturnValue:
             errors=_errors(exc),
             choices=area_choices(),
         ), 422
-    window = IndicatorWindow(period.first, period.last, period.tz)
-    report = compute(db.session, root, window, now=clock.now(), rules=tables.rules())
+    report = compute(db.session, root, period, now=clock.now(), rules=tables.rules())
     if fmt is not None:
         name = f"indicators-{root.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
         return download(fmt, name, tables.sheets(report))
@@ -150,9 +150,13 @@ def december() -> ResponseReturnValue:
 
 
 def _helpers() -> dict[str, Any]:
+    numbers = tables.Numbers()  # in the page's language (the December report: Vietnamese)
     return {
         "percent": tables.percent,
-        "percent_text": tables.percent_text,
-        "number_text": tables.number_text,
+        "percent_text": numbers.percent_text,
+        "number_text": numbers.number_text,
+        "plays_cells": numbers.plays_cells,
         "category_label": tables.category_label,
+        # One translation a kind, not one a row (a country: 3,321 rows).
+        "kind_label": functools.cache(kind_label),
     }
