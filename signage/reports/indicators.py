@@ -39,10 +39,6 @@ class Rules:
     large_min_pixels: int = 384 * 192
 
 
-# The period a report covers (signage.clock.Period); the old name stays for callers of it.
-Window = Period
-
-
 @dataclass
 class Figures:
     """Counts over a set of boards: how many, how many connected, uptime and plays."""

@@ -8,15 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from signage.boards.models import BoardSession
+from signage.clock import Period
 from signage.config import ConfigError, Settings, month_day
 from signage.errors import ValidationFailed
 from signage.reports.december import check_root, december_report, parse_year, year_window
-from signage.reports.indicators import Rules, Window, compute
+from signage.reports.indicators import Rules, compute
 from signage.reports.models import PlayDay
 from tests.reports.indicator_world import FIRST, LAST, NOW, board, build
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
-WINDOW = Window(FIRST, LAST, HCM)
+WINDOW = Period(FIRST, LAST, HCM)
 RULES = Rules(connected_share=0.8, large_min_pixels=384 * 192)
 
 
@@ -127,7 +128,7 @@ def test_a_period_in_progress_is_measured_up_to_now(session, world):
     report = compute(session, world["areas"]["c1"], WINDOW, now=now, rules=RULES)
     # C1's board has been online for the whole of the two days so far.
     assert report.total.figures.uptime == 1.0
-    future = Window(date(2026, 4, 1), date(2026, 4, 30), HCM)
+    future = Period(date(2026, 4, 1), date(2026, 4, 30), HCM)
     report = compute(session, world["areas"]["c1"], future, now=now, rules=RULES)
     assert report.total.figures.uptime is None and report.total.figures.connected == 0
 
@@ -136,8 +137,8 @@ def test_a_period_in_progress_is_measured_up_to_now(session, world):
 
 
 def test_report_year_window_and_its_boundaries(session, world):
-    assert year_window(2026, (12, 15), HCM) == Window(date(2025, 12, 15), date(2026, 12, 14), HCM)
-    assert year_window(2026, (1, 1), HCM) == Window(date(2026, 1, 1), date(2026, 12, 31), HCM)
+    assert year_window(2026, (12, 15), HCM) == Period(date(2025, 12, 15), date(2026, 12, 14), HCM)
+    assert year_window(2026, (1, 1), HCM) == Period(date(2026, 1, 1), date(2026, 12, 31), HCM)
     w = year_window(2026, (12, 15), HCM)
     assert w.start == datetime(2025, 12, 14, 17, tzinfo=UTC)
     assert w.end == datetime(2026, 12, 14, 17, tzinfo=UTC)
