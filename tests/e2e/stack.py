@@ -64,6 +64,15 @@ def console_server(
         instance.close()
 
 
+def sign_in(page: Any, url: str, user: str = "admin") -> None:
+    """Sign in on the Vietnamese sign-in page with the demo password; waits for the home page."""
+    page.goto(url + "/login")
+    page.get_by_label("Tên đăng nhập").fill(user)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(url + "/")
+
+
 def server_log(log_path: Path) -> Callable[[], str]:
     """What a failing browser test prints: the server's log."""
     return lambda: f"--- server log ({log_path}) ---\n{log_path.read_text(encoding='utf-8')}"

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import chromium, console_server, server_log
+from tests.e2e.stack import chromium, console_server, server_log, sign_in
 from tests.reports.indicator_world import xlsx_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
-
-PASSWORD = "e2e-demo-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +27,7 @@ def test_december_report_in_chromium(server: tuple[str, Path], tmp_path: Path) -
     with chromium(server_log(log_path)) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page.set_default_timeout(15_000)
-        page.goto(url + "/login")
-        page.get_by_label("Tên đăng nhập").fill("admin")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.locator("form button[type=submit]").click()
-        page.wait_for_url(url + "/")
+        sign_in(page, url)
 
         page.goto(url + "/reports/december?year=2026&area=01")
         heading = page.locator("#doc-heading")

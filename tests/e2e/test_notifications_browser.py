@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import chromium, console_server, server_log
+from tests.e2e.stack import chromium, console_server, server_log, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
-
-PASSWORD = "e2e-demo-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +27,7 @@ def test_subscribe_and_area_settings_in_chromium(server: tuple[str, Path]) -> No
     with chromium(server_log(log_path)) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
-        page.goto(url + "/login")
-        page.get_by_label("Tên đăng nhập").fill("admin")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.locator("form button[type=submit]").click()
-        page.wait_for_url(url + "/")
+        sign_in(page, url)
 
         # The bell opens the (empty) list; no unread badge yet.
         page.locator("#nav-notifications").click()

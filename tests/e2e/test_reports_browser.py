@@ -13,11 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from signage_testing.processes import Instance
-from tests.e2e.stack import chromium, console_server, server_log
+from tests.e2e.stack import chromium, console_server, server_log, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
-PASSWORD = "e2e-demo-password-1"
 HOSTILE_NAME = '=HYPERLINK("http://example.com","bấm")'
 
 
@@ -77,11 +76,7 @@ def test_plays_report_and_its_csv_in_chromium(server: tuple[str, Path], tmp_path
         page.set_default_timeout(15_000)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(url + "/login")
-        page.get_by_label("Tên đăng nhập").fill("admin")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.locator("form button[type=submit]").click()
-        page.wait_for_url(url + "/")
+        sign_in(page, url)
 
         page.locator("#nav-main a[data-nav='reports.']").click()
         page.wait_for_url("**/reports/")
