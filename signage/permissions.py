@@ -31,6 +31,7 @@ ACTIONS = (
     "schedule.edit",
     "board.view",
     "board.manage",
+    "board.pair",
     "alert.view",
     "alert.send",
     "template.manage",
@@ -41,7 +42,9 @@ _VIEW = {"area.view", "content.view", "schedule.view", "board.view", "alert.view
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
-    "editor": frozenset(_VIEW | {"content.edit", "schedule.edit"}),
+    # Pairing binds the kiosk in front of the clerk to a board an admin created: the commune
+    # editor who installs the screen does it (it revokes the board's previous token, audited).
+    "editor": frozenset(_VIEW | {"content.edit", "schedule.edit", "board.pair"}),
     "approver": frozenset(_VIEW | {"content.approve"}),
     "operator": frozenset(_VIEW | {"alert.send"}),
     "viewer": frozenset(_VIEW | {"audit.view", "report.view"}),

@@ -118,7 +118,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "POST /boards/<code>/command": P("object", "board.manage"),
     "GET /boards/<code>/edit": P("object", "board.manage"),
     "POST /boards/<code>/edit": P("object", "board.manage"),
-    "POST /boards/<code>/pair": P("object", "board.manage"),
+    "POST /boards/<code>/pair": P("object", "board.pair"),
     "POST /boards/<code>/revoke": P("object", "board.manage"),
     "GET /boards/groups": P("section", "board.view"),
     "POST /boards/groups": P("section", "board.manage"),
@@ -221,7 +221,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "DELETE /api/v1/boards/<code>": P("object", "board.manage"),
     "POST /api/v1/boards/<code>/commands": P("object", "board.manage"),
     "GET /api/v1/boards/<code>/manifest": P("player", "board.view"),
-    "POST /api/v1/boards/<code>/pair": P("object", "board.manage"),
+    "POST /api/v1/boards/<code>/pair": P("object", "board.pair"),
     "POST /api/v1/boards/<code>/revoke": P("object", "board.manage"),
     "POST /api/v1/boards/<code>/screenshot": P("player", "-", "board.view"),  # the board only
     "GET /api/v1/boards/<code>/status": P("player", "board.view"),

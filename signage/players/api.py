@@ -115,7 +115,7 @@ def claim_pairing(claim_id: str) -> ResponseReturnValue:
     scope="boards:write",
 )
 def pair_board(code: str) -> ResponseReturnValue:
-    board = services.get_board(db.session, actor().user, code, "board.manage")
+    board = services.get_board(db.session, actor().user, code, "board.pair")
     data = json_body(PairIn)
     pairing.pair(
         db.session, actor(), board, data.pairing_code, now=clock.now(), on_revoke=on_revoke

@@ -55,7 +55,7 @@ def revoke(code: str) -> ResponseReturnValue:
 @login_required
 def pair(code: str) -> ResponseReturnValue:
     """Pair the player showing a pairing code with this board."""
-    item = services.get_board(db.session, current_user(), code, "board.manage")
+    item = services.get_board(db.session, current_user(), code, "board.pair")
     if not FlaskForm().validate_on_submit():
         flash(_("The form expired; try again."), "danger")
         return redirect(url_for("boards.board", code=item.code))

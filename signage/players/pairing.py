@@ -136,8 +136,8 @@ def pair(
     now: datetime,
     on_revoke: OnRevoke | None = None,
 ) -> PairingRequest:
-    """Bind a fresh token of the board (board.manage) to the waiting player with this code."""
-    require(actor.user, "board.manage", board.area)
+    """Bind a fresh token of the board (board.pair) to the waiting player with this code."""
+    require(actor.user, "board.pair", board.area)
     code = normalise_code(code)
     rows = list(
         session.scalars(
