@@ -37,3 +37,35 @@ def test_board_page_status_and_actions(client, admin, board, player, session, to
     assert not again.is_connected("/player")
     page = client.get("/boards/HK-1").get_data(as_text=True)
     assert "Not paired" in page
+
+
+def test_an_editor_pairs_a_board_of_their_area_but_sees_no_admin_actions(
+    client, factory, tree, board, session
+):
+    factory.user("hk-editor", ("editor", tree["hk"]), locale="en")
+    factory.user("bd-editor", ("editor", tree["bd"]), locale="en")
+    session.commit()
+    login(client, "hk-editor")
+    page = client.get("/boards/HK-1").get_data(as_text=True)
+    assert 'id="pair-form"' in page and 'id="player-actions"' not in page
+    csrf = csrf_token(client, "/boards/HK-1")
+    ticket = client.post("/api/v1/pairing").get_json()
+    resp = client.post(
+        "/boards/HK-1/pair",
+        data={"pairing_code": ticket["pairing_code"], "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert "The player was paired" in resp.get_data(as_text=True)
+    assert client.get(ticket["poll_url"]).get_json()["token"]
+    # Commands and token revocation stay with admins.
+    assert client.post("/boards/HK-1/revoke", data={"csrf_token": csrf}).status_code == 403
+
+    client.post("/logout", data={"csrf_token": csrf})
+    login(client, "bd-editor")  # a ward elsewhere: the board does not exist for them
+    other = client.post("/api/v1/pairing").get_json()
+    csrf = csrf_token(client, "/")
+    resp = client.post(
+        "/boards/HK-1/pair", data={"pairing_code": other["pairing_code"], "csrf_token": csrf}
+    )
+    assert resp.status_code == 404
+    assert client.get(other["poll_url"]).get_json().get("token") is None
