@@ -97,8 +97,8 @@ def area_code(t: Counter, name: str) -> str:
 def board_code(t: Counter, name: str) -> str:
     """What a person does today to learn a board's code: Boards in the menu, read its row."""
     t.goto_menu("Bảng tin")
-    row = t.page.locator("tr[data-board]", has_text=name)
-    return row.first.get_attribute("data-board")
+    row = t.page.locator("#boards-table tr[data-board]", has_text=name)
+    return row.first.locator("td").first.inner_text().strip()
 
 
 def test_1_editor_writes_a_notice_and_an_image_and_submits_both(
