@@ -101,7 +101,10 @@ def test_evening_to_24_00_and_early_morning_join_at_midnight() -> None:
 
 def test_a_window_across_midnight_still_runs_into_the_next_day() -> None:
     segments = timeline(
-        BOARD, [rule(parse_window("22:00-06:00"), weekdays=frozenset({0}))], MON, MON + timedelta(days=2)
+        BOARD,
+        [rule(parse_window("22:00-06:00"), weekdays=frozenset({0}))],
+        MON,
+        MON + timedelta(days=2),
     )
     assert [(s.kind, s.start.astimezone(HCM), s.end.astimezone(HCM)) for s in segments] == [
         ("fallback", MON, MON + timedelta(hours=22)),
