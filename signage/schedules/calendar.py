@@ -27,6 +27,7 @@ from signage.schedules.spans import SpanError, operating_hours, parse_window
 from signage.schedules.timeline import timeline
 
 VIEWS = ("week", "month")
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 _DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _DAY = timedelta(days=1)
 
@@ -84,6 +85,8 @@ def parse_date(text: str) -> date:
         if match is None:
             raise ValueError
         day, month, year = (int(g) for g in match.groups())
+        if not FIRST_YEAR <= year <= LAST_YEAR:  # far years overflow a month's edge weeks
+            raise ValueError
         return date(year, month, day)
     except ValueError:
         raise ValidationFailed(

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
+from signage.boards.services import get_board
 from signage.content.items import visible_items
 from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
@@ -23,6 +24,7 @@ from signage.http.areas import area_field
 from signage.http.forms import form_action, form_int
 from signage.i18n import local_tz
 from signage.permissions import require
+from signage.schedules import calendar as cal
 from signage.schedules import playlists as lists
 from signage.schedules import services
 from signage.schedules.manifests import publisher
@@ -306,9 +308,6 @@ def delete_schedule(schedule_id: int) -> ResponseReturnValue:
 @login_required
 def calendar() -> ResponseReturnValue:
     """A week or month calendar of the schedules that play on a board or in an area."""
-    from signage.boards.services import get_board
-    from signage.schedules import calendar as cal
-
     me = current_user()
     args = request.args
     today = clock.now().astimezone(local_tz()).date()
