@@ -22,8 +22,9 @@ from signage.areas.models import Area
 from signage.boards.models import Board
 from signage.errors import ValidationFailed
 from signage.schedules import rules as pure
+from signage.schedules.manifests import schedule_rule
 from signage.schedules.models import Schedule
-from signage.schedules.spans import SpanError, operating_hours, parse_window
+from signage.schedules.spans import SpanError, operating_hours
 from signage.schedules.timeline import timeline
 
 VIEWS = ("week", "month")
@@ -137,7 +138,9 @@ def days(
     context = pure.BoardContext(tz=tz, hours=_hours(hours))
     lo = datetime.combine(per.first, time(0), zone)
     hi = datetime.combine(per.last + _DAY, time(0), zone)
-    segments = timeline(context, [_rule(s) for s in schedules], lo, hi)
+    # One token entry per schedule: the segments then say which schedules are on air.
+    rules = [schedule_rule(s, (pure.PlaylistEntry(s.id, 0, 1),)) for s in schedules]
+    segments = timeline(context, rules, lo, hi)
     out: list[CalendarDay] = []
     day = per.first
     while day <= per.last:
@@ -161,27 +164,6 @@ def days(
         out.append(CalendarDay(day, tuple(spans), outside))
         day += _DAY
     return out
-
-
-def _rule(schedule: Schedule) -> pure.ScheduleRule:
-    """The schedule as a pure rule whose only entry stands for the schedule itself."""
-    windows = []
-    for text in schedule.windows:
-        try:
-            windows.append(parse_window(text))
-        except SpanError:
-            continue  # stored before validation tightened: it cannot play, so it shows nothing
-    return pure.ScheduleRule(
-        id=schedule.id,
-        playlist=(pure.PlaylistEntry(schedule.id, 0, 1),),
-        windows=tuple(windows),
-        weekdays=frozenset(schedule.weekdays),
-        priority=schedule.priority,  # type: ignore[arg-type]
-        target_kind=schedule.target_kind,  # type: ignore[arg-type]
-        target_depth=schedule.area.depth,
-        valid_from=schedule.valid_from,
-        valid_to=schedule.valid_to,
-    )
 
 
 def _hours(hours: dict | None) -> pure.OperatingHours | None:
