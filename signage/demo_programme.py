@@ -165,11 +165,11 @@ def seed_programme(
             target_kind="area",
             target="01",
             playlist_id=playlist.id,
-            windows=["06:00-22:00"],
+            windows=["00:00-24:00"],
             weekdays=list(range(7)),
             name="Cả ngày",
         ),
         now=now,
         publisher=publisher,
     )
-    echo("Demo boards and programme: 3 boards, 1 approved notice scheduled on Hà Nội 06:00-22:00.")
+    echo("Demo boards and programme: 3 boards, 1 approved notice scheduled on Hà Nội all day.")

@@ -262,6 +262,13 @@ def test_seed_demo_creates_boards_with_a_programme_once(migrated):
 
     # The Hà Nội boards carry the approved notice; the Hải Phòng board only its fallback.
     assert items("HN-HK-001") == items("HN-BD-001") == {1}
+    # "Cả ngày" really runs all day: one programme segment through every midnight, no gap.
+    with migrated.session() as s:
+        assert [(x.name, x.windows) for x in s.scalars(select(Schedule))] == [
+            ("Cả ngày", ["00:00-24:00"])
+        ]
+    kinds = [seg["kind"] for seg in json.loads(manifests["HN-HK-001"])["segments"]]
+    assert kinds == ["programme"]
     assert items("HP-001") == set()
     assert any((migrated.instance.parent / "media").rglob("*.png"))  # renditions stored
     assert migrated.count(BoardSession) == 3  # a few days of uptime on Ba Đình's screen

@@ -157,6 +157,9 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /schedules/<int:schedule_id>/edit": P("object", "schedule.edit"),
     "POST /schedules/<int:schedule_id>/edit": P("object", "schedule.edit"),
     "GET /schedules/new": P("section", "schedule.edit"),
+    # Without ?board= or ?area=: 422 to anyone signed in; the board's or area's own check
+    # (404 outside the user's areas) is in tests/schedules/test_calendar.py.
+    "GET /schedules/calendar": LOGIN,
     "POST /schedules/new": P("section", "schedule.edit"),
     # console: alerts
     "GET /alerts/": P("section", "alert.view"),

@@ -48,7 +48,10 @@ class ScheduleIn(BaseModel):
     target_kind: Literal["area", "group", "board"]
     target: str = Field(max_length=64, description="Area, group or board code")
     playlist: int = Field(ge=1, le=MAX_ID)
-    windows: list[str] = Field(max_length=24, description='Local "HH:MM-HH:MM"; may cross midnight')
+    windows: list[str] = Field(
+        max_length=24,
+        description='Local "HH:MM-HH:MM"; may cross midnight; "00:00-24:00" is all day',
+    )
     weekdays: list[int] = Field([0, 1, 2, 3, 4, 5, 6], max_length=7, description="0 = Monday")
     priority: Literal["normal", "priority"] = "normal"
     valid_from: UtcDateTime | None = None

@@ -61,6 +61,11 @@ def rule_of(schedule: Schedule, airing: dict[int, Revision]) -> pure.ScheduleRul
         for e in schedule.playlist.entries
         if e.item_id in airing
     )
+    return schedule_rule(schedule, entries)
+
+
+def schedule_rule(schedule: Schedule, entries: tuple[pure.PlaylistEntry, ...]) -> pure.ScheduleRule:
+    """A stored schedule as the resolver's pure rule, playing `entries`."""
     return pure.ScheduleRule(
         id=schedule.id,
         playlist=entries,

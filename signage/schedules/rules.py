@@ -2,7 +2,8 @@
 
 Times of day are local wall-clock times in the board's time zone; instants are timezone-aware.
 A window whose end is earlier than its start crosses midnight and belongs to the weekday on
-which it starts; a window whose end equals its start is empty (and rejected by validation).
+which it starts; a window whose end equals its start is empty (and rejected by validation),
+except the all-day window `ALL_DAY` ("00:00-24:00"), which runs from one midnight to the next.
 """
 
 from __future__ import annotations
@@ -41,18 +42,37 @@ class PlaylistEntry:
 
 @dataclass(frozen=True, slots=True)
 class DailyWindow:
-    """A local time-of-day span [start, end); end < start crosses midnight into the next day."""
+    """A local time-of-day span [start, end); end < start crosses midnight into the next day.
+
+    `all_day` marks the 24-hour window 00:00-24:00 (start and end both 00:00, the end on the
+    next day), so that consecutive days join with no gap at midnight.
+    """
 
     start: time
     end: time
+    all_day: bool = False
+
+    def __post_init__(self) -> None:
+        if self.all_day and (self.start, self.end) != (time(0), time(0)):
+            raise ValueError(f"an all-day window runs 00:00-24:00, not {self.start}-{self.end}")
 
     @property
     def crosses_midnight(self) -> bool:
         """True when the window ends on the day after it starts."""
-        return self.end < self.start
+        return self.all_day or self.end < self.start
+
+    @property
+    def empty(self) -> bool:
+        """True when the window starts and ends at the same time (and is not all day)."""
+        return self.start == self.end and not self.all_day
 
     def __str__(self) -> str:
+        if self.all_day:
+            return "00:00-24:00"
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+ALL_DAY = DailyWindow(time(0), time(0), all_day=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,7 +200,7 @@ def validate_hours(hours: OperatingHours) -> list[Problem]:
 
 
 def _zero_length(windows: Iterable[DailyWindow]) -> list[Problem]:
-    zero = [str(w) for w in windows if w.start == w.end]
+    zero = [str(w) for w in windows if w.empty]
     if not zero:
         return []
     return [Problem("zero_length_window", f"windows {zero} start and end at the same time")]
@@ -190,10 +210,10 @@ def _overlaps(instances: list[tuple[int, DailyWindow]]) -> list[Problem]:
     """Overlaps among (start weekday, window) pairs on the weekly circle; Sunday wraps."""
     pieces: list[tuple[int, int, DailyWindow]] = []  # (start, end) in us since Monday 00:00
     for day, w in instances:
-        if w.start == w.end:
+        if w.empty:
             continue
         start = day * _US_PER_DAY + _us(w.start)
-        end = day * _US_PER_DAY + _us(w.end) + (_US_PER_DAY if w.end < w.start else 0)
+        end = day * _US_PER_DAY + _us(w.end) + (_US_PER_DAY if w.crosses_midnight else 0)
         if end > _US_PER_WEEK:  # Sunday night into Monday morning
             pieces += [(start, _US_PER_WEEK, w), (0, end - _US_PER_WEEK, w)]
         else:

@@ -89,7 +89,9 @@ def _problems(data: ScheduleInput, playlist: Playlist) -> tuple[list[str], list[
             problems.append(
                 {
                     "field": "windows",
-                    "message": _l("Write times as HH:MM-HH:MM, not %(text)s.", text=text),
+                    "message": _l(
+                        "Write times as HH:MM-HH:MM from 00:00 to 24:00, not %(text)s.", text=text
+                    ),
                 }
             )
     if data.priority not in pure.PRIORITIES:
@@ -131,7 +133,9 @@ _RULE_MESSAGES: dict[str, Any] = {
     "empty_weekdays": _l("Choose at least one weekday."),
     "unknown_weekday": _l("Weekdays are 0 (Monday) to 6 (Sunday)."),
     "no_windows": _l("Add at least one daily time window."),
-    "zero_length_window": _l("A window cannot start and end at the same time."),
+    "zero_length_window": _l(
+        "A window cannot start and end at the same time; for the whole day use 00:00-24:00."
+    ),
     "overlapping_windows": _l("The daily windows overlap; merge or separate them."),
     "empty_playlist": _l("The playlist is empty; add approved items first."),
     "bad_duration": _l("Every item needs a duration of at least one second."),

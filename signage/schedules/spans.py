@@ -7,8 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from signage.schedules.rules import DailyWindow, OperatingHours, validate_hours
+from signage.schedules.rules import ALL_DAY, DailyWindow, OperatingHours, validate_hours
 
+ALL_DAY_TEXT = str(ALL_DAY)  # "00:00-24:00"
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -26,21 +27,28 @@ def _time(hour: str, minute: str, *, end: bool) -> time:
 
 
 def parse_window(text: str) -> DailyWindow:
-    """'22:00-05:00' -> DailyWindow; SpanError if it is not two HH:MM times."""
+    """'22:00-05:00' -> DailyWindow, '00:00-24:00' -> ALL_DAY; SpanError if not two HH:MM times."""
     match = _SPAN.match(text or "")
     if not match:
         raise SpanError(text)
     try:
-        return DailyWindow(
-            _time(*match.group(1, 2), end=False), _time(*match.group(3, 4), end=True)
-        )
+        start = _time(*match.group(1, 2), end=False)
+        end = _time(*match.group(3, 4), end=True)
     except SpanError:
         raise SpanError(text) from None
+    if start == time(0) and (int(match.group(3)), int(match.group(4))) == (24, 0):
+        return ALL_DAY
+    return DailyWindow(start, end)
 
 
 def format_window(window: DailyWindow) -> str:
-    """DailyWindow -> 'HH:MM-HH:MM'."""
-    return f"{window.start:%H:%M}-{window.end:%H:%M}"
+    """DailyWindow -> 'HH:MM-HH:MM' ('00:00-24:00' for the all-day window)."""
+    return str(window)
+
+
+def all_day(windows: list[str]) -> bool:
+    """True when stored windows are exactly the all-day window."""
+    return [w.strip() for w in windows] == [ALL_DAY_TEXT]
 
 
 def split_windows(text: str) -> list[str]:

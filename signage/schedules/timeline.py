@@ -211,10 +211,10 @@ def _instances(
     """UTC [t0, t1) of each window starting on each given local day, clipped to [lo, hi)."""
     for day, windows in day_windows:
         for w in windows:
-            if w.start == w.end:
+            if w.empty:
                 continue
             t0 = datetime.combine(day, w.start, zone).astimezone(UTC)
-            end_day = day + _DAY if w.end < w.start else day
+            end_day = day + _DAY if w.crosses_midnight else day
             t1 = datetime.combine(end_day, w.end, zone).astimezone(UTC)
             if t0 < lo:
                 t0 = lo

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
+from signage.boards.services import get_board
 from signage.content.items import visible_items
 from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
@@ -23,11 +24,12 @@ from signage.http.areas import area_field
 from signage.http.forms import form_action, form_int
 from signage.i18n import local_tz
 from signage.permissions import require
+from signage.schedules import calendar as cal
 from signage.schedules import playlists as lists
 from signage.schedules import services
 from signage.schedules.manifests import publisher
 from signage.schedules.models import Schedule
-from signage.schedules.spans import SpanError, parse_window, split_windows
+from signage.schedules.spans import ALL_DAY_TEXT, SpanError, all_day, parse_window, split_windows
 
 bp = Blueprint("schedules", __name__)
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
@@ -204,7 +206,8 @@ def _as_form(item: Schedule) -> dict[str, Any]:
         "playlist": str(item.playlist_id),
         "valid_from": local(item.valid_from),
         "valid_to": local(item.valid_to),
-        "windows": ", ".join(item.windows),
+        "windows": "" if all_day(item.windows) else ", ".join(item.windows),
+        "all_day": "1" if all_day(item.windows) else "",
         "priority": item.priority,
     }
 
@@ -222,7 +225,9 @@ def _schedule_form(item: Schedule | None, title: str) -> ResponseReturnValue:
             target_kind=form.get("target_kind", ""),
             target=form.get("target", ""),
             playlist_id=form_int(form.get("playlist") or "0", field="playlist"),
-            windows=split_windows(form.get("windows", "")),
+            windows=[ALL_DAY_TEXT]
+            if form.get("all_day")
+            else split_windows(form.get("windows", "")),
             weekdays=[form_int(d, field="weekdays", maximum=6) for d in days],
             priority=form.get("priority", "normal"),
             name=form.get("name", ""),
@@ -297,3 +302,42 @@ def delete_schedule(schedule_id: int) -> ResponseReturnValue:
         )
         flash(_("The schedule was deleted."), "success")
     return redirect(url_for("schedules.schedules"))
+
+
+@bp.get("/schedules/calendar")
+@login_required
+def calendar() -> ResponseReturnValue:
+    """A week or month calendar of the schedules that play on a board or in an area."""
+    me = current_user()
+    args = request.args
+    today = clock.now().astimezone(local_tz()).date()
+    raw_start = args.get("start", "")
+    start = cal.parse_date(raw_start) if raw_start.strip() else today
+    per = cal.period(args.get("view", "week"), start)
+    if args.get("board"):
+        board = get_board(db.session, me, args["board"])
+        subject, tz, hours = f"{board.code} {board.name}", board.timezone, board.hours
+        found = cal.board_schedules(db.session, board)
+        which = {"board": board.code}
+    elif args.get("area"):
+        area = area_field(args["area"], action="schedule.view")
+        subject, tz, hours = f"{area.code} {area.name}", str(local_tz()), None
+        found = cal.area_schedules(db.session, area)
+        which = {"area": area.code}
+    else:
+        raise ValidationFailed(
+            details=[{"field": "board", "message": _l("Choose a board or an area.")}]
+        )
+    labels = {s.id: services.target_label(db.session, s) for s in found}
+    return render_template(
+        "schedules/calendar.html",
+        title=_("Calendar: %(subject)s", subject=subject),
+        per=per,
+        which=which,
+        days=cal.days(found, per, tz=tz, hours=hours),
+        schedules=found,
+        labels=labels,
+        targets=TARGETS,
+        weekdays=WEEKDAYS,
+        today=today,
+    )

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from signage.schedules.rules import ALL_DAY
 from signage.schedules.timeline import (
     BoardContext,
     DailyWindow,
@@ -26,7 +27,10 @@ DST_ZONES = ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe"]
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 times = st.builds(time, st.integers(0, 23), st.sampled_from([0, 30]))
-windows = st.builds(DailyWindow, times, times)
+# The all-day window (00:00-24:00) one time in sixteen.
+windows = st.integers(0, 15).flatmap(
+    lambda k: st.just(ALL_DAY) if k == 0 else st.builds(DailyWindow, times, times)
+)
 instants = st.integers(0, 3 * 365 * 48).map(lambda k: EPOCH + k * GRID)
 entries = st.builds(
     PlaylistEntry, st.integers(1, 4), st.integers(1, 3), st.sampled_from([15, 30, 30, 0])
@@ -127,7 +131,8 @@ def in_windows(instant: datetime, zone: ZoneInfo, day_windows) -> bool:
     for day in (today, today - timedelta(days=1)):
         for w in day_windows(day.weekday()):
             t0 = datetime.combine(day, w.start, zone).astimezone(UTC)
-            t1 = datetime.combine(day + timedelta(days=w.end < w.start), w.end, zone)
+            next_day = w.all_day or w.end < w.start
+            t1 = datetime.combine(day + timedelta(days=next_day), w.end, zone)
             if t0 <= instant < t1.astimezone(UTC):
                 return True
     return False
