@@ -19,11 +19,14 @@ from signage.accounts.auth import current_actor, current_user, login_required
 from signage.alerts.lifecycle import cancel_alert, confirm_alert, create_alert, update_alert
 from signage.alerts.models import STATUSES, Alert
 from signage.alerts.queries import get_alert, not_displayed, progress, visible_alerts
-from signage.alerts.targets import resolve_targets
+from signage.alerts.targets import Targets, resolve_targets
 from signage.alerts.templates import template_by_key, templates, text_from_template
 from signage.alerts.text import AlertText, display_mode
+from signage.alerts.views.summary import fields_digest, summary, summary_token, token_matches
 from signage.areas.models import Area
+from signage.boards.fleet import status_sql
 from signage.boards.mapping import MAP_LIMIT, project
+from signage.boards.views import STATUS_LABELS as BOARD_STATUS_LABELS
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.http.access import require_any
@@ -82,7 +85,13 @@ class UpdateForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    """A button with a CSRF token (cancel)."""
+    """A button with a CSRF token."""
+
+
+class CancelForm(FlaskForm):
+    """The cancel confirmation: `confirm` is "yes" only on the confirmation page's button."""
+
+    confirm = HiddenField()
 
 
 class ConfirmForm(FlaskForm):
@@ -117,19 +126,37 @@ def target_areas(user: Any) -> list[tuple[Area, list[Area]]]:
 
 
 def map_points(user: Any) -> dict[str, Any] | None:
-    """Located boards the user may alert, projected into an SVG box (None if there are none)."""
-    from signage.boards.models import Board
+    """Located boards the user may alert with their status, projected into an SVG box."""
+    from signage.boards.models import Board, BoardStatus
     from signage.permissions import scope_filter
 
     rows = db.session.execute(
-        select(Board.code, Board.name, Board.lat, Board.lon)
+        select(
+            Board.code, Board.name, Board.lat, Board.lon, status_sql(clock.now()).label("status")
+        )
         .join(Area, Board.area_id == Area.id)
+        .outerjoin(BoardStatus, BoardStatus.board_id == Board.id)
         .where(scope_filter(user, "alert.send", Area.path))
         .where(Board.lat.is_not(None), Board.lon.is_not(None))
         .order_by(Board.code)
         .limit(MAP_LIMIT)
     ).all()
-    return project(rows)
+    return project(rows, fields=("status",))
+
+
+def refuse_overlaps(targets: Targets) -> None:
+    """An area ticked together with an area inside it is refused: the operator must choose."""
+    for parent in targets.areas:
+        for child in targets.areas:
+            if child is not parent and child.path.startswith(parent.path):
+                raise ValidationFailed(
+                    _(
+                        "You ticked the whole of %(parent)s and also %(child)s inside it. "
+                        "Untick one: either all of %(parent)s, or only the units you chose.",
+                        parent=parent.name,
+                        child=child.name,
+                    )
+                )
 
 
 @bp.get("/")
@@ -182,13 +209,16 @@ def new() -> ResponseReturnValue:
         form.duration.data = (
             template.expires_minutes if template.expires_minutes in DURATIONS else 360
         )
-    chosen = (
-        request.form.getlist("areas")
-        if request.method == "POST"
-        else ([areas[0][0].code] if len(areas) == 1 else [])
-    )
+    chosen = request.form.getlist("areas") if request.method == "POST" else []
+    step = request.form.get("step", "")
 
-    def send() -> Alert:
+    def posted() -> dict[str, Any]:
+        names = ("headline", "description", "instruction", "sender_name", "groups", "boards")
+        values: dict[str, Any] = {n: getattr(form, n).data or "" for n in names}
+        return {**values, "duration": form.duration.data, "status": form.status.data,
+                "areas": sorted(set(chosen)), "template": key}  # fmt: skip
+
+    def send() -> Alert | dict[str, Any]:
         session, now = db.session, clock.now()
         text = (
             text_from_template(template)
@@ -204,6 +234,24 @@ def new() -> ResponseReturnValue:
             groups=_codes(form.groups.data),
             boards=_codes(form.boards.data),
         )
+        refuse_overlaps(targets)
+        if form.status.data == "Actual":
+            # A real alert leaves only after its summary was shown and confirmed (POST twice).
+            digest = fields_digest(posted())
+            if step == "review":
+                facts = summary(session, targets, text, status="Actual", now=now)
+                return {**facts, "token": summary_token(me.id, digest, now)}
+            token = request.form.get("confirmation", "")
+            if not token:
+                raise ValidationFailed(
+                    _("A real alert is sent only after you confirm its summary. Press "
+                      "Send alert, check the summary, then confirm.")
+                )  # fmt: skip
+            if not token_matches(token, me.id, digest, now):
+                raise ValidationFailed(
+                    _("This confirmation does not match the alert (it was changed, or the "
+                      "summary is older than 15 minutes). Check the new summary and confirm.")
+                )  # fmt: skip
         return create_alert(
             session,
             current_actor(),
@@ -217,18 +265,8 @@ def new() -> ResponseReturnValue:
             template=template,
         )
 
-    def sent(alert: Alert) -> ResponseReturnValue:
-        if alert.state == "pending_confirmation":
-            flash(_("The alert waits for a second operator to confirm it."), "warning")
-        else:
-            flash(_("The alert is on air."), "success")
-        return redirect(url_for("alerts.detail", alert_id=alert.id))
-
-    return form_action(
-        form,
-        send,
-        done=sent,
-        page=lambda error: render_template(
+    def page(error: Any) -> str:
+        return render_template(
             "alerts/new.html",
             title=_("Send an alert"),
             form=form,
@@ -236,9 +274,29 @@ def new() -> ResponseReturnValue:
             areas=areas,
             chosen=set(chosen),
             board_map=map_points(me),
+            board_statuses=BOARD_STATUS_LABELS,
             error=error,
-        ),
-    )
+        )
+
+    def sent(result: Alert | dict[str, Any]) -> ResponseReturnValue:
+        if isinstance(result, dict):
+            return render_template(
+                "alerts/summary.html",
+                title=_("Check before sending"),
+                form=form,
+                template=template,
+                chosen=sorted(set(chosen)),
+                facts=result,
+            )
+        if result.state == "pending_confirmation":
+            flash(_("The alert waits for a second operator to confirm it."), "warning")
+        else:
+            flash(_("The alert is on air."), "success")
+        return redirect(url_for("alerts.detail", alert_id=result.id))
+
+    if request.method == "POST" and step == "edit" and form.validate_on_submit():
+        return page(None)  # back from the summary to change something
+    return form_action(form, send, done=sent, page=page)
 
 
 def _alert_or_404(alert_id: int, action: str = "alert.view") -> Alert:
@@ -330,17 +388,37 @@ def confirm(alert_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:alert_id>/cancel")
+@bp.route("/<int:alert_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(alert_id: int) -> ResponseReturnValue:
-    """End the alert now."""
-    return _act(
-        _alert_or_404(alert_id, "alert.send"),
-        ActionForm(),
-        lambda a: cancel_alert(db.session, current_actor(), a, now=clock.now()),
-        lambda _alert: (
-            _("The alert was cancelled; boards return to their programme."),
-            "success",
+    """Ask, then end the alert now: only the confirmation page's button cancels."""
+    alert = _alert_or_404(alert_id, "alert.send")
+    if request.method == "GET" and alert.state not in ("active", "pending_confirmation"):
+        return redirect(url_for("alerts.detail", alert_id=alert.id))
+    form = CancelForm()
+
+    def cancel_confirmed() -> None:
+        if form.confirm.data != "yes":
+            raise ValidationFailed(
+                _("The alert was not cancelled: confirm with the button on this page.")
+            )
+        cancel_alert(db.session, current_actor(), alert, now=clock.now())
+
+    def cancelled(_result: None) -> ResponseReturnValue:
+        flash(_("The alert was cancelled; boards return to their programme."), "success")
+        return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+    return form_action(
+        form,
+        cancel_confirmed,
+        done=cancelled,
+        page=lambda error: render_template(
+            "alerts/cancel.html",
+            title=_("Cancel the alert"),
+            alert=alert,
+            form=form,
+            counts=progress(db.session, alert, now=clock.now()),
+            error=error,
         ),
     )
 
