@@ -47,7 +47,8 @@ STATE_LABELS = {
 }
 
 
-def _duration_label(minutes: int) -> str:
+def duration_label(minutes: int) -> str:
+    """A duration in minutes as people say it: minutes, hours or days."""
     if minutes < 60:
         return _("%(n)s minutes", n=minutes)
     if minutes < 1440:
@@ -200,7 +201,7 @@ def new() -> ResponseReturnValue:
     except DomainError:
         abort(404)
     form = SendForm()
-    form.duration.choices = [SelectChoice(m, _duration_label(m)) for m in DURATIONS]
+    form.duration.choices = [SelectChoice(m, duration_label(m)) for m in DURATIONS]
     areas = target_areas(me)
     if request.method == "GET" and template is not None:
         form.headline.data = template.headline
