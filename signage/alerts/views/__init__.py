@@ -10,69 +10,45 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.alerts.lifecycle import cancel_alert, confirm_alert, create_alert, update_alert
-from signage.alerts.models import STATUSES, Alert
+from signage.alerts.models import Alert
 from signage.alerts.queries import get_alert, not_displayed, progress, visible_alerts
-from signage.alerts.targets import Targets, resolve_targets
+from signage.alerts.targets import resolve_targets
 from signage.alerts.templates import template_by_key, templates, text_from_template
 from signage.alerts.text import AlertText, display_mode
+from signage.alerts.views.send_form import (
+    DURATIONS,
+    STATUS_LABELS,
+    SendForm,
+    codes_of,
+    duration_label,
+    map_points,
+    refuse_overlaps,
+    target_areas,
+)
 from signage.alerts.views.summary import fields_digest, summary, summary_token, token_matches
-from signage.areas.models import Area
-from signage.boards.fleet import status_sql
-from signage.boards.mapping import MAP_LIMIT, project
 from signage.boards.views import STATUS_LABELS as BOARD_STATUS_LABELS
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.http.access import require_any
 from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
-from signage.permissions import require, scope_paths
+from signage.permissions import require
 from signage.storage import media_store
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
-DURATIONS = (30, 60, 180, 360, 720, 1440, 4320)
-STATUS_LABELS = {"Actual": _l("Real alert"), "Exercise": _l("Exercise"), "Test": _l("Test")}
 STATE_LABELS = {
     "pending_confirmation": _l("Waiting for confirmation"),
     "active": _l("On air"),
     "cancelled": _l("Cancelled"),
     "expired": _l("Expired"),
 }
-
-
-def duration_label(minutes: int) -> str:
-    """A duration in minutes as people say it: minutes, hours or days."""
-    if minutes < 60:
-        return _("%(n)s minutes", n=minutes)
-    if minutes < 1440:
-        return _("%(n)s hours", n=minutes // 60)
-    return _("%(n)s days", n=minutes // 1440)
-
-
-class SendForm(FlaskForm):
-    """The text of an alert; targets come from the checkboxes and code fields."""
-
-    headline = StringField(_l("Headline"), validators=[Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    instruction = TextAreaField(
-        _l("What residents must do"), validators=[Optional(), Length(max=4000)]
-    )
-    sender_name = StringField(_l("Issuing agency"), validators=[Optional(), Length(max=200)])
-    duration = SelectField(_l("Ends after"), coerce=int)
-    status = SelectField(_l("Kind"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES])
-    groups = StringField(
-        _l("Group codes (comma-separated)"), validators=[Optional(), Length(max=2000)]
-    )
-    boards = StringField(
-        _l("Board codes (comma-separated)"), validators=[Optional(), Length(max=20000)]
-    )
 
 
 class UpdateForm(FlaskForm):
@@ -106,58 +82,6 @@ class ConfirmForm(FlaskForm):
         if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
             return None
         return int(raw)
-
-
-def _codes(text: str) -> list[str]:
-    return [c.strip() for c in (text or "").replace("\n", ",").split(",") if c.strip()]
-
-
-def target_areas(user: Any) -> list[tuple[Area, list[Area]]]:
-    """The user's alert areas, each with its child areas, for the target checkboxes."""
-    out = []
-    for path in scope_paths(user, "alert.send"):
-        area = db.session.scalar(select(Area).where(Area.path == path))
-        if area is None:
-            continue
-        children = list(
-            db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.code))
-        )
-        out.append((area, children))
-    return out
-
-
-def map_points(user: Any) -> dict[str, Any] | None:
-    """Located boards the user may alert with their status, projected into an SVG box."""
-    from signage.boards.models import Board, BoardStatus
-    from signage.permissions import scope_filter
-
-    rows = db.session.execute(
-        select(
-            Board.code, Board.name, Board.lat, Board.lon, status_sql(clock.now()).label("status")
-        )
-        .join(Area, Board.area_id == Area.id)
-        .outerjoin(BoardStatus, BoardStatus.board_id == Board.id)
-        .where(scope_filter(user, "alert.send", Area.path))
-        .where(Board.lat.is_not(None), Board.lon.is_not(None))
-        .order_by(Board.code)
-        .limit(MAP_LIMIT)
-    ).all()
-    return project(rows, fields=("status",))
-
-
-def refuse_overlaps(targets: Targets) -> None:
-    """An area ticked together with an area inside it is refused: the operator must choose."""
-    for parent in targets.areas:
-        for child in targets.areas:
-            if child is not parent and child.path.startswith(parent.path):
-                raise ValidationFailed(
-                    _(
-                        "You ticked the whole of %(parent)s and also %(child)s inside it. "
-                        "Untick one: either all of %(parent)s, or only the units you chose.",
-                        parent=parent.name,
-                        child=child.name,
-                    )
-                )
 
 
 @bp.get("/")
@@ -232,23 +156,23 @@ def new() -> ResponseReturnValue:
             session,
             me,
             areas=chosen,
-            groups=_codes(form.groups.data),
-            boards=_codes(form.boards.data),
+            groups=codes_of(form.groups.data),
+            boards=codes_of(form.boards.data),
         )
         refuse_overlaps(targets)
         if form.status.data == "Actual":
             # A real alert leaves only after its summary was shown and confirmed (POST twice).
-            digest = fields_digest(posted())
+            digest, user_id = fields_digest(posted()), me.id if me is not None else 0
             if step == "review":
                 facts = summary(session, targets, text, status="Actual", now=now)
-                return {**facts, "token": summary_token(me.id, digest, now)}
+                return {**facts, "token": summary_token(user_id, digest, now)}
             token = request.form.get("confirmation", "")
             if not token:
                 raise ValidationFailed(
                     _("A real alert is sent only after you confirm its summary. Press "
                       "Send alert, check the summary, then confirm.")
                 )  # fmt: skip
-            if not token_matches(token, me.id, digest, now):
+            if not token_matches(token, user_id, digest, now):
                 raise ValidationFailed(
                     _("This confirmation does not match the alert (it was changed, or the "
                       "summary is older than 15 minutes). Check the new summary and confirm.")

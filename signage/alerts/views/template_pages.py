@@ -27,7 +27,7 @@ from signage.alerts.templates import (
     text_from_template,
 )
 from signage.alerts.text import AlertText, display_mode
-from signage.alerts.views import duration_label
+from signage.alerts.views.send_form import duration_label
 from signage.content.models import ProfileRecord
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed
