@@ -170,3 +170,12 @@ def test_the_map_labels_boards_with_their_status(client, session, tree, hk_opera
     assert 'class="board-dot fleet-never" data-code="HK-MAP"' in html
     assert 'class="board-label">Bảng HK-MAP</text>' in html
     assert "Never connected" in html and "tile" not in html.lower()
+
+
+def test_line_breaks_coming_back_from_the_summary_still_match(client, session, hk_operator, boards):
+    login(client, "hk-operator")
+    typed = form_data(client, description="Dòng một\r\nDòng hai")
+    token = confirmation(text(summary_of(client, URL, typed)))
+    echoed = {**typed, "description": "Dòng một\nDòng hai"}  # the hidden copy, parsed by HTML
+    resp = client.post(URL, data={**echoed, "step": "send", "confirmation": token})
+    assert resp.status_code == 302 and alert_count(session) == 1

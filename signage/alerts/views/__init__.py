@@ -139,7 +139,10 @@ def new() -> ResponseReturnValue:
 
     def posted() -> dict[str, Any]:
         names = ("headline", "description", "instruction", "sender_name", "groups", "boards")
-        values: dict[str, Any] = {n: getattr(form, n).data or "" for n in names}
+        # Line breaks travel as CRLF or LF depending on how the summary's hidden copy came back.
+        values: dict[str, Any] = {
+            n: "\n".join((getattr(form, n).data or "").splitlines()) for n in names
+        }
         return {**values, "duration": form.duration.data, "status": form.status.data,
                 "areas": sorted(set(chosen)), "template": key}  # fmt: skip
 
