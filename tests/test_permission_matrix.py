@@ -164,6 +164,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     # console: alerts
     "GET /alerts/": P("section", "alert.view"),
     "GET /alerts/<int:alert_id>": P("object", "alert.view"),
+    "GET /alerts/<int:alert_id>/cancel": P("object", "alert.send"),  # the confirmation page
     "POST /alerts/<int:alert_id>/cancel": P("object", "alert.send"),
     "POST /alerts/<int:alert_id>/confirm": P("object", "alert.send"),
     "POST /alerts/<int:alert_id>/update": P("object", "alert.send"),
@@ -172,6 +173,13 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /alerts/<int:alert_id>/report": P("object", "alert.view"),
     "GET /alerts/<int:alert_id>/report/export": P("object", "alert.view"),  # no format: 422
     "GET /alerts/history": P("section", "alert.view"),
+    "GET /alerts/templates/": P("section", "alert.view"),
+    "GET /alerts/templates/<key>": P("section", "alert.view"),
+    "GET /alerts/templates/<key>/edit": P("root", "template.manage"),
+    "POST /alerts/templates/<key>/edit": P("root", "template.manage"),
+    "POST /alerts/templates/<key>/delete": P("root", "template.manage"),
+    "GET /alerts/templates/new": P("root", "template.manage"),
+    "POST /alerts/templates/new": P("root", "template.manage"),
     "GET /alerts/history/export": P("section", "alert.view"),  # no format: 422
     "POST /alerts/new": P("section", "alert.send"),
     # console: notifications (one's own list and subscriptions; an area's settings)

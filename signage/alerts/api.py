@@ -14,7 +14,13 @@ from signage import clock
 from signage.alerts import lifecycle, queries
 from signage.alerts.models import Alert
 from signage.alerts.targets import resolve_targets
-from signage.alerts.templates import save_template, template_by_key, templates, text_from_template
+from signage.alerts.templates import (
+    check_key,
+    save_template,
+    template_by_key,
+    templates,
+    text_from_template,
+)
 from signage.alerts.text import AlertText, display_mode
 from signage.boards.presence import is_online
 from signage.clock import iso_utc
@@ -302,10 +308,7 @@ def list_templates() -> ResponseReturnValue:
            tag="alerts", body=TemplateIn, scope="alerts:write")  # fmt: skip
 def put_template(key: str) -> ResponseReturnValue:
     body: TemplateIn = json_body(TemplateIn)
-    if not key.replace("-", "").isalnum() or len(key) > 64 or not key.isascii():
-        raise ValidationFailed(
-            details=[{"field": "key", "message": _l("Letters, digits and dashes.")}]
-        )
+    check_key(key)
     existing = templates(db.session, active_only=False)
     base = next((t for t in existing if t.key == key), None)
     text = text_from_template(base, **_text(body).__dict__) if base else _text(body)

@@ -96,22 +96,27 @@ def render_images(
     Banner alerts (display_mode) also get a banner strip per profile, under `banner`; the full
     screen rendition stays for players without a banner layout.
     """
-    from signage.content.render import render_text
-
     banner = display_mode(alert.urgency, alert.severity, alert.certainty) == "banner"
     images: dict[str, Any] = {}
     for record in {b.profile.key: b.profile for b in boards}.values():
         profile = record.as_profile()
         headline, body = screen_text(alert, lcd=not profile.is_led)
-        if profile.is_led:
-            fg, bg = (WHITE, ALERT_RED) if profile.colour_mode == "full" else (ALERT_RED, None)
-        else:
-            fg, bg = WHITE, ALERT_RED
-        stored = store.put(render_text(profile, headline, body, fg=fg, bg=bg).png(), "png")
+        stored = store.put(alert_png(profile, headline, body), "png")
         images[profile.key] = {"url": f"/media/{stored.sha256}.png", "sha256": stored.sha256}
         if banner:
             images[profile.key]["banner"] = render_banner_strip(alert, profile, store)
     alert.images = images
+
+
+def alert_png(profile: DisplayProfile, headline: str, body: str) -> bytes:
+    """One full-screen rendition of an alert's text in the alert colours of a profile (PNG)."""
+    from signage.content.render import render_text
+
+    if profile.is_led:
+        fg, bg = (WHITE, ALERT_RED) if profile.colour_mode == "full" else (ALERT_RED, None)
+    else:
+        fg, bg = WHITE, ALERT_RED
+    return render_text(profile, headline, body, fg=fg, bg=bg).png()
 
 
 def render_banner_strip(alert: Alert, profile: DisplayProfile, store: MediaStore) -> dict[str, Any]:

@@ -33,6 +33,14 @@ def template_by_key(session: Session, key: str) -> AlertTemplate:
     return row
 
 
+def check_key(key: str) -> None:
+    """ValidationFailed unless the key is 1 to 64 ASCII letters, digits and dashes."""
+    if not key or not key.replace("-", "").isalnum() or len(key) > 64 or not key.isascii():
+        raise ValidationFailed(
+            details=[{"field": "key", "message": _l("Letters, digits and dashes.")}]
+        )
+
+
 def text_from_template(template: AlertTemplate, **overrides: Any) -> AlertText:
     """An AlertText filled from a template; non-empty overrides win."""
     base = {
@@ -95,3 +103,14 @@ def save_template(
     session.flush()
     record(session, actor, "template.save", "alert_template", row.id, details={"key": key}, now=now)
     return row
+
+
+def delete_template(session: Session, actor: Actor, key: str, *, now: datetime) -> None:
+    """Take a template off the list (admins); alerts sent from it keep their link to it."""
+    require(actor.user, "template.manage", None)
+    row = template_by_key(session, key)
+    row.is_active, row.updated_at = False, now
+    session.flush()
+    record(
+        session, actor, "template.delete", "alert_template", row.id, details={"key": key}, now=now
+    )

@@ -74,3 +74,25 @@ def players(connect, tokens):
 def alert_count(session) -> int:
     session.expire_all()
     return session.scalar(select(func.count()).select_from(Alert)) or 0
+
+
+def summary_of(client, url: str, data: dict):
+    """POST the alert form's Send button: a real alert answers with its summary page."""
+    return client.post(url, data={**data, "step": "review"})
+
+
+def confirmation(html: str) -> str:
+    """The confirmation token on a summary page."""
+    import re
+
+    match = re.search(r'name="confirmation" value="([^"]+)"', html)
+    assert match, "no confirmation token on the page"
+    return match.group(1)
+
+
+def send_confirmed(client, url: str, data: dict):
+    """Send a real alert the way the console does: the summary, then its confirm button."""
+    page = summary_of(client, url, data)
+    assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+    token = confirmation(page.get_data(as_text=True))
+    return client.post(url, data={**data, "step": "send", "confirmation": token})

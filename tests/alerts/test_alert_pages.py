@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from signage.alerts.models import Alert
-from tests.alerts.conftest import alert_count
+from tests.alerts.conftest import alert_count, send_confirmed
 from tests.conftest import login
 from tests.players_server.conftest import events
 from tests.web.conftest import csrf_token, text
@@ -28,7 +28,10 @@ def test_three_clicks_from_home_put_a_template_alert_on_air(
     storm = [u for u in links(page, "/alerts/new") if "template=storm" in u][0]  # click 2
     form = text(client.get(storm))
     assert "CẢNH BÁO BÃO KHẨN CẤP" in form
-    assert re.search(r'value="00070" id="area-00070" checked', form)  # their only area
+    assert re.search(
+        r'value="00070" id="area-00070" data-name="[^"]+">', form
+    )  # theirs, not ticked
+    assert " checked" not in form  # nothing goes anywhere until the operator ticks it
     data = {
         "csrf_token": csrf_token(client, storm),
         "headline": "CẢNH BÁO BÃO KHẨN CẤP",
@@ -41,7 +44,7 @@ def test_three_clicks_from_home_put_a_template_alert_on_air(
         "groups": "",
         "boards": "",
     }
-    resp = client.post(storm, data=data)  # click 3: send
+    resp = send_confirmed(client, storm, data)  # click 3: send (and 4: confirm the summary)
     assert resp.status_code == 302
     alert = session.scalar(select(Alert))
     assert alert.state == "active" and alert.sender_name == "UBND phường Hoàn Kiếm"
@@ -84,7 +87,7 @@ def test_second_operator_confirms_in_the_console(
         "status": "Actual",
         "areas": ["01"],
     }
-    resp = client.post(url, data=data)
+    resp = send_confirmed(client, url, data)
     assert resp.status_code == 302
     alert = session.scalar(select(Alert))
     assert alert.state == "pending_confirmation"
@@ -108,7 +111,7 @@ def test_update_and_cancel_from_the_detail_page(client, session, hk_operator, bo
     url = "/alerts/new?template=fire"
     data = {"csrf_token": csrf_token(client, url), "headline": "CHÁY", "duration": "180",
             "status": "Actual", "areas": ["00070"]}  # fmt: skip
-    detail = client.post(url, data=data).headers["Location"]
+    detail = send_confirmed(client, url, data).headers["Location"]
     events(players["hk"], "alert")
     resp = client.post(
         f"{detail}/update",
@@ -116,12 +119,16 @@ def test_update_and_cancel_from_the_detail_page(client, session, hk_operator, bo
     )
     assert resp.status_code == 302
     assert [a["headline"] for a in events(players["hk"], "alert")] == ["CHÁY LỚN"]
-    resp = client.post(f"{detail}/cancel", data={"csrf_token": csrf_token(client, detail)})
+    resp = client.post(
+        f"{detail}/cancel", data={"csrf_token": csrf_token(client, detail), "confirm": "yes"}
+    )
     assert resp.status_code == 302
     assert len(events(players["hk"], "alert_cancel")) == 1
     page = text(client.get(detail))
     assert 'id="cancel-button"' not in page
-    again = client.post(f"{detail}/cancel", data={"csrf_token": csrf_token(client, detail)})
+    again = client.post(
+        f"{detail}/cancel", data={"csrf_token": csrf_token(client, detail), "confirm": "yes"}
+    )
     assert again.status_code == 409
 
 
@@ -134,7 +141,8 @@ def test_board_map_shows_located_boards_in_scope(client, session, tree, hk_opera
     login(client, "hk-operator")
     html = text(client.get("/alerts/new?template=storm"))
     dots = re.findall(
-        r'<circle cx="([\d.]+)" cy="([\d.]+)" r="9" class="board-dot" data-code="([^"]+)"', html
+        r'<circle cx="([\d.]+)" cy="([\d.]+)" r="9" class="board-dot fleet-\w+" data-code="([^"]+)"',
+        html,
     )
     assert sorted(code for _x, _y, code in dots) == ["HK-MAP", "HK-MAP2"]
     east = {code: float(x) for x, _y, code in dots}

@@ -88,6 +88,7 @@ SENTENCES: dict[str, Any] = {
     "alert.cancel": _l("%(actor)s cancelled %(object)s"),
     "alert.expire": _l("%(object)s expired"),
     "template.save": _l("%(actor)s saved %(object)s"),
+    "template.delete": _l("%(actor)s deleted %(object)s"),
     "notification.subscribe": _l("%(actor)s subscribed to offline notices for %(object)s"),
     "notification.unsubscribe": _l("%(actor)s unsubscribed from offline notices for %(object)s"),
     "notification.area_settings": _l("%(actor)s changed the offline notice settings of %(object)s"),

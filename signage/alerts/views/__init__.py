@@ -10,65 +10,45 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.alerts.lifecycle import cancel_alert, confirm_alert, create_alert, update_alert
-from signage.alerts.models import STATUSES, Alert
+from signage.alerts.models import Alert
 from signage.alerts.queries import get_alert, not_displayed, progress, visible_alerts
 from signage.alerts.targets import resolve_targets
 from signage.alerts.templates import template_by_key, templates, text_from_template
 from signage.alerts.text import AlertText, display_mode
-from signage.areas.models import Area
-from signage.boards.mapping import MAP_LIMIT, project
+from signage.alerts.views.send_form import (
+    DURATIONS,
+    STATUS_LABELS,
+    SendForm,
+    codes_of,
+    duration_label,
+    map_points,
+    refuse_overlaps,
+    target_areas,
+)
+from signage.alerts.views.summary import fields_digest, summary, summary_token, token_matches
+from signage.boards.views import STATUS_LABELS as BOARD_STATUS_LABELS
 from signage.db import db
 from signage.errors import DomainError, ValidationFailed
 from signage.http.access import require_any
 from signage.http.forms import form_action
 from signage.http.paging import page_number, paginate
-from signage.permissions import require, scope_paths
+from signage.permissions import require
 from signage.storage import media_store
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
-DURATIONS = (30, 60, 180, 360, 720, 1440, 4320)
-STATUS_LABELS = {"Actual": _l("Real alert"), "Exercise": _l("Exercise"), "Test": _l("Test")}
 STATE_LABELS = {
     "pending_confirmation": _l("Waiting for confirmation"),
     "active": _l("On air"),
     "cancelled": _l("Cancelled"),
     "expired": _l("Expired"),
 }
-
-
-def _duration_label(minutes: int) -> str:
-    if minutes < 60:
-        return _("%(n)s minutes", n=minutes)
-    if minutes < 1440:
-        return _("%(n)s hours", n=minutes // 60)
-    return _("%(n)s days", n=minutes // 1440)
-
-
-class SendForm(FlaskForm):
-    """The text of an alert; targets come from the checkboxes and code fields."""
-
-    headline = StringField(_l("Headline"), validators=[Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    instruction = TextAreaField(
-        _l("What residents must do"), validators=[Optional(), Length(max=4000)]
-    )
-    sender_name = StringField(_l("Issuing agency"), validators=[Optional(), Length(max=200)])
-    duration = SelectField(_l("Ends after"), coerce=int)
-    status = SelectField(_l("Kind"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES])
-    groups = StringField(
-        _l("Group codes (comma-separated)"), validators=[Optional(), Length(max=2000)]
-    )
-    boards = StringField(
-        _l("Board codes (comma-separated)"), validators=[Optional(), Length(max=20000)]
-    )
 
 
 class UpdateForm(FlaskForm):
@@ -82,7 +62,13 @@ class UpdateForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    """A button with a CSRF token (cancel)."""
+    """A button with a CSRF token."""
+
+
+class CancelForm(FlaskForm):
+    """The cancel confirmation: `confirm` is "yes" only on the confirmation page's button."""
+
+    confirm = HiddenField()
 
 
 class ConfirmForm(FlaskForm):
@@ -96,40 +82,6 @@ class ConfirmForm(FlaskForm):
         if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
             return None
         return int(raw)
-
-
-def _codes(text: str) -> list[str]:
-    return [c.strip() for c in (text or "").replace("\n", ",").split(",") if c.strip()]
-
-
-def target_areas(user: Any) -> list[tuple[Area, list[Area]]]:
-    """The user's alert areas, each with its child areas, for the target checkboxes."""
-    out = []
-    for path in scope_paths(user, "alert.send"):
-        area = db.session.scalar(select(Area).where(Area.path == path))
-        if area is None:
-            continue
-        children = list(
-            db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.code))
-        )
-        out.append((area, children))
-    return out
-
-
-def map_points(user: Any) -> dict[str, Any] | None:
-    """Located boards the user may alert, projected into an SVG box (None if there are none)."""
-    from signage.boards.models import Board
-    from signage.permissions import scope_filter
-
-    rows = db.session.execute(
-        select(Board.code, Board.name, Board.lat, Board.lon)
-        .join(Area, Board.area_id == Area.id)
-        .where(scope_filter(user, "alert.send", Area.path))
-        .where(Board.lat.is_not(None), Board.lon.is_not(None))
-        .order_by(Board.code)
-        .limit(MAP_LIMIT)
-    ).all()
-    return project(rows)
 
 
 @bp.get("/")
@@ -173,7 +125,7 @@ def new() -> ResponseReturnValue:
     except DomainError:
         abort(404)
     form = SendForm()
-    form.duration.choices = [SelectChoice(m, _duration_label(m)) for m in DURATIONS]
+    form.duration.choices = [SelectChoice(m, duration_label(m)) for m in DURATIONS]
     areas = target_areas(me)
     if request.method == "GET" and template is not None:
         form.headline.data = template.headline
@@ -182,13 +134,19 @@ def new() -> ResponseReturnValue:
         form.duration.data = (
             template.expires_minutes if template.expires_minutes in DURATIONS else 360
         )
-    chosen = (
-        request.form.getlist("areas")
-        if request.method == "POST"
-        else ([areas[0][0].code] if len(areas) == 1 else [])
-    )
+    chosen = request.form.getlist("areas") if request.method == "POST" else []
+    step = request.form.get("step", "")
 
-    def send() -> Alert:
+    def posted() -> dict[str, Any]:
+        names = ("headline", "description", "instruction", "sender_name", "groups", "boards")
+        # Line breaks travel as CRLF or LF depending on how the summary's hidden copy came back.
+        values: dict[str, Any] = {
+            n: "\n".join((getattr(form, n).data or "").splitlines()) for n in names
+        }
+        return {**values, "duration": form.duration.data, "status": form.status.data,
+                "areas": sorted(set(chosen)), "template": key}  # fmt: skip
+
+    def send() -> Alert | dict[str, Any]:
         session, now = db.session, clock.now()
         text = (
             text_from_template(template)
@@ -201,9 +159,27 @@ def new() -> ResponseReturnValue:
             session,
             me,
             areas=chosen,
-            groups=_codes(form.groups.data),
-            boards=_codes(form.boards.data),
+            groups=codes_of(form.groups.data),
+            boards=codes_of(form.boards.data),
         )
+        refuse_overlaps(targets)
+        if form.status.data == "Actual":
+            # A real alert leaves only after its summary was shown and confirmed (POST twice).
+            digest, user_id = fields_digest(posted()), me.id if me is not None else 0
+            if step == "review":
+                facts = summary(session, targets, text, status="Actual", now=now)
+                return {**facts, "token": summary_token(user_id, digest, now)}
+            token = request.form.get("confirmation", "")
+            if not token:
+                raise ValidationFailed(
+                    _("A real alert is sent only after you confirm its summary. Press "
+                      "Send alert, check the summary, then confirm.")
+                )  # fmt: skip
+            if not token_matches(token, user_id, digest, now):
+                raise ValidationFailed(
+                    _("This confirmation does not match the alert (it was changed, or the "
+                      "summary is older than 15 minutes). Check the new summary and confirm.")
+                )  # fmt: skip
         return create_alert(
             session,
             current_actor(),
@@ -217,18 +193,8 @@ def new() -> ResponseReturnValue:
             template=template,
         )
 
-    def sent(alert: Alert) -> ResponseReturnValue:
-        if alert.state == "pending_confirmation":
-            flash(_("The alert waits for a second operator to confirm it."), "warning")
-        else:
-            flash(_("The alert is on air."), "success")
-        return redirect(url_for("alerts.detail", alert_id=alert.id))
-
-    return form_action(
-        form,
-        send,
-        done=sent,
-        page=lambda error: render_template(
+    def page(error: Any) -> str:
+        return render_template(
             "alerts/new.html",
             title=_("Send an alert"),
             form=form,
@@ -236,9 +202,29 @@ def new() -> ResponseReturnValue:
             areas=areas,
             chosen=set(chosen),
             board_map=map_points(me),
+            board_statuses=BOARD_STATUS_LABELS,
             error=error,
-        ),
-    )
+        )
+
+    def sent(result: Alert | dict[str, Any]) -> ResponseReturnValue:
+        if isinstance(result, dict):
+            return render_template(
+                "alerts/summary.html",
+                title=_("Check before sending"),
+                form=form,
+                template=template,
+                chosen=sorted(set(chosen)),
+                facts=result,
+            )
+        if result.state == "pending_confirmation":
+            flash(_("The alert waits for a second operator to confirm it."), "warning")
+        else:
+            flash(_("The alert is on air."), "success")
+        return redirect(url_for("alerts.detail", alert_id=result.id))
+
+    if request.method == "POST" and step == "edit" and form.validate_on_submit():
+        return page(None)  # back from the summary to change something
+    return form_action(form, send, done=sent, page=page)
 
 
 def _alert_or_404(alert_id: int, action: str = "alert.view") -> Alert:
@@ -330,17 +316,37 @@ def confirm(alert_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:alert_id>/cancel")
+@bp.route("/<int:alert_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(alert_id: int) -> ResponseReturnValue:
-    """End the alert now."""
-    return _act(
-        _alert_or_404(alert_id, "alert.send"),
-        ActionForm(),
-        lambda a: cancel_alert(db.session, current_actor(), a, now=clock.now()),
-        lambda _alert: (
-            _("The alert was cancelled; boards return to their programme."),
-            "success",
+    """Ask, then end the alert now: only the confirmation page's button cancels."""
+    alert = _alert_or_404(alert_id, "alert.send")
+    if request.method == "GET" and alert.state not in ("active", "pending_confirmation"):
+        return redirect(url_for("alerts.detail", alert_id=alert.id))
+    form = CancelForm()
+
+    def cancel_confirmed() -> None:
+        if form.confirm.data != "yes":
+            raise ValidationFailed(
+                _("The alert was not cancelled: confirm with the button on this page.")
+            )
+        cancel_alert(db.session, current_actor(), alert, now=clock.now())
+
+    def cancelled(_result: None) -> ResponseReturnValue:
+        flash(_("The alert was cancelled; boards return to their programme."), "success")
+        return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+    return form_action(
+        form,
+        cancel_confirmed,
+        done=cancelled,
+        page=lambda error: render_template(
+            "alerts/cancel.html",
+            title=_("Cancel the alert"),
+            alert=alert,
+            form=form,
+            counts=progress(db.session, alert, now=clock.now()),
+            error=error,
         ),
     )
 
