@@ -28,7 +28,8 @@ from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
-from signage.content import media_access, renditions, uploads, workflow
+from signage.content import fit as fits
+from signage.content import framing, media_access, renditions, uploads, workflow
 from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
@@ -89,6 +90,15 @@ class ImageItemForm(_ItemFields):
         _l("Image (JPEG, PNG or WebP)"),
         validators=[FileRequired(message=_l("Choose an image file."))],
     )
+
+
+class FitForm(FlaskForm):
+    """How a picture fills one display profile ("*": every board); checked by the service."""
+
+    profile = StringField(_l("Display profile"), validators=[DataRequired()])
+    mode = StringField(_l("Fit"), validators=[DataRequired()])
+    focus_x = StringField(_l("Point to keep, across, in percent"), default="50")
+    focus_y = StringField(_l("Point to keep, down, in percent"), default="50")
 
 
 class DecisionForm(FlaskForm):
@@ -290,16 +300,44 @@ def upload() -> ResponseReturnValue:
     )
 
 
+FIT_LABELS: dict[str, Any] = {
+    "contain": _l("Whole picture (bars at the edges)"),
+    "cover": _l("Fill the board (edges cut evenly)"),
+    "crop": _l("Fill the board, keep a chosen point"),
+}
+
+
+def _previews(revision: Any) -> list[dict[str, Any]]:
+    """Per display profile: the profile, its rendition row (ticker, legibility) and fit."""
+    out = []
+    for profile in renditions.profiles(db.session):
+        row = renditions.rendition(db.session, media_store(), revision, profile)
+        out.append(
+            {
+                "profile": profile,
+                "row": row,
+                "fit": fits.for_profile(revision.fit, profile.key),
+                "own_fit": profile.key in (revision.fit or {}),
+            }
+        )
+    return out
+
+
 def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
     me = current_actor()
     shown = request.args.get("rev", type=int)
     revision = next((r for r in item.revisions if r.number == shown), item.latest)
+    previews = _previews(revision)
     return {
         "title": item.headline,
         "item": item,
         "revision": revision,
         "airing": workflow.airing_revision(item),
-        "profiles": renditions.profiles(db.session),
+        "profiles": [p["profile"] for p in previews],
+        "previews": previews,
+        "every_board_fit": fits.for_profile(revision.fit, fits.EVERY_BOARD),
+        "fit_labels": FIT_LABELS,
+        "fit_form": extra.pop("fit_form", None) or FitForm(formdata=None),
         "led_width": LED_PREVIEW_WIDTH,
         "history": history(db.session, item),
         "decision_form": extra.pop("decision_form", None) or DecisionForm(formdata=None),
@@ -367,6 +405,46 @@ def edit(item_id: int) -> ResponseReturnValue:
                 _posted_colours() if request.method == "POST" else dict(latest.colours)
             ),
             **_labels(),
+        ),
+    )
+
+
+@bp.post("/<int:item_id>/fit")
+@login_required
+def fit(item_id: int) -> ResponseReturnValue:
+    """Choose how a picture fills one display profile (or every board)."""
+    item = get_item(db.session, current_user(), item_id)
+    form = FitForm()
+
+    def change() -> Any:
+        chosen = fits.parse(form.mode.data, form.focus_x.data, form.focus_y.data)
+        return framing.change_fit(
+            db.session,
+            current_actor(),
+            item,
+            profile_key=form.profile.data or "",
+            fit=chosen,
+            store=media_store(),
+            now=clock.now(),
+        )
+
+    def done(revision: Any) -> ResponseReturnValue:
+        if revision.state == "approved":
+            message = _(
+                "The fit was changed; the boards show the same picture, so it stays approved."
+            )
+        else:
+            message = _(
+                "The fit was saved in a new draft revision. Check the previews, then submit it."
+            )
+        return _saved(item, message)
+
+    return form_action(
+        form,
+        change,
+        done=done,
+        page=lambda error: render_template(
+            "content/detail.html", **_detail(item, fit_form=form, error=error)
         ),
     )
 
