@@ -76,6 +76,7 @@
       state.strip = pictures[1];
       if (state.strip.naturalWidth !== spec.stripWidth) throw new Error("strip width differs from the rendition");
       draw(0);
+      canvas.dataset.playing = "0";
       canvas.hidden = false;
       if (button) {
         button.hidden = false;
