@@ -55,6 +55,11 @@ STATE_LABELS: dict[str, Any] = {
     "superseded": _l("Replaced"),
     "archived": _l("Archived"),
 }
+FIT_LABELS: dict[str, Any] = {
+    "contain": _l("Whole picture (bars at the edges)"),
+    "cover": _l("Fill the board (edges cut evenly)"),
+    "crop": _l("Fill the board, keep a chosen point"),
+}
 # LED previews are magnified so each diode is visible; LCD previews are scaled down.
 LED_PREVIEW_WIDTH = 640
 
@@ -89,6 +94,12 @@ class ImageItemForm(_ItemFields):
     file = FileField(
         _l("Image (JPEG, PNG or WebP)"),
         validators=[FileRequired(message=_l("Choose an image file."))],
+    )
+    fit = SelectField(
+        _l("How the picture fills the boards"),
+        choices=[SelectChoice(k, v) for k, v in FIT_LABELS.items() if k != "crop"],
+        default="contain",
+        description=_l("After the upload, the item page lets you choose per kind of board."),
     )
 
 
@@ -285,6 +296,7 @@ def upload() -> ResponseReturnValue:
             priority=form.priority.data or "",
             headline=form.headline.data or "",
             media=asset,
+            fit=fits.with_fit({}, fits.EVERY_BOARD, fits.parse(form.fit.data)),
             now=clock.now(),
         )
 
@@ -298,13 +310,6 @@ def upload() -> ResponseReturnValue:
             "content/upload.html", title=_("Upload an image"), form=form, error=error, **_labels()
         ),
     )
-
-
-FIT_LABELS: dict[str, Any] = {
-    "contain": _l("Whole picture (bars at the edges)"),
-    "cover": _l("Fill the board (edges cut evenly)"),
-    "crop": _l("Fill the board, keep a chosen point"),
-}
 
 
 def _previews(revision: Any) -> list[dict[str, Any]]:

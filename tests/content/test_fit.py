@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
@@ -16,6 +17,7 @@ from signage.content.fit import Fit, parse
 from signage.content.items import create_item
 from signage.content.profiles import seed_profile
 from signage.content.render import render_image
+from signage.content.renditions import profiles
 from signage.content.uploads import upload_media
 from signage.errors import ValidationFailed
 from tests.conftest import csrf_token, login
@@ -111,8 +113,6 @@ def test_large_shapes_do_not_warn_on_the_mono_board() -> None:
 
 
 def picture_item(session, store, user, area, picture: Image.Image):
-    import io
-
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     asset, _ = upload_media(
@@ -238,3 +238,54 @@ def test_console_fit_form_and_hostile_values(client, session, store, tree, hk_ed
     assert ok.status_code == 302
     page = client.get(f"/content/{item.id}").get_data(as_text=True)
     assert 'data-fit="crop"' in page and "point kept: 20 % across, 80 % down" in page
+
+
+def test_upload_chooses_the_fit_for_every_board(client, session, tree, hk_editor, store):
+    from tests.content.helpers import jpeg, media_files
+
+    login(client, "hk-editor")
+    token = csrf_token(client, "/content/upload")
+    fields = {
+        "csrf_token": token,
+        "area": "00070",
+        "category": "socio_economic",
+        "priority": "normal",
+        "headline": "Ảnh",
+    }
+    before, files = counts(session), media_files(store)
+    bad = client.post(
+        "/content/upload",
+        data={**fields, "fit": "stretch", "file": (io.BytesIO(jpeg()), "x.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
+    assert counts(session) == before and media_files(store) == files
+    good = client.post(
+        "/content/upload",
+        data={**fields, "fit": "cover", "file": (io.BytesIO(jpeg()), "x.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    page = client.get(good.headers["Location"]).get_data(as_text=True)
+    assert page.count('data-fit="cover"') == len(profiles(session))
+
+
+def test_text_items_have_no_fit(client, session, tree, hk_editor):
+    item = create_item(
+        session,
+        Actor(hk_editor),
+        kind="text",
+        area=tree["hk"],
+        category="health_epidemic",
+        priority="normal",
+        headline="Lịch tiêm chủng",
+        body="Thứ Bảy",
+        now=system_clock(),
+    )
+    login(client, "hk-editor")
+    token = csrf_token(client, f"/content/{item.id}")
+    resp = client.post(
+        f"/content/{item.id}/fit", data={"csrf_token": token, "profile": "*", "mode": "cover"}
+    )
+    assert resp.status_code == 422 and "Only pictures have a fit." in resp.get_data(as_text=True)
+    assert len(item.revisions) == 1
