@@ -122,16 +122,20 @@ def legibility(
     noise among the shown edges, and whether the picture will be hard to read there."""
     scale = max(source.width / profile.width, source.height / profile.height)
     if profile.kind != "led":
-        return {"scale": round(scale, 2), "busy": 0.0, "noise": 0.0, "warn": False}
+        return {"scale": round(scale, 2), "busy": 0.0, "noise": 0.0, "warn": False, "reasons": []}
     wanted, lit = _edges(canvas), _edges(shown)
     busy = _count(wanted) / area
     lit_count = _count(lit)
     noise = _count(ImageChops.subtract(lit, wanted)) / lit_count if lit_count else 0.0
-    too_busy = busy >= BUSY_SHARE and scale >= MIN_SCALE
-    too_noisy = profile.colour_mode != "full" and noise >= NOISE_SHARE
+    reasons = []
+    if profile.colour_mode != "full" and noise >= NOISE_SHARE:
+        reasons.append("colours")
+    if busy >= BUSY_SHARE and scale >= MIN_SCALE:
+        reasons.append("detail")
     return {
         "scale": round(scale, 2),
         "busy": round(busy, 3),
         "noise": round(noise, 3),
-        "warn": too_busy or too_noisy,
+        "warn": bool(reasons),
+        "reasons": reasons,
     }

@@ -169,6 +169,6 @@ class RenditionRecord(Base):
     # For scrolling text: {"sha256": strip PNG, "y", "width", "speed_px_s", "strip_width"}; the
     # still image above (`sha256`) is then the first frame.
     ticker: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # Pictures: {"scale", "busy", "noise", "warn"} from content.fit.legibility.
+    # Pictures: {"scale", "busy", "noise", "warn", "reasons"} from content.fit.legibility.
     legibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
