@@ -142,20 +142,25 @@ def approve(session, store, item, editor, approver):
     workflow.approve(session, Actor(approver), item, store=store, now=system_clock())
 
 
+def refit(session, store, item, user, profile_key: str):
+    """Choose "cover" for one profile as `user`."""
+    return framing.change_fit(
+        session,
+        Actor(user),
+        item,
+        profile_key=profile_key,
+        fit=Fit("cover"),
+        store=store,
+        now=system_clock(),
+    )
+
+
 def test_fit_change_that_changes_the_picture_goes_back_to_approval(
     session, store, tree, hk_editor, hn_approver
 ):
     item = picture_item(session, store, hk_editor, tree["hk"], white(400, 400))
     approve(session, store, item, hk_editor, hn_approver)
-    revision = framing.change_fit(
-        session,
-        Actor(hk_editor),
-        item,
-        profile_key=MONO.key,
-        fit=Fit("cover"),
-        store=store,
-        now=system_clock(),
-    )
+    revision = refit(session, store, item, hk_editor, MONO.key)
     assert revision.number == 2 and revision.state == "draft"
     assert workflow.airing_revision(item).number == 1  # the approved one keeps airing
     assert revision.fit == {MONO.key: {"mode": "cover"}}
@@ -164,19 +169,10 @@ def test_fit_change_that_changes_the_picture_goes_back_to_approval(
 def test_fit_change_with_the_same_output_keeps_the_approval(
     session, store, tree, hk_editor, hn_approver
 ):
-    # A 2:1 picture on 2:1 LED boards and a 16:9 one... every profile must match: use one
-    # profile's own fit where contain and cover give the same picture.
+    # A 2:1 picture on a 2:1 board: contain and cover give the same picture there.
     item = picture_item(session, store, hk_editor, tree["hk"], white(384, 192))
     approve(session, store, item, hk_editor, hn_approver)
-    revision = framing.change_fit(
-        session,
-        Actor(hk_editor),
-        item,
-        profile_key=MONO.key,
-        fit=Fit("cover"),
-        store=store,
-        now=system_clock(),
-    )
+    revision = refit(session, store, item, hk_editor, MONO.key)
     assert revision.state == "approved" and workflow.airing_revision(item) is revision
     assert item.revisions[0].state == "superseded"
     actions = session.scalars(
@@ -189,15 +185,7 @@ def test_fit_for_an_unknown_profile_is_refused(session, store, tree, hk_editor):
     item = picture_item(session, store, hk_editor, tree["hk"], white(400, 400))
     before = counts(session)
     with pytest.raises(ValidationFailed):
-        framing.change_fit(
-            session,
-            Actor(hk_editor),
-            item,
-            profile_key="led-1x1-nowhere",
-            fit=Fit("cover"),
-            store=store,
-            now=system_clock(),
-        )
+        refit(session, store, item, hk_editor, "led-1x1-nowhere")
     assert counts(session) == before and len(item.revisions) == 1
 
 
@@ -289,3 +277,13 @@ def test_text_items_have_no_fit(client, session, tree, hk_editor):
     )
     assert resp.status_code == 422 and "Only pictures have a fit." in resp.get_data(as_text=True)
     assert len(item.revisions) == 1
+
+
+def test_fit_of_a_pending_revision_waits_for_the_decision(session, store, tree, hk_editor):
+    from signage.errors import Conflict
+
+    item = picture_item(session, store, hk_editor, tree["hk"], white(400, 400))
+    workflow.submit(session, Actor(hk_editor), item, now=system_clock())
+    with pytest.raises(Conflict):
+        refit(session, store, item, hk_editor, MONO.key)
+    assert len(item.revisions) == 1 and item.latest.fit == {}
