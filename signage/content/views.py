@@ -85,6 +85,14 @@ class TextItemForm(_ItemFields):
         description=_l("The commune, ward or village the notice is for, e.g. 00070."),
     )
     body = TextAreaField(_l("Body"), validators=[Optional()])
+    # Pictures only (the edit page): "" keeps the fits the item has.
+    fit = SelectField(
+        _l("How the picture fills the boards"),
+        choices=[SelectChoice("", _l("Keep as it is"))]
+        + [SelectChoice(k, v) for k, v in FIT_LABELS.items() if k != "crop"],
+        default="",
+        description=_l("For every board; the item page lets you choose per kind of board."),
+    )
 
 
 class ImageItemForm(_ItemFields):
@@ -369,6 +377,13 @@ def item(item_id: int) -> ResponseReturnValue:
     return render_template("content/detail.html", **_detail(item))
 
 
+def _edited_fit(item: ContentItem, chosen: str | None) -> dict[str, Any] | None:
+    """The fits of a picture after the edit form (None: unchanged)."""
+    if item.kind != "image" or not chosen:
+        return None
+    return fits.with_fit(item.latest.fit, fits.EVERY_BOARD, fits.parse(chosen))
+
+
 @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(item_id: int) -> ResponseReturnValue:
@@ -397,6 +412,7 @@ def edit(item_id: int) -> ResponseReturnValue:
             headline=form.headline.data or "",
             body=(form.body.data or "") if item.kind == "text" else None,
             colours=colours_from_form(request.form) if item.kind == "text" else None,
+            fit=_edited_fit(item, form.fit.data),
             now=clock.now(),
         ),
         done=lambda _revision: _saved(item, _("A new revision was saved as a draft.")),

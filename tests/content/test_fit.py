@@ -287,3 +287,20 @@ def test_fit_of_a_pending_revision_waits_for_the_decision(session, store, tree, 
     with pytest.raises(Conflict):
         refit(session, store, item, hk_editor, MONO.key)
     assert len(item.revisions) == 1 and item.latest.fit == {}
+
+
+def test_edit_form_of_a_picture_sets_the_fit_for_every_board(
+    client, session, store, tree, hk_editor
+):
+    item = picture_item(session, store, hk_editor, tree["hk"], white(400, 400))
+    login(client, "hk-editor")
+    form = client.get(f"/content/{item.id}/edit").get_data(as_text=True)
+    assert 'name="fit"' in form
+    token = csrf_token(client, f"/content/{item.id}/edit")
+    fields = {"csrf_token": token, "category": "socio_economic", "priority": "normal"}
+    bad = client.post(f"/content/{item.id}/edit", data={**fields, "headline": "Ảnh", "fit": "zoom"})
+    assert bad.status_code == 422 and len(item.revisions) == 1
+    ok = client.post(f"/content/{item.id}/edit", data={**fields, "headline": "Ảnh", "fit": "cover"})
+    assert ok.status_code == 302
+    session.refresh(item)
+    assert item.latest.number == 2 and item.latest.fit == {"*": {"mode": "cover"}}
