@@ -78,6 +78,7 @@ def revision_out(item: ContentItem, revision: Revision) -> RevisionOut:
         body=revision.body,
         media=media_out(revision.media) if revision.media else None,
         colours=revision.colours,
+        fit=revision.fit or {},
         content_hash=revision.content_hash,
         author=revision.author.username if revision.author else None,
         created_at=revision.created_at,

@@ -74,17 +74,25 @@ def _check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 def content_hash(
-    kind: str, headline: str, body: str, media: MediaAsset | None, colours: dict
+    kind: str,
+    headline: str,
+    body: str,
+    media: MediaAsset | None,
+    colours: dict,
+    fit: dict | None = None,
 ) -> str:
     """Hash of everything a rendition depends on: equal content renders once."""
+    content: dict[str, Any] = {
+        "kind": kind,
+        "headline": headline,
+        "body": body,
+        "media": media.sha256 if media else None,
+        "colours": colours,
+    }
+    if fit:  # absent when letterboxed everywhere: hashes from before fits stay the same
+        content["fit"] = fit
     canonical = json.dumps(
-        {
-            "kind": kind,
-            "headline": headline,
-            "body": body,
-            "media": media.sha256 if media else None,
-            "colours": colours,
-        },
+        content,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -103,6 +111,7 @@ def _new_revision(
     body: str,
     media: MediaAsset | None,
     colours: dict[str, Any],
+    fit: dict[str, Any] | None = None,
     now: datetime,
 ) -> Revision:
     _check_choice("category", category, CATEGORIES)
@@ -114,6 +123,8 @@ def _new_revision(
                 details=[{"field": "media", "message": _l("An image item needs an image.")}]
             )
         body, colours = "", {}
+    else:
+        fit = {}
     revision = Revision(
         number=number,
         state="draft",
@@ -124,7 +135,8 @@ def _new_revision(
         media=media,
         media_id=media.id if media else None,
         colours=colours,
-        content_hash=content_hash(item.kind, headline, body, media, colours),
+        fit=fit or {},
+        content_hash=content_hash(item.kind, headline, body, media, colours, fit),
         author_id=actor.user.id if actor.user else None,
         created_at=now,
     )
@@ -152,6 +164,7 @@ def create_item(
     body: str = "",
     media: MediaAsset | None = None,
     colours: dict[str, Any] | None = None,
+    fit: dict[str, Any] | None = None,
     now: datetime,
 ) -> ContentItem:
     """A new item of an area, with its first (draft) revision."""
@@ -176,6 +189,7 @@ def create_item(
         body=body,
         media=media,
         colours=colours or {},
+        fit=fit,
         now=now,
     )
     session.add(item)
@@ -207,6 +221,7 @@ def revise(
     body: str | None = None,
     media: Any = _KEEP,
     colours: dict[str, Any] | None = None,
+    fit: dict[str, Any] | None = None,
     now: datetime,
 ) -> Revision:
     """A new draft revision; an approved revision keeps airing until the new one is approved."""
@@ -225,6 +240,7 @@ def revise(
         body=body if body is not None else latest.body,
         media=latest.media if media is _KEEP else media,
         colours=colours if colours is not None else dict(latest.colours),
+        fit=fit if fit is not None else dict(latest.fit or {}),
         now=now,
     )
     session.flush()

@@ -137,6 +137,8 @@ class Revision(Base):
     )
     # Per-profile colours: {"<profile key>" or "*": {"fg": [r, g, b], "bg": [r, g, b]}}.
     colours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Pictures: how they fill each profile, see content.fit ({} = contain everywhere).
+    fit: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
@@ -167,4 +169,6 @@ class RenditionRecord(Base):
     # For scrolling text: {"sha256": strip PNG, "y", "width", "speed_px_s", "strip_width"}; the
     # still image above (`sha256`) is then the first frame.
     ticker: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Pictures: {"scale", "busy", "noise", "warn", "reasons"} from content.fit.legibility.
+    legibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

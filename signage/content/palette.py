@@ -106,12 +106,19 @@ def _resize(
     return image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
 
 
-def cover(image: Image.Image, size: tuple[int, int], bg: RGB) -> Image.Image:
-    """Scale and centre-crop `image` to fill `size` exactly."""
+def cover(
+    image: Image.Image,
+    size: tuple[int, int],
+    bg: RGB,
+    focus: tuple[float, float] = (0.5, 0.5),
+) -> Image.Image:
+    """Scale `image` to fill `size` exactly and cut the edges, keeping the point `focus`
+    (fractions of width and height; the centre by default) as central as the edges allow."""
     flat = flatten(image, bg)
     scale = max(size[0] / flat.width, size[1] / flat.height)
     crop_w, crop_h = size[0] / scale, size[1] / scale
-    left, top = (flat.width - crop_w) / 2, (flat.height - crop_h) / 2
+    left = min(max(0.0, focus[0] * flat.width - crop_w / 2), flat.width - crop_w)
+    top = min(max(0.0, focus[1] * flat.height - crop_h / 2), flat.height - crop_h)
     return _resize(flat, size, (left, top, left + crop_w, top + crop_h))
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageEnhance
 
 from signage.content import palette as pal
+from signage.content.fit import Fit, fitted, legibility
 from signage.content.fonts import ellipsize, min_size_for_line_height
 from signage.content.layout import (
     Block,
@@ -43,6 +45,7 @@ class Rendition:
 
     image: Image.Image
     ticker: Ticker | None = None
+    legibility: dict[str, Any] | None = None  # pictures only: see content.fit.legibility
 
     def frame(self, t_seconds: float) -> Image.Image:
         """Whole board at `t_seconds` into playback (the ticker band pasted in place)."""
@@ -89,10 +92,12 @@ def render_text(
     return _render_lcd(profile, headline, body, _lcd_colours(fg, bg), background)
 
 
-def render_image(profile: DisplayProfile, img: Image.Image) -> Rendition:
-    """Letterbox an image into the profile; LED palettes are dithered exactly."""
-    canvas = pal.contain(img, profile.size, pal.off_colour(profile))
-    return Rendition(pal.quantise(canvas, profile, dither=True))
+def render_image(profile: DisplayProfile, img: Image.Image, fit: Fit | None = None) -> Rendition:
+    """Fit an image into the profile (letterboxed unless `fit` says otherwise); LED palettes
+    are dithered exactly. The rendition carries the figures of the legibility warning."""
+    canvas, area = fitted(img, profile, fit or Fit())
+    shown = pal.quantise(canvas, profile, dither=True)
+    return Rendition(shown, legibility=legibility(img, canvas, shown, area, profile))
 
 
 # --- LED ---------------------------------------------------------------------------------

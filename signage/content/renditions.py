@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage.audit.services import Actor, record
+from signage.content.fit import for_profile as fit_for
 from signage.content.models import ProfileRecord, RenditionRecord, Revision
 from signage.content.profiles import DisplayProfile
 from signage.content.render import Rendition, render_image, render_text
@@ -37,7 +38,7 @@ def render_revision(revision: Revision, profile: DisplayProfile, store: MediaSto
             picture.load()
     if revision.item.kind == "image":
         assert picture is not None
-        return render_image(profile, picture)
+        return render_image(profile, picture, fit_for(revision.fit, profile.key))
     colours = revision.colours.get(profile.key) or revision.colours.get("*") or {}
     return render_text(
         profile,
@@ -61,6 +62,11 @@ def _complete(row: RenditionRecord, store: MediaStore) -> bool:
             return False
         return store.exists(row.ticker["sha256"], "png")
     return True
+
+
+def _measured(row: RenditionRecord, revision: Revision) -> bool:
+    """Pictures rendered before 0019b have no legibility figures: render them again."""
+    return revision.item.kind != "image" or row.legibility is not None
 
 
 def _store_ticker(result: Rendition, store: MediaStore) -> dict[str, Any] | None:
@@ -95,13 +101,14 @@ def rendition(
             RenditionRecord.content_hash == key[0], RenditionRecord.profile_key == key[1]
         )
     )
-    if cached is not None and _complete(cached, store):
+    if cached is not None and _complete(cached, store) and _measured(cached, revision):
         return cached
     result = render(revision, profile, store)
     stored = store.put(result.png(), "png")
     ticker = _store_ticker(result, store)
     if cached is not None:  # a file was lost (or the strip predates 0006): point at the fresh one
         cached.sha256, cached.ticker = stored.sha256, ticker
+        cached.legibility = result.legibility
         return cached
     row = RenditionRecord(
         content_hash=key[0],
@@ -111,6 +118,7 @@ def rendition(
         height=result.image.height,
         scrolls=result.ticker is not None,
         ticker=ticker,
+        legibility=result.legibility,
     )
     try:
         with session.begin_nested():

@@ -96,6 +96,8 @@ class RevisionOut(BaseModel):
     body: str
     media: MediaOut | None
     colours: dict[str, Any]
+    # Pictures: how they fill each profile ("*": every board), e.g. {"*": {"mode": "cover"}}.
+    fit: dict[str, Any] = {}
     content_hash: str
     author: str | None
     created_at: datetime

@@ -28,7 +28,8 @@ from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
-from signage.content import media_access, renditions, uploads, workflow
+from signage.content import fit as fits
+from signage.content import framing, media_access, renditions, uploads, workflow
 from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
@@ -53,6 +54,11 @@ STATE_LABELS: dict[str, Any] = {
     "rejected": _l("Rejected"),
     "superseded": _l("Replaced"),
     "archived": _l("Archived"),
+}
+FIT_LABELS: dict[str, Any] = {
+    "contain": _l("Whole picture (bars at the edges)"),
+    "cover": _l("Fill the board (edges cut evenly)"),
+    "crop": _l("Fill the board, keep a chosen point"),
 }
 # LED previews are magnified so each diode is visible; LCD previews are scaled down.
 LED_PREVIEW_WIDTH = 640
@@ -79,6 +85,14 @@ class TextItemForm(_ItemFields):
         description=_l("The commune, ward or village the notice is for, e.g. 00070."),
     )
     body = TextAreaField(_l("Body"), validators=[Optional()])
+    # Pictures only (the edit page): "" keeps the fits the item has.
+    fit = SelectField(
+        _l("How the picture fills the boards"),
+        choices=[SelectChoice("", _l("Keep as it is"))]
+        + [SelectChoice(k, v) for k, v in FIT_LABELS.items() if k != "crop"],
+        default="",
+        description=_l("For every board; the item page lets you choose per kind of board."),
+    )
 
 
 class ImageItemForm(_ItemFields):
@@ -89,6 +103,21 @@ class ImageItemForm(_ItemFields):
         _l("Image (JPEG, PNG or WebP)"),
         validators=[FileRequired(message=_l("Choose an image file."))],
     )
+    fit = SelectField(
+        _l("How the picture fills the boards"),
+        choices=[SelectChoice(k, v) for k, v in FIT_LABELS.items() if k != "crop"],
+        default="contain",
+        description=_l("After the upload, the item page lets you choose per kind of board."),
+    )
+
+
+class FitForm(FlaskForm):
+    """How a picture fills one display profile ("*": every board); checked by the service."""
+
+    profile = StringField(_l("Display profile"), validators=[DataRequired()])
+    mode = StringField(_l("Fit"), validators=[DataRequired()])
+    focus_x = StringField(_l("Point to keep, across, in percent"), default="50")
+    focus_y = StringField(_l("Point to keep, down, in percent"), default="50")
 
 
 class DecisionForm(FlaskForm):
@@ -275,6 +304,7 @@ def upload() -> ResponseReturnValue:
             priority=form.priority.data or "",
             headline=form.headline.data or "",
             media=asset,
+            fit=fits.with_fit({}, fits.EVERY_BOARD, fits.parse(form.fit.data)),
             now=clock.now(),
         )
 
@@ -290,16 +320,37 @@ def upload() -> ResponseReturnValue:
     )
 
 
+def _previews(revision: Any) -> list[dict[str, Any]]:
+    """Per display profile: the profile, its rendition row (ticker, legibility) and fit."""
+    out = []
+    for profile in renditions.profiles(db.session):
+        row = renditions.rendition(db.session, media_store(), revision, profile)
+        out.append(
+            {
+                "profile": profile,
+                "row": row,
+                "fit": fits.for_profile(revision.fit, profile.key),
+                "own_fit": profile.key in (revision.fit or {}),
+            }
+        )
+    return out
+
+
 def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
     me = current_actor()
     shown = request.args.get("rev", type=int)
     revision = next((r for r in item.revisions if r.number == shown), item.latest)
+    previews = _previews(revision)
     return {
         "title": item.headline,
         "item": item,
         "revision": revision,
         "airing": workflow.airing_revision(item),
-        "profiles": renditions.profiles(db.session),
+        "profiles": [p["profile"] for p in previews],
+        "previews": previews,
+        "every_board_fit": fits.for_profile(revision.fit, fits.EVERY_BOARD),
+        "fit_labels": FIT_LABELS,
+        "fit_form": extra.pop("fit_form", None) or FitForm(formdata=None),
         "led_width": LED_PREVIEW_WIDTH,
         "history": history(db.session, item),
         "decision_form": extra.pop("decision_form", None) or DecisionForm(formdata=None),
@@ -324,6 +375,13 @@ def item(item_id: int) -> ResponseReturnValue:
     """An item: previews for every display profile, revisions, history and actions."""
     item = get_item(db.session, current_user(), item_id)
     return render_template("content/detail.html", **_detail(item))
+
+
+def _edited_fit(item: ContentItem, chosen: str | None) -> dict[str, Any] | None:
+    """The fits of a picture after the edit form (None: unchanged)."""
+    if item.kind != "image" or not chosen:
+        return None
+    return fits.with_fit(item.latest.fit, fits.EVERY_BOARD, fits.parse(chosen))
 
 
 @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
@@ -354,6 +412,7 @@ def edit(item_id: int) -> ResponseReturnValue:
             headline=form.headline.data or "",
             body=(form.body.data or "") if item.kind == "text" else None,
             colours=colours_from_form(request.form) if item.kind == "text" else None,
+            fit=_edited_fit(item, form.fit.data),
             now=clock.now(),
         ),
         done=lambda _revision: _saved(item, _("A new revision was saved as a draft.")),
@@ -367,6 +426,46 @@ def edit(item_id: int) -> ResponseReturnValue:
                 _posted_colours() if request.method == "POST" else dict(latest.colours)
             ),
             **_labels(),
+        ),
+    )
+
+
+@bp.post("/<int:item_id>/fit")
+@login_required
+def fit(item_id: int) -> ResponseReturnValue:
+    """Choose how a picture fills one display profile (or every board)."""
+    item = get_item(db.session, current_user(), item_id)
+    form = FitForm()
+
+    def change() -> Any:
+        chosen = fits.parse(form.mode.data, form.focus_x.data, form.focus_y.data)
+        return framing.change_fit(
+            db.session,
+            current_actor(),
+            item,
+            profile_key=form.profile.data or "",
+            fit=chosen,
+            store=media_store(),
+            now=clock.now(),
+        )
+
+    def done(revision: Any) -> ResponseReturnValue:
+        if revision.state == "approved":
+            message = _(
+                "The fit was changed; the boards show the same picture, so it stays approved."
+            )
+        else:
+            message = _(
+                "The fit was saved in a new draft revision. Check the previews, then submit it."
+            )
+        return _saved(item, message)
+
+    return form_action(
+        form,
+        change,
+        done=done,
+        page=lambda error: render_template(
+            "content/detail.html", **_detail(item, fit_form=form, error=error)
         ),
     )
 

@@ -26,7 +26,8 @@ from signage.storage import MediaStore
 ITEM_HOOKS: list[Callable[[Session, ContentItem, datetime], None]] = []
 
 
-def _airing_changed(session: Session, item: ContentItem, now: datetime) -> None:
+def notify_airing_changed(session: Session, item: ContentItem, now: datetime) -> None:
+    """Run the ITEM_HOOKS: the item's airing revision changed."""
     for hook in ITEM_HOOKS:
         hook(session, item, now)
 
@@ -137,7 +138,7 @@ def approve(
     _sync(item, now)
     _audit(session, actor, "content.approve", item, now, comment=text)
     render_all(session, store, revision)
-    _airing_changed(session, item, now)
+    notify_airing_changed(session, item, now)
     return revision
 
 
@@ -169,5 +170,5 @@ def archive(session: Session, actor: Actor, item: ContentItem, *, now: datetime)
     item.archived_at = now
     _sync(item, now)
     _audit(session, actor, "content.archive", item, now)
-    _airing_changed(session, item, now)
+    notify_airing_changed(session, item, now)
     return item

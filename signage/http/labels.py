@@ -130,6 +130,7 @@ ACTION_LABELS: dict[str, Any] = {
     "content.approve": _l("Approved"),
     "content.reject": _l("Rejected"),
     "content.archive": _l("Archived"),
+    "content.refit": _l("Picture fit changed; the boards show the same picture"),
 }
 
 

@@ -71,6 +71,10 @@ SENTENCES: dict[str, Any] = {
     "content.approve": _l("%(actor)s approved %(object)s"),
     "content.reject": _l("%(actor)s rejected %(object)s"),
     "content.archive": _l("%(actor)s archived %(object)s"),
+    "content.refit": _l(
+        "%(actor)s changed how %(object)s fills the boards; the boards show the same picture, "
+        "so revision %(revision)s kept its approval"
+    ),
     "profile.create": CREATED,
     "media.upload": _l("%(actor)s uploaded %(object)s (%(size)s)"),
     "playlist.create": CREATED_IN,
