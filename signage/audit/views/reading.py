@@ -126,7 +126,8 @@ def problems(exc: ValidationFailed) -> list[str]:
     field = first.get("field")
     message = first.get("message") if field not in (None, "from", "to") else None
     text = str(message or exc.message)
-    return [f"{FIELD_LABELS[field]}: {text}" if field in FIELD_LABELS else text]
+    named = field in FIELD_LABELS and field not in ("from", "to")  # a period's message names it
+    return [f"{FIELD_LABELS[field]}: {text}" if named else text]
 
 
 def today() -> date:
