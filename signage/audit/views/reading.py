@@ -123,11 +123,12 @@ def problems(exc: ValidationFailed) -> list[str]:
     """What is wrong with a filter, said with the label of its field (a period's own message
     is the readable one; for the other fields the detail says it)."""
     first = exc.details[0] if exc.details else {}
-    field = first.get("field")
-    message = first.get("message") if field not in (None, "from", "to") else None
+    field = str(first.get("field") or "")
+    message = first.get("message") if field not in ("", "from", "to") else None
     text = str(message or exc.message)
-    named = field in FIELD_LABELS and field not in ("from", "to")  # a period's message names it
-    return [f"{FIELD_LABELS[field]}: {text}" if named else text]
+    if field in ("from", "to") or field not in FIELD_LABELS:  # a period's message names its field
+        return [text]
+    return [f"{FIELD_LABELS[field]}: {text}"]
 
 
 def today() -> date:
