@@ -30,6 +30,7 @@ from signage.content.profiles import SEED_PROFILES
 from signage.demo import seed
 from signage.demo_programme import seed_programme
 from signage.players import pairing
+from signage.notifications import models as notification_models
 from signage.schedules import models as schedule_models
 from signage.storage import media_store
 from tests.conftest import TEST_PASSWORD, login
@@ -87,6 +88,10 @@ def _enum_codes() -> set[str]:
         content_models.ITEM_STATES,
         content_models.REVISION_STATES,
         schedule_models.TARGET_KINDS,
+        notification_models.KINDS,
+        notification_models.CHANNELS,
+        ("online", "offline", "never"),  # board status
+        ("programme", "fallback"),  # timeline segments
         ("pending_confirmation", "Alert", "Update", "Cancel", "Public", "Restricted", "Private"),
     ):
         codes.update(values)
