@@ -29,8 +29,8 @@ from signage.content import models as content_models
 from signage.content.profiles import SEED_PROFILES
 from signage.demo import seed
 from signage.demo_programme import seed_programme
-from signage.players import pairing
 from signage.notifications import models as notification_models
+from signage.players import pairing
 from signage.schedules import models as schedule_models
 from signage.storage import media_store
 from tests.conftest import TEST_PASSWORD, login
