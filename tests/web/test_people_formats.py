@@ -19,7 +19,7 @@ from sqlalchemy import select
 from signage import clock
 from signage.accounts.models import User
 from signage.alerts import models as alert_models
-from signage.alerts.lifecycle import create_alert
+from signage.alerts.lifecycle import cancel_alert, create_alert
 from signage.alerts.targets import Targets
 from signage.alerts.text import AlertText
 from signage.areas.services import get_by_code
@@ -210,23 +210,32 @@ def demo(app, session, monkeypatch):
     boards = list(session.scalars(select(Board).order_by(Board.code)))
     admin = session.scalar(select(User).where(User.username == "admin"))
     operator = Actor(admin)
-    create_alert(
-        session,
-        operator,
-        AlertText(
-            event="Bão",
-            headline="CẢNH BÁO BÃO",
-            description="Bão số 3 đổ bộ.",
-            instruction="Ở trong nhà.",
-            sender_name="UBND thành phố Hà Nội",
-        ),
-        Targets(areas=[get_by_code(session, "01")]),
-        expires=now + timedelta(hours=6),
-        now=now,
-        store=store,
-        settings=settings,
-        two_person_exempt=True,
-    )
+    alerts = [
+        create_alert(
+            session,
+            operator,
+            AlertText(
+                event="Bão",
+                headline=headline,
+                description="Bão số 3 đổ bộ.",
+                instruction="Ở trong nhà.",
+                sender_name="UBND thành phố Hà Nội",
+            ),
+            Targets(areas=[get_by_code(session, "01")]),
+            expires=now + timedelta(hours=6),
+            now=now - timedelta(hours=1),
+            store=store,
+            settings=settings,
+            status=status,
+            two_person_exempt=True,
+        )
+        for headline, status in (
+            ("CẢNH BÁO BÃO", "Actual"),
+            ("DIỄN TẬP BÃO", "Exercise"),
+            ("LŨ ĐÃ QUA", "Actual"),
+        )
+    ]
+    cancel_alert(session, operator, alerts[-1], now=now)  # so the history has one
     ticket = pairing.start(session, now=now)
     pairing.pair(session, operator, boards[0], ticket.code, now=now)
     item_id = session.scalar(select(content_models.ContentItem.id))
