@@ -20,6 +20,8 @@ __all__ = ["MAX_DAYS", "Period", "parse_day", "parse_moment", "parse_period"]
 
 # Two years and a day: a December report and the year before it, never a decade of rows.
 MAX_DAYS = 732
+# Years a person may mean; year 1 or 9999 would overflow when turned into UTC.
+YEARS = (1970, 2200)
 
 
 # What a person calls the two ends of a period, for messages that name the field.
@@ -31,9 +33,11 @@ def parse_day(raw: str, *, field: str) -> date:
     text = raw.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        if YEARS[0] <= day.year <= YEARS[1]:
+            return day
     message = _l(
         "%(field)s: enter a date as day/month/year, for example 25/11/2026.",
         field=FIELD_LABELS.get(field, field),
@@ -52,9 +56,11 @@ def parse_moment(raw: str, *, field: str, label: Any, tz: ZoneInfo) -> datetime 
         return None
     for fmt in MOMENT_FORMATS:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=tz)
+            moment = datetime.strptime(text, fmt).replace(tzinfo=tz)
         except ValueError:
             continue
+        if YEARS[0] <= moment.year <= YEARS[1]:
+            return moment
     message = _l(
         "%(field)s: enter day/month/year and time, for example 25/11/2026 08:00.", field=label
     )

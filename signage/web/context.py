@@ -73,7 +73,7 @@ def day_input(value: object) -> str:
     Views keep ISO days in their query strings (links, old bookmarks); people read and type
     the day first."""
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return local_time(value) if value.tzinfo else value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     text = str(value or "").strip()

@@ -42,7 +42,9 @@ def test_period_filters_show_and_take_day_first(client, admin, page):
     assert 'name="from" value="01/03/2026"' in text(typed)
 
 
-@pytest.mark.parametrize("bad", ["31/02/2026", "2026-13-01", "1/3/26", "<b>x</b>", "0" * 500])
+@pytest.mark.parametrize(
+    "bad", ["31/02/2026", "2026-13-01", "1/3/26", "<b>x</b>", "0" * 500, "01/01/0001", "9999-12-31"]
+)
 def test_a_bad_day_names_its_field(client, admin, bad):
     login(client, "root-admin")
     resp = client.get("/reports/plays", query_string={"from": bad, "to": "31/03/2026"})
@@ -78,7 +80,17 @@ def test_schedule_validity_is_typed_day_first(client, session, playlist, typed):
     assert 'name="valid_from" value="01/12/2026 08:00"' in edit
 
 
-@pytest.mark.parametrize("bad", ["31/02/2026 08:00", "01/12/2026 25:00", "tomorrow", "9" * 500])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "31/02/2026 08:00",
+        "01/12/2026 25:00",
+        "tomorrow",
+        "9" * 500,
+        "01/01/0001 00:00",
+        "31/12/9999",
+    ],
+)
 def test_a_bad_schedule_time_names_its_field_and_saves_nothing(
     client,
     session,
