@@ -24,6 +24,7 @@ from signage.errors import ValidationFailed
 from signage.http.access import require_any
 from signage.http.areas import area_field, named_area
 from signage.http.forms import form_action
+from signage.http.labels import profile_label
 from signage.http.paging import page_number, paginate
 from signage.schedules.services import board_timeline
 from signage.schedules.spans import power_spans
@@ -137,7 +138,7 @@ def new() -> ResponseReturnValue:
     """Create one board, with operating hours per weekday."""
     require_any(current_user(), "board.manage")
     form = BoardForm()
-    form.profile.choices = [(p.key, f"{p.name} ({p.key})") for p in profile_records(db.session)]
+    form.profile.choices = [(p.key, profile_label(p)) for p in profile_records(db.session)]
     hours = {str(d): request.form.get(f"hours-{d}", "") for d in range(7)}
     return form_action(
         form,
@@ -186,7 +187,7 @@ def edit(code: str) -> ResponseReturnValue:
     """Change a board: name, place, profile, coordinates, operating hours, test flag."""
     board = services.get_board(db.session, current_user(), code, "board.manage")
     form = BoardForm(obj=board) if request.method == "GET" else BoardForm()
-    form.profile.choices = [(p.key, f"{p.name} ({p.key})") for p in profile_records(db.session)]
+    form.profile.choices = [(p.key, profile_label(p)) for p in profile_records(db.session)]
     if request.method == "GET":
         form.area.data, form.profile.data = board.area.code, board.profile.key
     # The code names the board's room and its players' tokens: it does not change here.

@@ -37,7 +37,7 @@ from signage.errors import AuthenticationRequired, ValidationFailed
 from signage.http.access import require_any
 from signage.http.areas import area_field
 from signage.http.forms import form_action
-from signage.http.labels import CATEGORY_LABELS
+from signage.http.labels import CATEGORY_LABELS, profile_label
 from signage.http.paging import page_number, paginate
 from signage.permissions import require
 from signage.storage import InvalidMediaKey, media_store
@@ -69,7 +69,7 @@ class _ItemFields(FlaskForm):
         _l("Category"), choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()]
     )
     priority = SelectField(
-        _l("Priority"), choices=[SelectChoice(k, v) for k, v in PRIORITY_LABELS.items()]
+        _l("Priority level"), choices=[SelectChoice(k, v) for k, v in PRIORITY_LABELS.items()]
     )
     headline = StringField(
         _l("Headline"), validators=[DataRequired(message=_l("This field is required."))]
@@ -191,7 +191,7 @@ def _hex(rgb: Any) -> str:
 def colour_rows(colours: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per display profile (and "*" = every board) for the colour fieldset."""
     rows = [("*", _("Every board"))] + [
-        (p.key, p.name) for p in renditions.profile_records(db.session)
+        (p.key, profile_label(p)) for p in renditions.profile_records(db.session)
     ]
     out = []
     for key, label in rows:

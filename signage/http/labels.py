@@ -71,6 +71,26 @@ STATUS_ICONS: dict[int, str] = {
 }
 
 
+# Names of the seeded display profiles (signage.content.profiles.SEED_PROFILES), by key; a profile
+# an administrator added keeps the name it was given.
+PROFILE_LABELS: dict[str, Any] = {
+    "led-192x96-mono": _l("LED 192x96, red (6x6 P10 modules)"),
+    "led-256x128-3c": _l("LED 256x128, red/green/amber (8x8 P10 modules)"),
+    "led-384x192-full": _l("LED 384x192, full colour (12x12 P10 modules)"),
+    "lcd-1920x1080": _l("LCD 1920x1080, landscape"),
+    "lcd-1080x1920": _l("LCD 1080x1920, portrait"),
+}
+
+
+def profile_label(profile: Any) -> str:
+    """The translated name of a display profile, given the profile or its key."""
+    key = profile if isinstance(profile, str) else profile.key
+    label = PROFILE_LABELS.get(key)
+    if label is not None:
+        return str(label)
+    return key if isinstance(profile, str) else str(profile.name)
+
+
 def kind_label(kind: str) -> str:
     """The translated name of an area kind (the code itself if unknown)."""
     return str(KIND_LABELS.get(kind, kind))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -15,10 +16,16 @@ from flask_babel import lazy_gettext as _l
 from signage.clock import Period
 from signage.errors import ValidationFailed
 
-__all__ = ["MAX_DAYS", "Period", "parse_day", "parse_period"]
+__all__ = ["MAX_DAYS", "Period", "parse_day", "parse_moment", "parse_period"]
 
 # Two years and a day: a December report and the year before it, never a decade of rows.
 MAX_DAYS = 732
+# Years a person may mean; year 1 or 9999 would overflow when turned into UTC.
+YEARS = (1970, 2200)
+
+
+# What a person calls the two ends of a period, for messages that name the field.
+FIELD_LABELS: dict[str, Any] = {"from": _l("First day"), "to": _l("Last day")}
 
 
 def parse_day(raw: str, *, field: str) -> date:
@@ -26,13 +33,38 @@ def parse_day(raw: str, *, field: str) -> date:
     text = raw.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValidationFailed(
-        _l("Enter the date as dd/mm/yyyy."),
-        details=[{"field": field, "message": "dd/mm/yyyy"}],
+        if YEARS[0] <= day.year <= YEARS[1]:
+            return day
+    message = _l(
+        "%(field)s: enter a date as day/month/year, for example 25/11/2026.",
+        field=FIELD_LABELS.get(field, field),
     )
+    raise ValidationFailed(message, details=[{"field": field, "message": message}])
+
+
+MOMENT_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+
+
+def parse_moment(raw: str, *, field: str, label: Any, tz: ZoneInfo) -> datetime | None:
+    """A local time typed as dd/mm/yyyy HH:MM (or a day, or ISO), None if blank; else a 422
+    whose message names the field by its label."""
+    text = " ".join(raw.split())
+    if not text:
+        return None
+    for fmt in MOMENT_FORMATS:
+        try:
+            moment = datetime.strptime(text, fmt).replace(tzinfo=tz)
+        except ValueError:
+            continue
+        if YEARS[0] <= moment.year <= YEARS[1]:
+            return moment
+    message = _l(
+        "%(field)s: enter day/month/year and time, for example 25/11/2026 08:00.", field=label
+    )
+    raise ValidationFailed(details=[{"field": field, "message": message}])
 
 
 def parse_period(

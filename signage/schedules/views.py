@@ -18,10 +18,10 @@ from signage.content.items import visible_items
 from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
 from signage.db import db
-from signage.errors import ValidationFailed
 from signage.http.access import require_any
 from signage.http.areas import area_field
 from signage.http.forms import form_action, form_int
+from signage.http.period import parse_moment
 from signage.i18n import local_tz
 from signage.permissions import require
 from signage.schedules import calendar as cal
@@ -165,17 +165,9 @@ def schedules() -> ResponseReturnValue:
     )
 
 
-def _local(value: str) -> datetime | None:
-    if not value.strip():
-        return None
-    try:
-        return datetime.fromisoformat(value.strip()).replace(tzinfo=local_tz())
-    except ValueError:
-        raise ValidationFailed(
-            details=[
-                {"field": "valid", "message": _l("Use a date and time such as 2025-07-01T08:00.")}
-            ]
-        ) from None
+def _local(form: Any, field: str) -> datetime | None:
+    label = {"valid_from": _l("Valid from"), "valid_to": _l("Valid to")}[field]
+    return parse_moment(form.get(field, ""), field=field, label=label, tz=local_tz())
 
 
 @bp.route("/schedules/new", methods=["GET", "POST"])
@@ -197,7 +189,7 @@ def edit_schedule(schedule_id: int) -> ResponseReturnValue:
 
 def _as_form(item: Schedule) -> dict[str, Any]:
     def local(value: datetime | None) -> str:
-        return value.astimezone(local_tz()).strftime("%Y-%m-%dT%H:%M") if value else ""
+        return value.astimezone(local_tz()).strftime("%d/%m/%Y %H:%M") if value else ""
 
     return {
         "name": item.name,
@@ -231,8 +223,8 @@ def _schedule_form(item: Schedule | None, title: str) -> ResponseReturnValue:
             weekdays=[form_int(d, field="weekdays", maximum=6) for d in days],
             priority=form.get("priority", "normal"),
             name=form.get("name", ""),
-            valid_from=_local(form.get("valid_from", "")),
-            valid_to=_local(form.get("valid_to", "")),
+            valid_from=_local(form, "valid_from"),
+            valid_to=_local(form, "valid_to"),
         )
         return services.save_schedule(
             db.session, current_actor(), data, now=clock.now(), publisher=publisher(), schedule=item

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app, g
 from flask_babel import format_decimal, get_locale, ngettext
@@ -11,7 +11,14 @@ from flask_babel.speaklater import LazyString
 
 from signage import clock
 from signage.http.access import can_any
-from signage.http.labels import action_label, kind_label, role_label, status_icon, status_title
+from signage.http.labels import (
+    action_label,
+    kind_label,
+    profile_label,
+    role_label,
+    status_icon,
+    status_title,
+)
 from signage.i18n import LANGUAGES, local_tz
 from signage.permissions import can
 
@@ -60,6 +67,24 @@ def byte_size(value: int | None) -> str:
     return f"{format_decimal(size, format='#,##0.#')} TB"
 
 
+def day_input(value: object) -> str:
+    """A date (or date and time) as a date field shows it: dd/mm/yyyy [HH:MM]; other text as is.
+
+    Views keep ISO days in their query strings (links, old bookmarks); people read and type
+    the day first."""
+    if isinstance(value, datetime):
+        return local_time(value) if value.tzinfo else value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value or "").strip()
+    for fmt, out in (("%Y-%m-%d", "%d/%m/%Y"), ("%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")):
+        try:
+            return datetime.strptime(text, fmt).strftime(out)
+        except ValueError:
+            continue
+    return text
+
+
 def has_endpoint(name: str) -> bool:
     """True if a view is registered under this endpoint (optional sections in the menu)."""
     return name in current_app.view_functions
@@ -91,6 +116,7 @@ def init_app(app: Flask) -> None:
         action_label=action_label,
         has_endpoint=has_endpoint,
         kind_label=kind_label,
+        profile_label=profile_label,
         role_label=role_label,
         status_title=status_title,
         status_icon=status_icon,
@@ -99,3 +125,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(duration_words, "duration")
     app.add_template_filter(time_ago, "ago")
     app.add_template_filter(byte_size, "bytes")
+    app.add_template_filter(day_input, "day_input")

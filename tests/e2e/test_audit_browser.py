@@ -57,6 +57,6 @@ def test_audit_log_in_chromium(server: tuple[str, Path], tmp_path: Path) -> None
         body = target.read_bytes()
         assert body.startswith(b"\xef\xbb\xbf")
         header, *rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-        assert header[:3] == ["Thời gian", "Người thực hiện", "Nội dung"]
+        assert header[:3] == ["Thời gian", "Người thực hiện", "Thao tác"]
         assert any("đã phê duyệt tin «Ngày tiêm chủng mở rộng»" in r[2] for r in rows)
         assert all(r[6].startswith("content.") for r in rows)

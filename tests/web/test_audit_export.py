@@ -84,7 +84,7 @@ def test_csv_parses_back_with_sentences_and_local_times(client, admin, entries):
     assert header == [
         "Thời gian",
         "Người thực hiện",
-        "Nội dung",
+        "Thao tác",
         "Đối tượng",
         "Mã đối tượng",
         "Khu vực",

@@ -144,7 +144,7 @@ def test_filters(client, admin, entries):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("from=yesterday&to=2025-03-01", "Từ ngày: Nhập ngày theo dạng"),
+        ("from=yesterday&to=2025-03-01", "Ngày đầu: hãy nhập ngày theo dạng ngày/tháng/năm"),
         ("from=2025-03-05&to=2025-03-01", "ngày cuối"),
         ("from=2025-03-01", "ngày cuối"),
         ("from=2020-01-01&to=2025-01-01", "tối đa"),

@@ -110,6 +110,7 @@ def index() -> ResponseReturnValue:
         counts=counts,
         page=page,
         states=STATE_LABELS,
+        statuses=STATUS_LABELS,
     )
 
 

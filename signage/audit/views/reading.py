@@ -123,10 +123,12 @@ def problems(exc: ValidationFailed) -> list[str]:
     """What is wrong with a filter, said with the label of its field (a period's own message
     is the readable one; for the other fields the detail says it)."""
     first = exc.details[0] if exc.details else {}
-    field = first.get("field")
-    message = first.get("message") if field not in (None, "from", "to") else None
+    field = str(first.get("field") or "")
+    message = first.get("message") if field not in ("", "from", "to") else None
     text = str(message or exc.message)
-    return [f"{FIELD_LABELS[field]}: {text}" if field in FIELD_LABELS else text]
+    if field in ("from", "to") or field not in FIELD_LABELS:  # a period's message names its field
+        return [text]
+    return [f"{FIELD_LABELS[field]}: {text}"]
 
 
 def today() -> date:

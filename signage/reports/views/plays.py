@@ -130,7 +130,9 @@ def plays() -> ResponseReturnValue:
             "reports/plays.html",
             title=_("Proof of play"),
             args=args,
-            errors=[exc.message, *[d["message"] for d in exc.details]],
+            errors=list(
+                dict.fromkeys(str(m) for m in [exc.message, *[d["message"] for d in exc.details]])
+            ),
             report=None,
             **_choices(),
         ), 422
