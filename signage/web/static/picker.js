@@ -64,7 +64,7 @@
       hidden.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
-    function show(found) {
+    function show(found, first) {
       list.textContent = "";
       options = found.map(function (c, i) {
         var li = document.createElement("li");
@@ -99,10 +99,10 @@
       if (status) status.textContent = options.length ? "" : (root.dataset.empty || "");
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
-      highlight(-1);
+      highlight(first && options.length ? 0 : -1);
     }
 
-    function search() {
+    function search(first) {
       var ticket = ++asked;
       var url = root.dataset.url.replace("__kind__", encodeURIComponent(kind()));
       var params = new URLSearchParams({ q: input.value.slice(0, 100) });
@@ -115,7 +115,7 @@
           if (!resp.ok) throw new Error(resp.status);
           return resp.json();
         })
-        .then(function (found) { if (ticket === asked) show(found); })
+        .then(function (found) { if (ticket === asked) show(found, first); })
         .catch(function () { if (ticket === asked) close(); });
     }
 
@@ -133,7 +133,7 @@
       var open = !list.hidden && options.length > 0;
       if (event.key === "ArrowDown") {
         event.preventDefault();
-        if (list.hidden) { search(); return; }
+        if (list.hidden) { clearTimeout(timer); search(true); return; }
         if (open) highlight(Math.min(active + 1, options.length - 1));
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
