@@ -88,3 +88,13 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         page.locator("#schedule-form button[type=submit]").click()
         page.wait_for_url(re.compile(r".*/schedules/\d+$"))
         expect(page.locator("main")).to_contain_text("Bảng tin Hồ Gươm")
+
+        # Playlist: an approved item is found by its headline; Enter adds its row at once.
+        page.goto(url + "/playlists/")
+        page.locator("#playlists-table tbody a").first.click()
+        page.wait_for_url(re.compile(r".*/playlists/\d+$"))
+        rows = page.locator("#entries tbody tr[data-item]")
+        before = rows.count()
+        _pick(page, "Tin bài đã duyệt", "tiem chung")
+        expect(rows).to_have_count(before + 1)
+        expect(rows.last).to_contain_text("Ngày tiêm chủng mở rộng")

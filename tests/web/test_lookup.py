@@ -157,3 +157,16 @@ def test_a_form_shown_again_shows_the_chosen_area_by_name(client, factory, tree)
     # A code outside the editor's areas is shown as typed, never by its name.
     resp = post_form(client, "/playlists/", "/playlists/", {"name": "", "area": "11311"})
     assert "Hồng Bàng" not in resp.get_data(as_text=True)
+
+
+def test_a_picker_with_an_error_keeps_its_messages(client, factory, tree):
+    factory.user("hn-admin", ("admin", tree["hn"]), locale="en")
+    login(client, "hn-admin")
+    from tests.web.conftest import post_form
+
+    page = "/boards/groups"
+    resp = post_form(client, page, page, {"code": "G1", "name": "N", "area": "31"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code in (200, 422)
+    assert 'aria-invalid="true"' in html and "Unknown area code: 31" in html
+    assert "Type a name or code" in html and "Hải Phòng" not in html

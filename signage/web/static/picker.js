@@ -12,11 +12,12 @@
     var status = root.querySelector("[role=status]");
     if (!input || !list || input.dataset.pickerReady) return;
     input.dataset.pickerReady = "1";
+    root.hidden = false;  // a picker that needs this script is hidden until it runs
 
     // The code travels in a hidden input under the field's name; the visible one shows a label.
     var hidden = document.createElement("input");
     hidden.type = "hidden";
-    hidden.name = input.name;
+    hidden.name = input.name || input.dataset.name;
     hidden.value = input.value;
     input.removeAttribute("name");
     input.after(hidden);
@@ -62,6 +63,9 @@
       chosenLabel = input.value;
       close();
       hidden.dispatchEvent(new Event("change", { bubbles: true }));
+      var form = input.form;
+      var button = form && root.dataset.submit ? form.querySelector(root.dataset.submit) : null;
+      if (button) form.requestSubmit(button);
     }
 
     function show(found, first) {
@@ -142,6 +146,8 @@
         if (open && active >= 0) {
           event.preventDefault();
           choose(active);
+        } else if (root.dataset.submit) {
+          event.preventDefault();  // the form's first button is not this picker's
         }
       } else if (event.key === "Escape") {
         if (!list.hidden) {
