@@ -180,14 +180,15 @@ def chosen_label(session: Session, user: User | None, kind: str, value: str | No
     if kind == "areas":
         area = session.scalar(select(Area).where(Area.code == value))
         return area.name if area is not None and can(user, "area.view", area) else value
-    model, column, right = {
+    owned: dict[str, tuple[Any, Any, str]] = {
         "boards": (Board, Board.code, "board.view"),
         "groups": (BoardGroup, BoardGroup.code, "board.view"),
         "playlists": (Playlist, Playlist.id, "schedule.view"),
         "items": (ContentItem, ContentItem.id, "content.view"),
-    }[kind]
+    }
+    model, column, right = owned[kind]
     if column.key == "id":
-        if not value.isdigit() or len(value) > 18:
+        if not (value.isascii() and value.isdigit()) or len(value) > 18:
             return value
         row = session.get(model, int(value))
     else:

@@ -170,3 +170,17 @@ def test_a_picker_with_an_error_keeps_its_messages(client, factory, tree):
     assert resp.status_code in (200, 422)
     assert 'aria-invalid="true"' in html and "Unknown area code: 31" in html
     assert "Type a name or code" in html and "Hải Phòng" not in html
+
+
+def test_a_value_sent_back_is_named_only_inside_the_users_areas(session, factory, tree, things):
+    from signage.web.lookup import chosen_label
+
+    editor = factory.user("hk-editor", ("editor", tree["hk"]))
+    playlist = session.scalar(select(Playlist).where(Playlist.name == "Chương trình sáng HK"))
+    assert chosen_label(session, editor, "areas", "00070") == "Phường Hoàn Kiếm"
+    assert chosen_label(session, editor, "areas", "31") == "31"
+    assert chosen_label(session, editor, "boards", "HK-01") == "Bảng chợ HK"
+    assert chosen_label(session, editor, "boards", "HP-01") == "HP-01"
+    assert chosen_label(session, editor, "playlists", str(playlist.id)) == playlist.name
+    for odd in ("²", "9" * 40, "-1", "x", ""):
+        assert chosen_label(session, editor, "items", odd) == odd
