@@ -175,7 +175,8 @@ def chosen_label(session: Session, user: User | None, kind: str, value: str | No
     """What a picker shows for a value a form sends back: its label if the user may view it,
     else the value itself (an unknown or foreign code reads the same)."""
     value = (value or "").strip()
-    if not value or kind not in KINDS:
+    # No code holds a control character (and PostgreSQL refuses NUL in a parameter).
+    if not value or kind not in KINDS or not value.isprintable():
         return value
     if kind == "areas":
         area = session.scalar(select(Area).where(Area.code == value))

@@ -184,3 +184,5 @@ def test_a_value_sent_back_is_named_only_inside_the_users_areas(session, factory
     assert chosen_label(session, editor, "playlists", str(playlist.id)) == playlist.name
     for odd in ("²", "9" * 40, "-1", "x", ""):
         assert chosen_label(session, editor, "items", odd) == odd
+    for kind in ("areas", "boards", "items"):
+        assert chosen_label(session, editor, kind, "0\x001") == "0\x001"
