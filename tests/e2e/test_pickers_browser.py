@@ -84,6 +84,11 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         expect(page.get_by_role("combobox", name="Mã địa bàn, nhóm hoặc bảng tin")).to_have_value(
             "Bảng tin Hồ Gươm"
         )
+        _pick(page, "Danh sách phát", "thong bao ha noi")
+        assert page.locator("#schedule-form input[type=hidden][name=playlist]").input_value()
+        expect(page.get_by_role("combobox", name="Danh sách phát")).to_have_value(
+            "Thông báo Hà Nội"
+        )
         page.locator("#windows").fill("06:30-07:00")
         page.locator("#schedule-form button[type=submit]").click()
         page.wait_for_url(re.compile(r".*/schedules/\d+$"))
