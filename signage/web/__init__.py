@@ -17,9 +17,11 @@ def init_app(app: Flask) -> None:
     """Register the console blueprint, its template helpers and the /console namespace."""
     from signage.realtime import serve_namespace
     from signage.web import context, security, views  # noqa: F401 - routes register on import
+    from signage.web import live
     from signage.web.live import ConsoleNamespace
 
     serve_namespace(ConsoleNamespace())
+    live.init_app(app)
     context.init_app(app)
     security.init_app(app)
     app.register_blueprint(bp)

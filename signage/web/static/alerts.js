@@ -4,12 +4,14 @@
   var box = document.getElementById("alert-progress");
   if (!box || box.dataset.live !== "1") { return; }
   var url = box.dataset.url;
+  // console-live.js may swap the box for a fresh copy: look it up on every round.
   var failures = 0;
   function refresh() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (resp) { if (!resp.ok) { throw new Error(resp.status); } return resp.json(); })
       .then(function (data) {
         failures = 0;
+        box = document.getElementById("alert-progress") || box;
         Object.keys(data.receipts || {}).forEach(function (key) {
           var el = box.querySelector('[data-count="' + key + '"]');
           if (el) { el.textContent = data.receipts[key]; }
