@@ -123,7 +123,9 @@ def announce_receipts(
     paths = {board_id: path for board_id, _code, path in _paths(session, every)}
     messages = []
     for alert_id in sorted(board_ids_by_alert):
-        rooms = sorted({r for b in board_ids_by_alert[alert_id] for r in path_rooms(paths.get(b, ""))})
+        rooms = sorted(
+            {r for b in board_ids_by_alert[alert_id] for r in path_rooms(paths.get(b, ""))}
+        )
         if rooms:
             messages.append(("alert_progress", {"alert": alert_id}, rooms))
     _after_commit(session, messages, emit or console_emitter())
