@@ -28,21 +28,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         instance.run("seed-demo")
         url = instance.serve()
         admin = instance.api(url, "admin")
-        admin("POST", "/alerts", {"template": "storm", "boards": ["HN-BD-001"]}, expect=201)
+        alert = admin("POST", "/alerts", {"template": "storm", "boards": ["HN-BD-001"]}, expect=201)
+        FORMS.append(f"/alerts/{alert['id']}")
         yield url, instance.log_path
     finally:
         instance.close()
 
 
 def console_pages(page: Any, url: str) -> list[str]:
-    """The menu's pages, a board, a content item, an alert and the forms (paths)."""
+    """The menu's pages, a board, a content item, the forms and the alert (paths)."""
     sign_in(page, url)
     menu = page.eval_on_selector_all("#nav-main a", "links => links.map(a => a.pathname)")
     found = []
     for listing, pattern in (
         ("/boards/", "#boards-table tbody a[href^='/boards/']"),
         ("/content/", "main a[href^='/content/']"),
-        ("/alerts/history", "main a[href^='/alerts/']"),
     ):
         page.goto(url + listing)
         links = page.eval_on_selector_all(pattern, "links => links.map(a => a.pathname)")
