@@ -16,8 +16,7 @@ bp = Blueprint(
 def init_app(app: Flask) -> None:
     """Register the console blueprint, its template helpers and the /console namespace."""
     from signage.realtime import serve_namespace
-    from signage.web import context, security, views  # noqa: F401 - routes register on import
-    from signage.web import live
+    from signage.web import context, live, security, views  # noqa: F401 - routes register on import
     from signage.web.live import ConsoleNamespace
 
     serve_namespace(ConsoleNamespace())
