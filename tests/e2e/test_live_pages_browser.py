@@ -66,3 +66,20 @@ def test_board_and_alert_pages_follow_the_player(server: Server, tmp_path: Path)
             player.disconnect()
         page.goto(f"{server.url}/boards/{BOARD}")
         expect(page.locator("#player-status")).to_contain_text("e2e-live")
+
+        # The menu's approval count follows the queue: submitted, then decided.
+        badge = page.locator("#nav-approvals")
+        expect(badge).to_be_hidden()
+        until(page, "document.documentElement.dataset.live === 'connected'")
+        item = admin(
+            "POST",
+            "/content",
+            {"area": "31", "category": "health_epidemic", "headline": "Tin E2E", "body": "E2E"},
+            expect=201,
+        )
+        admin("POST", f"/content/{item['id']}/submit")
+        expect(badge).to_have_text("1")
+        expect(badge).to_be_visible()
+        server.api("e2e-approver")("POST", f"/content/{item['id']}/approve", {"comment": ""})
+        expect(badge).to_be_hidden()
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
