@@ -16,7 +16,17 @@ from tests.e2e.stack import PASSWORD, chromium, server_log, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 AXE = Path(__file__).parents[2] / "signage/web/static/vendor/axe-core/axe.min.js"
-FORMS = ["/boards/new", "/content/new", "/alerts/new", "/boards/import", "/boards/groups"]
+FORMS = [
+    "/boards/new",
+    "/content/new",
+    "/alerts/new",
+    "/boards/import",
+    "/boards/groups",
+    "/schedules/new",
+    "/users/new",
+    "/notifications/",
+    "/notifications/subscriptions",
+]
 
 
 @pytest.fixture(scope="module")
