@@ -105,6 +105,21 @@ def not_displayed(session: Session, alert: Alert, *, limit: int = 200) -> list[t
     return [(b, s) for b, s in session.execute(stmt)]
 
 
+def deliveries(
+    session: Session, alert: Alert, *, limit: int = 200
+) -> list[tuple[Board, AlertDelivery]]:
+    """Each board the alert was sent to with its receipt times, by board code."""
+    d = AlertDelivery
+    stmt = (
+        select(Board, d)
+        .join(d, d.board_id == Board.id)
+        .where(d.alert_id == alert.id)
+        .order_by(Board.code)
+        .limit(limit)
+    )
+    return [(b, row) for b, row in session.execute(stmt)]
+
+
 def _with_image(session: Session, sha256: str) -> list[Alert]:
     from signage.content.media_access import mentions
 

@@ -26,6 +26,16 @@ from signage.storage import MediaStore
 ITEM_HOOKS: list[Callable[[Session, ContentItem, datetime], None]] = []
 
 
+# Called as hook(session, item) when an item enters or leaves the approval queue (submit,
+# withdraw, approve, reject, archive); the console registers one that updates queue counts.
+QUEUE_HOOKS: list[Callable[[Session, ContentItem], None]] = []
+
+
+def _queue_changed(session: Session, item: ContentItem) -> None:
+    for hook in QUEUE_HOOKS:
+        hook(session, item)
+
+
 def notify_airing_changed(session: Session, item: ContentItem, now: datetime) -> None:
     """Run the ITEM_HOOKS: the item's airing revision changed."""
     for hook in ITEM_HOOKS:
@@ -93,6 +103,7 @@ def submit(session: Session, actor: Actor, item: ContentItem, *, now: datetime) 
     revision.state, revision.submitted_at = "pending", now
     _sync(item, now)
     _audit(session, actor, "content.submit", item, now)
+    _queue_changed(session, item)
     return revision
 
 
@@ -105,6 +116,7 @@ def withdraw(session: Session, actor: Actor, item: ContentItem, *, now: datetime
     revision.state, revision.submitted_at = "draft", None
     _sync(item, now)
     _audit(session, actor, "content.withdraw", item, now)
+    _queue_changed(session, item)
     return revision
 
 
@@ -137,6 +149,7 @@ def approve(
     revision.decided_by_id = actor.user.id if actor.user else None
     _sync(item, now)
     _audit(session, actor, "content.approve", item, now, comment=text)
+    _queue_changed(session, item)
     render_all(session, store, revision)
     notify_airing_changed(session, item, now)
     return revision
@@ -152,6 +165,7 @@ def reject(
     revision.decided_by_id = actor.user.id if actor.user else None
     _sync(item, now)
     _audit(session, actor, "content.reject", item, now, comment=text)
+    _queue_changed(session, item)
     return revision
 
 
@@ -171,4 +185,5 @@ def archive(session: Session, actor: Actor, item: ContentItem, *, now: datetime)
     _sync(item, now)
     _audit(session, actor, "content.archive", item, now)
     notify_airing_changed(session, item, now)
+    _queue_changed(session, item)
     return item

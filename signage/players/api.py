@@ -21,7 +21,7 @@ from signage.content.ingest import ContentRejected, ingest_image
 from signage.db import db, run_after_commit
 from signage.errors import PermissionDenied, ValidationFailed
 from signage.http.api import actor, api_blueprint, json_body, operations
-from signage.players import pairing, telemetry, tokens
+from signage.players import pairing, presence_feed, telemetry, tokens
 from signage.storage import media_store
 
 bp = api_blueprint("players")
@@ -227,5 +227,6 @@ def upload_screenshot(code: str) -> ResponseReturnValue:
     stored = media_store().put(image.data, "png")
     row = telemetry.status_of(db.session, board)
     row.screenshot_sha, row.screenshot_at = stored.sha256, clock.now()
+    presence_feed.announce_screenshot(db.session, board)
     url = url_for("media.file", sha256=stored.sha256, ext="png")
     return jsonify({"sha256": stored.sha256, "url": url}), 201

@@ -145,6 +145,12 @@ def _flush(
             written = buffer.write(session, batch)
             if announce:
                 presence_feed.announce(session, batch)
+                presence_feed.announce_seen(session, batch)
+            elif isinstance(buffer, ReceiptBuffer):
+                by_alert: dict[int, set[int]] = {}
+                for alert_id, board_id in batch:
+                    by_alert.setdefault(alert_id, set()).add(board_id)
+                presence_feed.announce_receipts(session, by_alert)
             return written
     except Exception:
         buffer.restore(batch)

@@ -16,10 +16,11 @@ bp = Blueprint(
 def init_app(app: Flask) -> None:
     """Register the console blueprint, its template helpers and the /console namespace."""
     from signage.realtime import serve_namespace
-    from signage.web import context, lookup, security, views  # noqa: F401 - routes register on import
+    from signage.web import context, live, lookup, security, views  # noqa: F401 - routes register on import
     from signage.web.live import ConsoleNamespace
 
     serve_namespace(ConsoleNamespace())
+    live.init_app(app)
     context.init_app(app)
     app.jinja_env.globals["picker_label"] = lookup.picker_label
     security.init_app(app)

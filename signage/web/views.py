@@ -27,6 +27,7 @@ from signage.errors import InvalidCredentials, SignInThrottled
 from signage.i18n import LANGUAGES, local_tz
 from signage.web import bp
 from signage.web.home import home_for
+from signage.web.live import approval_count
 
 
 def _safe_next(target: str | None) -> str:
@@ -115,3 +116,10 @@ def index() -> ResponseReturnValue:
         status_labels=STATUS_LABELS,
         state_labels=STATE_LABELS,
     )
+
+
+@bp.get("/live/approvals")
+@login_required
+def live_approvals() -> ResponseReturnValue:
+    """The approval queue's length for the menu's badge (live pages refresh it)."""
+    return {"count": approval_count()}

@@ -54,4 +54,4 @@ def test_a_failing_emit_does_not_undo_the_flush(session, tree, caplog):
 
     announce(session, Pending({}, {}, {board.id: T0}), broken)
     session.commit()  # no exception: the rows stay written
-    assert "announcing 1 board status change(s) failed" in caplog.text
+    assert "sending 1 console event(s) failed" in caplog.text

@@ -44,7 +44,9 @@
     hook.dataset.lastEvent = code + ":" + message.status;
   }
 
-  var socket = window.io("/console", { transports: ["websocket", "polling"] });
+  // console-live.js (every signed-in page) opened the socket already: one per page.
+  var socket = window.signageConsole || window.io("/console", { transports: ["websocket", "polling"] });
+  if (socket.connected) hook.dataset.connected = "true";
   socket.on("connect", function () { hook.dataset.connected = "true"; });
   socket.on("disconnect", function () { hook.dataset.connected = "false"; });
   socket.on("board_status", update);
