@@ -18,6 +18,7 @@ from signage.content.items import visible_items
 from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
 from signage.db import db
+from signage.errors import ValidationFailed
 from signage.http.access import require_any
 from signage.http.areas import area_field
 from signage.http.forms import form_action, form_int

@@ -16,7 +16,7 @@ from wtforms.validators import Length, Optional
 from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.alerts.lifecycle import cancel_alert, confirm_alert, create_alert, update_alert
-from signage.alerts.models import STATUSES, Alert
+from signage.alerts.models import Alert
 from signage.alerts.queries import deliveries, get_alert, not_displayed, progress, visible_alerts
 from signage.alerts.targets import resolve_targets
 from signage.alerts.templates import template_by_key, templates, text_from_template
