@@ -152,3 +152,30 @@ def test_board_map_shows_located_boards_in_scope(client, session, tree, hk_opera
         resp = client.get(f"/static/console/{path}")
         resp.close()
         assert resp.status_code == 200
+
+
+def test_form_picks_groups_and_boards_by_name(client, session, hk_operator, boards):
+    login(client, "hk-operator")
+    url = "/alerts/new?template=storm"
+    form = text(client.get(url))
+    for kind in ("groups", "boards"):
+        picker = re.search(rf'<div class="mb-1 picker" data-picker data-kind="{kind}"[^>]*>', form)
+        assert picker and 'data-right="alert.send"' in picker.group(0)
+        assert f'data-name="{kind}_pick"' in form  # the pick itself is not sent: the codes are
+        assert f'id="{kind}-chips"' in form and f'name="{kind}"' in form
+    assert "/static/console/alert-pickers.js" in form
+    # Sent back with a known board, a foreign one and a hostile one: names where the user may see
+    # them, the rest as typed and escaped; nothing is sent.
+    hostile = "<script>alert(1)</script>"
+    data = {"csrf_token": csrf_token(client, url), "headline": "X", "duration": "360",
+            "status": "Actual", "areas": [], "groups": "", "boards": f"HK-1, HP-1,{hostile}"}  # fmt: skip
+    resp = client.post(url, data=data)
+    page = text(resp)
+    assert resp.status_code == 422
+    chips = re.search(r'id="boards-chips"[^>]*>(.*?)</ul>', page, re.S).group(1)
+    assert re.findall(r'data-code="([^"]*)">([^<]*)<', chips) == [
+        ("HK-1", "Bảng HK-1"),
+        ("HP-1", "HP-1"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+    ]
+    assert hostile not in page and alert_count(session) == 0

@@ -69,3 +69,35 @@ def test_operator_sends_to_one_ward_and_cancels_in_chromium(server: tuple[str, P
         page.wait_for_url(re.compile(r".*/alerts/\d+$"))
         expect(page.locator("#alert-state")).to_have_text("Đã hủy")
         expect(page.locator("#cancel-button")).to_have_count(0)
+
+
+def test_operator_picks_boards_by_name_and_on_the_map(server: tuple[str, Path]) -> None:
+    from playwright.sync_api import expect
+
+    url, log_path = server
+    with chromium(server_log(log_path)) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
+        sign_in(page, url, "operator")
+        page.goto(url + "/alerts/new?template=storm")
+        expect(page.locator("#boards")).to_be_hidden()  # codes are not typed by hand
+
+        page.locator("#boards-picker").fill("ho guom")
+        page.locator("#boards-picker-list [role=option]", has_text="Bảng tin Hồ Gươm").click()
+        chips = page.locator("#boards-chips li")
+        expect(chips).to_have_text(["Bảng tin Hồ Gươm"])
+        expect(page.locator("#boards-picker")).to_have_value("")  # ready for the next board
+        page.locator(".board-dot[data-code='HN-BD-001']").click()
+        expect(chips).to_have_text(["Bảng tin Hồ Gươm", "Màn hình UBND phường Ba Đình"])
+        expect(page.locator(".board-dot[data-code='HN-BD-001']")).to_have_class(
+            re.compile("picked")
+        )
+
+        page.get_by_role("button", name="Bỏ Bảng tin Hồ Gươm").click()
+        expect(chips).to_have_text(["Màn hình UBND phường Ba Đình"])
+        expect(page.locator(".board-dot[data-code='HN-HK-001']")).not_to_have_class(
+            re.compile("picked")
+        )
+        page.locator("#send-button").click()
+        expect(page.locator("#summary-boards")).to_have_text("1")
+        assert "HN-BD-001" not in page.locator("#alert-summary").inner_text()

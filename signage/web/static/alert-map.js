@@ -1,4 +1,4 @@
-// The board map of the alert form: clicking a board adds its code to the board codes, or removes it.
+// The board map of the alert form: clicking a board adds it to the chosen boards, or removes it.
 (function () {
   "use strict";
   var map = document.getElementById("board-map");
@@ -18,6 +18,7 @@
     var at = chosen.indexOf(dot.dataset.code);
     if (at === -1) { chosen.push(dot.dataset.code); } else { chosen.splice(at, 1); }
     input.value = chosen.join(", ");
+    input.dispatchEvent(new Event("change", { bubbles: true }));  // alert-pickers.js lists it
     paint();
   }
   map.addEventListener("click", function (e) {
