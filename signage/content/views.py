@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from sqlalchemy import false
 from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
@@ -29,16 +30,19 @@ from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.content import media_access, renditions, uploads, workflow
+from signage.content.queue import next_pending
+from signage.content.search import TEXT_MAX, ContentQuery, authors, search_items
 from signage.content.items import create_item, get_item, history, revise, visible_items
 from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
 from signage.errors import AuthenticationRequired, ValidationFailed
 from signage.http.access import require_any
-from signage.http.areas import area_field
+from signage.http.areas import area_field, named_area
 from signage.http.forms import form_action
 from signage.http.labels import CATEGORY_LABELS
 from signage.http.paging import page_number, paginate
 from signage.permissions import require
+from signage.schedules import onair
 from signage.storage import InvalidMediaKey, media_store
 
 bp = Blueprint("content", __name__, url_prefix="/content")
@@ -54,6 +58,8 @@ STATE_LABELS: dict[str, Any] = {
     "superseded": _l("Replaced"),
     "archived": _l("Archived"),
 }
+# What a badge may say: a state, or "on air" for an approved item a schedule plays now.
+STATUS_LABELS: dict[str, Any] = {**STATE_LABELS, "on_air": _l("On air")}
 # LED previews are magnified so each diode is visible; LCD previews are scaled down.
 LED_PREVIEW_WIDTH = 640
 
@@ -102,54 +108,76 @@ def _labels() -> dict[str, Any]:
         "category_labels": CATEGORY_LABELS,
         "priority_labels": PRIORITY_LABELS,
         "state_labels": STATE_LABELS,
+        "item_status_labels": STATUS_LABELS,
     }
+
+
+def status_of(item: ContentItem, on_air: set[int]) -> str:
+    """The badge key of an item: "on_air" when a schedule plays it now, else its state."""
+    return "on_air" if item.id in on_air else item.state
+
+
+def on_air_now(items: list[ContentItem]) -> set[int]:
+    """Ids of the approved items among these that a schedule plays now."""
+    approved = [it.id for it in items if it.state == "approved"]
+    return onair.items_on_air(db.session, approved, now=clock.now())
+
+
+def _query(me: Any) -> tuple[ContentQuery, str | None]:
+    """The list's filters from the query string, and the message for one that is not valid."""
+    args = request.args
+    state = args.get("state") or None
+    category = args.get("category") or None
+    if state not in (None, *STATE_LABELS) or state == "superseded":
+        state = None
+    if category not in (None, *CATEGORIES):
+        category = None
+    area, author, error = None, None, None
+    code = (args.get("area") or "").strip()[:32]
+    if code:
+        try:
+            area = named_area(db.session, me, code, action="content.view")
+        except ValidationFailed as exc:
+            error = exc.details[0]["message"]
+    author_id = (args.get("author") or "").strip()
+    if author_id:
+        author = next((u for u in authors(db.session, me) if str(u.id) == author_id), None)
+        if author is None:
+            error = _("Choose an author from the list.")
+    text = (args.get("q") or "")[:TEXT_MAX]
+    return ContentQuery(text, state, category, area, author), error
 
 
 @bp.get("/")
 @login_required
 def items() -> ResponseReturnValue:
-    """Content items in the user's areas, filtered by state and category."""
+    """Content items in the user's areas: search words, state, category, area and author."""
     me = current_user()
     require_any(me, "content.view")
-    state = request.args.get("state") or None
-    category = request.args.get("category") or None
-    if state not in (None, *STATE_LABELS) or category not in (None, *CATEGORIES):
-        state = category = None
-    page = paginate(
-        db.session,
-        visible_items(me, state=state, category=category),
-        page_number(request.args.get("page")),
-        PAGE_SIZE,
-    )
+    query, error = _query(me)
+    stmt = search_items(me, query)
+    if error:
+        stmt = stmt.where(false())
+    page = paginate(db.session, stmt, page_number(request.args.get("page")), PAGE_SIZE)
     return render_template(
         "content/list.html",
         title=_("Content"),
         page=page,
-        state=state,
-        category=category,
+        query=query,
+        filters={
+            "q": query.text,
+            "state": query.state or "",
+            "category": query.category or "",
+            "area": (request.args.get("area") or "").strip()[:32],
+            "author": query.author.id if query.author else "",
+        },
+        authors=authors(db.session, me),
+        error=error,
+        on_air=on_air_now(page.items),
+        status_of=status_of,
         queue=False,
         **_labels(),
-    )
-
-
-@bp.get("/queue")
-@login_required
-def queue() -> ResponseReturnValue:
-    """Pending items the approver may decide on, oldest first."""
-    me = current_user()
-    require_any(me, "content.approve")
-    stmt = visible_items(me, state="pending", action="content.approve").order_by(None)
-    stmt = stmt.order_by(ContentItem.updated_at, ContentItem.id)
-    page = paginate(db.session, stmt, page_number(request.args.get("page")), PAGE_SIZE)
-    return render_template(
-        "content/list.html",
-        title=_("Approval queue"),
-        page=page,
-        state="pending",
-        category=None,
-        queue=True,
-        **_labels(),
-    )
+    ), (422 if error else 200)
 
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -299,6 +327,7 @@ def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
         "item": item,
         "revision": revision,
         "airing": workflow.airing_revision(item),
+        "on_air": item.id in on_air_now([item]),
         "profiles": renditions.profiles(db.session),
         "led_width": LED_PREVIEW_WIDTH,
         "history": history(db.session, item),
@@ -401,11 +430,25 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
     return form_action(
         form,
         transition,
-        done=lambda _none: _saved(item, str(_DONE[action])),
+        done=lambda _none: (
+            _next_in_queue(str(_DONE[action]))
+            if action in ("approve", "reject")
+            else _saved(item, str(_DONE[action]))
+        ),
         page=lambda error: render_template(
             "content/detail.html", **_detail(item, decision_form=form, error=error)
         ),
     )
+
+
+def _next_in_queue(message: str) -> ResponseReturnValue:
+    """After a decision: the next item of the approver's queue, or the empty queue."""
+    flash(message, "success")
+    following = next_pending(db.session, current_user())
+    if following is None:
+        flash(_("No more items wait for approval."), "info")
+        return redirect(url_for("content.queue"))
+    return redirect(url_for("content.item", item_id=following.id))
 
 
 def _may_read_private(sha256: str) -> bool:
