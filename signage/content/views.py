@@ -21,8 +21,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from sqlalchemy import false
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from signage import clock
@@ -30,10 +30,10 @@ from signage.accounts.auth import current_actor, current_user, login_required
 from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.content import media_access, renditions, uploads, workflow
+from signage.content.items import create_item, get_item, history, revise
+from signage.content.models import CATEGORIES, ContentItem
 from signage.content.queue import next_pending
 from signage.content.search import TEXT_MAX, ContentQuery, authors, search_items
-from signage.content.items import create_item, get_item, history, revise, visible_items
-from signage.content.models import CATEGORIES, ContentItem
 from signage.db import db
 from signage.errors import AuthenticationRequired, ValidationFailed
 from signage.http.access import require_any
