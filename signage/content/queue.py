@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
@@ -30,16 +30,22 @@ DECISIONS = ("approve", "reject")
 
 
 def pending_items(user: User | None) -> Select[Any]:
-    """Pending items the user may decide on (not their own revisions), oldest submission first."""
+    """Pending items the user may decide on (not their own revisions), oldest submission first.
+
+    An item's updated_at is its submission time while it is pending (the workflow sets it)."""
     stmt = (
         visible_items(user, state="pending", action="content.approve")
         .order_by(None)
-        .join(Revision, (Revision.item_id == ContentItem.id) & (Revision.state == "pending"))
         .where(ContentItem.archived_at.is_(None))
     )
     if user is not None:
-        stmt = stmt.where(or_(Revision.author_id.is_(None), Revision.author_id != user.id))
-    return stmt.order_by(Revision.submitted_at, ContentItem.id)
+        own = exists().where(
+            Revision.item_id == ContentItem.id,
+            Revision.state == "pending",
+            Revision.author_id == user.id,
+        )
+        stmt = stmt.where(~own)
+    return stmt.order_by(ContentItem.updated_at, ContentItem.id)
 
 
 def pending_count(session: Session, user: User | None) -> int:
