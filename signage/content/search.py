@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from signage.accounts.models import User
 from signage.areas.models import Area
@@ -33,21 +33,24 @@ def search_items(user: User | None, query: ContentQuery) -> Select[ContentItem]:
     stmt = visible_items(user, state=query.state, area=query.area, category=query.category)
     needle = fold_text(" ".join(query.text.split())[:TEXT_MAX]) or ""
     if needle:
+        newer = aliased(Revision)
         latest = (
-            select(Revision.id)
-            .where(Revision.item_id == ContentItem.id)
-            .order_by(Revision.number.desc())
-            .limit(1)
+            select(func.max(newer.number))
+            .where(newer.item_id == ContentItem.id)
+            .correlate(ContentItem)
             .scalar_subquery()
         )
-        stmt = stmt.where(
-            or_(
-                fold(ContentItem.headline).contains(needle, autoescape=True),
-                exists().where(
-                    Revision.id == latest,
-                    fold(Revision.body).contains(needle, autoescape=True),
-                ),
+        body_matches = (
+            exists()
+            .where(
+                Revision.item_id == ContentItem.id,
+                Revision.number == latest,
+                fold(Revision.body).contains(needle, autoescape=True),
             )
+            .correlate(ContentItem)
+        )
+        stmt = stmt.where(
+            or_(fold(ContentItem.headline).contains(needle, autoescape=True), body_matches)
         )
     if query.author is not None:
         stmt = stmt.where(ContentItem.created_by_id == query.author.id)
