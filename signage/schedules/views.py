@@ -149,12 +149,13 @@ def _entries_saved(item: Playlist) -> ResponseReturnValue:
 def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     """Delete a playlist no schedule uses."""
     item = lists.get_playlist(db.session, current_user(), playlist_id, "schedule.edit")
+    name = item.name
     return form_action(
         None,
         lambda: lists.delete_playlist(
             db.session, current_actor(), item, now=clock.now(), publisher=publisher()
         ),
-        done=lambda _none, name=item.name: _deleted(name),
+        done=lambda _none: _deleted(name),
         back=url_for("schedules.playlist", playlist_id=playlist_id),
     )
 
