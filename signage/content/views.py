@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import false
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -31,16 +30,14 @@ from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.content import media_access, renditions, uploads, workflow
 from signage.content.items import create_item, get_item, history, revise
-from signage.content.models import CATEGORIES, ContentItem
+from signage.content.models import ContentItem
 from signage.content.queue import next_pending
-from signage.content.search import TEXT_MAX, ContentQuery, authors, search_items
 from signage.db import db
 from signage.errors import AuthenticationRequired, ValidationFailed
 from signage.http.access import require_any
-from signage.http.areas import area_field, named_area
+from signage.http.areas import area_field
 from signage.http.forms import form_action
 from signage.http.labels import CATEGORY_LABELS
-from signage.http.paging import page_number, paginate
 from signage.permissions import require
 from signage.schedules import onair
 from signage.storage import InvalidMediaKey, media_store
@@ -103,7 +100,8 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional()])
 
 
-def _labels() -> dict[str, Any]:
+def item_labels() -> dict[str, Any]:
+    """The label maps every content page passes to its template."""
     return {
         "category_labels": CATEGORY_LABELS,
         "priority_labels": PRIORITY_LABELS,
@@ -121,63 +119,6 @@ def on_air_now(items: list[ContentItem]) -> set[int]:
     """Ids of the approved items among these that a schedule plays now."""
     approved = [it.id for it in items if it.state == "approved"]
     return onair.items_on_air(db.session, approved, now=clock.now())
-
-
-def _query(me: Any) -> tuple[ContentQuery, str | None]:
-    """The list's filters from the query string, and the message for one that is not valid."""
-    args = request.args
-    state = args.get("state") or None
-    category = args.get("category") or None
-    if state not in (None, *STATE_LABELS) or state == "superseded":
-        state = None
-    if category not in (None, *CATEGORIES):
-        category = None
-    area, author, error = None, None, None
-    code = (args.get("area") or "").strip()[:32]
-    if code:
-        try:
-            area = named_area(db.session, me, code, action="content.view")
-        except ValidationFailed as exc:
-            error = exc.details[0]["message"]
-    author_id = (args.get("author") or "").strip()
-    if author_id:
-        author = next((u for u in authors(db.session, me) if str(u.id) == author_id), None)
-        if author is None:
-            error = _("Choose an author from the list.")
-    text = (args.get("q") or "")[:TEXT_MAX]
-    return ContentQuery(text, state, category, area, author), error
-
-
-@bp.get("/")
-@login_required
-def items() -> ResponseReturnValue:
-    """Content items in the user's areas: search words, state, category, area and author."""
-    me = current_user()
-    require_any(me, "content.view")
-    query, error = _query(me)
-    stmt = search_items(me, query)
-    if error:
-        stmt = stmt.where(false())
-    page = paginate(db.session, stmt, page_number(request.args.get("page")), PAGE_SIZE)
-    return render_template(
-        "content/list.html",
-        title=_("Content"),
-        page=page,
-        query=query,
-        filters={
-            "q": query.text,
-            "state": query.state or "",
-            "category": query.category or "",
-            "area": (request.args.get("area") or "").strip()[:32],
-            "author": query.author.id if query.author else "",
-        },
-        authors=authors(db.session, me),
-        error=error,
-        on_air=on_air_now(page.items),
-        status_of=status_of,
-        queue=False,
-        **_labels(),
-    ), (422 if error else 200)
 
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -264,7 +205,7 @@ def new_text() -> ResponseReturnValue:
             error=error,
             item=None,
             colour_rows=colour_rows(_posted_colours()),
-            **_labels(),
+            **item_labels(),
         ),
     )
 
@@ -313,7 +254,11 @@ def upload() -> ResponseReturnValue:
             item, _("The image was saved as a draft. Check the previews, then submit it.")
         ),
         page=lambda error: render_template(
-            "content/upload.html", title=_("Upload an image"), form=form, error=error, **_labels()
+            "content/upload.html",
+            title=_("Upload an image"),
+            form=form,
+            error=error,
+            **item_labels(),
         ),
     )
 
@@ -336,7 +281,7 @@ def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
         "may_decide": _can(me, "content.approve", item)
         and item.latest.author_id != (me.user.id if me.user else None),
         "may_archive": workflow.may_archive(me, item),
-        **_labels(),
+        **item_labels(),
         **extra,
     }
 
@@ -395,7 +340,7 @@ def edit(item_id: int) -> ResponseReturnValue:
             colour_rows=colour_rows(
                 _posted_colours() if request.method == "POST" else dict(latest.colours)
             ),
-            **_labels(),
+            **item_labels(),
         ),
     )
 
