@@ -46,6 +46,11 @@ def test_bulk_approve_in_chromium(server: tuple[str, Path, Any]) -> None:
         expect(table).to_contain_text("Lịch tiêm chủng đợt 1")
         row = table.locator(f"tr[data-item='{ids[0]}']")
         expect(row.locator(".queue-author")).to_contain_text("editor")
+        boxes = page.locator("input[name='item']")
+        page.locator("#pick-all").check()  # ticks the whole page, then clears it again
+        assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+        page.locator("#pick-all").uncheck()
+        assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
         for item_id in ids:
             page.locator(f"#pick-{item_id}").check()
         page.get_by_label("Một ý kiến chung cho mọi tin đã đánh dấu (bắt buộc khi trả lại)").fill(
