@@ -142,6 +142,7 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     "GET /content/new": P("section", "content.edit"),
     "POST /content/new": P("section", "content.edit"),
     "GET /content/queue": P("section", "content.approve"),
+    "POST /content/queue/decide": P("section", "content.approve"),
     "GET /content/upload": P("section", "content.edit"),
     "POST /content/upload": P("section", "content.edit"),
     "GET /media/<sha256>.<ext>": P("media", "content.view"),

@@ -369,6 +369,14 @@ def group_members(code: str) -> ResponseReturnValue:
             remove=[board_code] if remove else [],
             now=clock.now(),
         ),
-        done=lambda _none: redirect(back),
+        done=lambda _none: _members_changed(back, removed=remove),
         back=back,
     )
+
+
+def _members_changed(back: str, *, removed: bool) -> ResponseReturnValue:
+    if removed:
+        flash(_("The board was taken out of the group."), "success")
+    else:
+        flash(_("The board was added to the group."), "success")
+    return redirect(back)

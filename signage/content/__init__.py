@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the console pages and the public-file cache (the media store itself is
     signage.storage's, built by create_app)."""
-    from signage.content import views
+    from signage.content import console, views  # noqa: F401  (console adds the queue pages)
     from signage.content.media_access import PublicCache
 
     app.extensions["signage_public_media"] = PublicCache()

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
@@ -308,11 +308,3 @@ def history(session: Session, item: ContentItem) -> list[AuditEntry]:
             .order_by(AuditEntry.at, AuditEntry.id)
         )
     )
-
-
-def pending_count(session: Session, user: User | None) -> int:
-    """Items waiting for approval in the areas where the user may approve content."""
-    if user is None:
-        return 0
-    pending = visible_items(user, state="pending", action="content.approve").order_by(None)
-    return session.scalar(select(func.count()).select_from(pending.subquery())) or 0

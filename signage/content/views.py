@@ -30,16 +30,17 @@ from signage.accounts.token_use import note_use
 from signage.accounts.tokens import authenticate_api_token, scopes_of
 from signage.content import fit as fits
 from signage.content import framing, media_access, renditions, uploads, workflow
-from signage.content.items import create_item, get_item, history, revise, visible_items
-from signage.content.models import CATEGORIES, ContentItem
+from signage.content.items import create_item, get_item, history, revise
+from signage.content.models import ContentItem
+from signage.content.queue import next_pending
 from signage.db import db
 from signage.errors import AuthenticationRequired, ValidationFailed
 from signage.http.access import require_any
 from signage.http.areas import area_field
 from signage.http.forms import form_action
 from signage.http.labels import CATEGORY_LABELS, profile_label
-from signage.http.paging import page_number, paginate
 from signage.permissions import require
+from signage.schedules import onair
 from signage.storage import InvalidMediaKey, media_store
 
 bp = Blueprint("content", __name__, url_prefix="/content")
@@ -60,6 +61,9 @@ FIT_LABELS: dict[str, Any] = {
     "cover": _l("Fill the board (edges cut evenly)"),
     "crop": _l("Fill the board, keep a chosen point"),
 }
+
+# What a badge may say: a state, or "on air" for an approved item a schedule plays now.
+STATUS_LABELS: dict[str, Any] = {**STATE_LABELS, "on_air": _l("On air")}
 # LED previews are magnified so each diode is visible; LCD previews are scaled down.
 LED_PREVIEW_WIDTH = 640
 
@@ -126,59 +130,25 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional()])
 
 
-def _labels() -> dict[str, Any]:
+def item_labels() -> dict[str, Any]:
+    """The label maps every content page passes to its template."""
     return {
         "category_labels": CATEGORY_LABELS,
         "priority_labels": PRIORITY_LABELS,
         "state_labels": STATE_LABELS,
+        "item_status_labels": STATUS_LABELS,
     }
 
 
-@bp.get("/")
-@login_required
-def items() -> ResponseReturnValue:
-    """Content items in the user's areas, filtered by state and category."""
-    me = current_user()
-    require_any(me, "content.view")
-    state = request.args.get("state") or None
-    category = request.args.get("category") or None
-    if state not in (None, *STATE_LABELS) or category not in (None, *CATEGORIES):
-        state = category = None
-    page = paginate(
-        db.session,
-        visible_items(me, state=state, category=category),
-        page_number(request.args.get("page")),
-        PAGE_SIZE,
-    )
-    return render_template(
-        "content/list.html",
-        title=_("Content"),
-        page=page,
-        state=state,
-        category=category,
-        queue=False,
-        **_labels(),
-    )
+def status_of(item: ContentItem, on_air: set[int]) -> str:
+    """The badge key of an item: "on_air" when a schedule plays it now, else its state."""
+    return "on_air" if item.id in on_air else item.state
 
 
-@bp.get("/queue")
-@login_required
-def queue() -> ResponseReturnValue:
-    """Pending items the approver may decide on, oldest first."""
-    me = current_user()
-    require_any(me, "content.approve")
-    stmt = visible_items(me, state="pending", action="content.approve").order_by(None)
-    stmt = stmt.order_by(ContentItem.updated_at, ContentItem.id)
-    page = paginate(db.session, stmt, page_number(request.args.get("page")), PAGE_SIZE)
-    return render_template(
-        "content/list.html",
-        title=_("Approval queue"),
-        page=page,
-        state="pending",
-        category=None,
-        queue=True,
-        **_labels(),
-    )
+def on_air_now(items: list[ContentItem]) -> set[int]:
+    """Ids of the approved items among these that a schedule plays now."""
+    approved = [it.id for it in items if it.state == "approved"]
+    return onair.items_on_air(db.session, approved, now=clock.now())
 
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -265,7 +235,7 @@ def new_text() -> ResponseReturnValue:
             error=error,
             item=None,
             colour_rows=colour_rows(_posted_colours()),
-            **_labels(),
+            **item_labels(),
         ),
     )
 
@@ -315,7 +285,11 @@ def upload() -> ResponseReturnValue:
             item, _("The image was saved as a draft. Check the previews, then submit it.")
         ),
         page=lambda error: render_template(
-            "content/upload.html", title=_("Upload an image"), form=form, error=error, **_labels()
+            "content/upload.html",
+            title=_("Upload an image"),
+            form=form,
+            error=error,
+            **item_labels(),
         ),
     )
 
@@ -351,6 +325,7 @@ def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
         "every_board_fit": fits.for_profile(revision.fit, fits.EVERY_BOARD),
         "fit_labels": FIT_LABELS,
         "fit_form": extra.pop("fit_form", None) or FitForm(formdata=None),
+        "on_air": item.id in on_air_now([item]),
         "led_width": LED_PREVIEW_WIDTH,
         "history": history(db.session, item),
         "decision_form": extra.pop("decision_form", None) or DecisionForm(formdata=None),
@@ -358,7 +333,7 @@ def _detail(item: ContentItem, **extra: Any) -> dict[str, Any]:
         "may_decide": _can(me, "content.approve", item)
         and item.latest.author_id != (me.user.id if me.user else None),
         "may_archive": workflow.may_archive(me, item),
-        **_labels(),
+        **item_labels(),
         **extra,
     }
 
@@ -425,7 +400,7 @@ def edit(item_id: int) -> ResponseReturnValue:
             colour_rows=colour_rows(
                 _posted_colours() if request.method == "POST" else dict(latest.colours)
             ),
-            **_labels(),
+            **item_labels(),
         ),
     )
 
@@ -500,11 +475,25 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
     return form_action(
         form,
         transition,
-        done=lambda _none: _saved(item, str(_DONE[action])),
+        done=lambda _none: (
+            _next_in_queue(str(_DONE[action]))
+            if action in ("approve", "reject")
+            else _saved(item, str(_DONE[action]))
+        ),
         page=lambda error: render_template(
             "content/detail.html", **_detail(item, decision_form=form, error=error)
         ),
     )
+
+
+def _next_in_queue(message: str) -> ResponseReturnValue:
+    """After a decision: the next item of the approver's queue, or the empty queue."""
+    flash(message, "success")
+    following = next_pending(db.session, current_user())
+    if following is None:
+        flash(_("No more items wait for approval."), "info")
+        return redirect(url_for("content.queue"))
+    return redirect(url_for("content.item", item_id=following.id))
 
 
 def _may_read_private(sha256: str) -> bool:

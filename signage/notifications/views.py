@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Optional
@@ -106,6 +107,12 @@ def read() -> ResponseReturnValue:
     me = signed_in_user()
 
     def done(count: int) -> ResponseReturnValue:
+        flash(
+            ngettext(
+                "%(num)d notification marked read.", "%(num)d notifications marked read.", count
+            ),
+            "success",
+        )
         return redirect(url_for("notifications.index"))
 
     return form_action(

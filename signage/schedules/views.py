@@ -15,6 +15,7 @@ from signage import clock
 from signage.accounts.auth import current_actor, current_user, login_required
 from signage.boards.services import get_board
 from signage.content.items import visible_items
+from signage.content.models import ContentItem
 from signage.content.renditions import profile_records
 from signage.content.workflow import airing_revision
 from signage.db import db
@@ -29,7 +30,7 @@ from signage.schedules import calendar as cal
 from signage.schedules import playlists as lists
 from signage.schedules import services
 from signage.schedules.manifests import publisher
-from signage.schedules.models import Schedule
+from signage.schedules.models import Playlist, Schedule
 from signage.schedules.spans import ALL_DAY_TEXT, SpanError, all_day, parse_window, split_windows
 
 bp = Blueprint("schedules", __name__)
@@ -58,7 +59,7 @@ def playlists() -> ResponseReturnValue:
             area=area_field(request.form.get("area")),
             now=clock.now(),
         ),
-        done=lambda playlist: redirect(url_for("schedules.playlist", playlist_id=playlist.id)),
+        done=_created,
         page=lambda error: render_template(
             "schedules/playlists.html",
             title=_("Playlists"),
@@ -66,6 +67,14 @@ def playlists() -> ResponseReturnValue:
             error=error,
         ),
     )
+
+
+def _created(playlist: Playlist) -> ResponseReturnValue:
+    flash(
+        _("The playlist %(name)s was created; add approved items to it.", name=playlist.name),
+        "success",
+    )
+    return redirect(url_for("schedules.playlist", playlist_id=playlist.id))
 
 
 def _playlist_entries(item: Any) -> list[tuple[int, int | None]]:
@@ -101,7 +110,9 @@ def playlist(playlist_id: int) -> ResponseReturnValue:
     def page(error: Any) -> str:
         profiles = profile_records(db.session)
         chosen = request.args.get("profile") or (profiles[0].key if profiles else "")
-        approved = list(db.session.scalars(visible_items(me, state="approved").limit(200)).unique())
+        listed = {e.item_id for e in item.entries}
+        offered = visible_items(me, state="approved").where(ContentItem.id.not_in(listed))
+        approved = list(db.session.scalars(offered.limit(200)).unique())
         previews = {e.item_id: airing_revision(e.item) for e in item.entries}
         return render_template(
             "schedules/playlist.html",
@@ -124,12 +135,15 @@ def playlist(playlist_id: int) -> ResponseReturnValue:
             now=clock.now(),
             publisher=publisher(),
         ),
-        done=lambda _none: redirect(
-            url_for(
-                "schedules.playlist", playlist_id=item.id, profile=request.args.get("profile", "")
-            )
-        ),
+        done=lambda _none: _entries_saved(item),
         page=page,
+    )
+
+
+def _entries_saved(item: Playlist) -> ResponseReturnValue:
+    flash(_("The playlist was saved; the boards that play it were told."), "success")
+    return redirect(
+        url_for("schedules.playlist", playlist_id=item.id, profile=request.args.get("profile", ""))
     )
 
 
@@ -138,14 +152,20 @@ def playlist(playlist_id: int) -> ResponseReturnValue:
 def delete_playlist(playlist_id: int) -> ResponseReturnValue:
     """Delete a playlist no schedule uses."""
     item = lists.get_playlist(db.session, current_user(), playlist_id, "schedule.edit")
+    name = item.name
     return form_action(
         None,
         lambda: lists.delete_playlist(
             db.session, current_actor(), item, now=clock.now(), publisher=publisher()
         ),
-        done=lambda _none: redirect(url_for("schedules.playlists")),
+        done=lambda _none: _deleted(name),
         back=url_for("schedules.playlist", playlist_id=playlist_id),
     )
+
+
+def _deleted(name: str) -> ResponseReturnValue:
+    flash(_("The playlist %(name)s was deleted.", name=name), "success")
+    return redirect(url_for("schedules.playlists"))
 
 
 @bp.get("/schedules/")

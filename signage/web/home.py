@@ -20,6 +20,7 @@ from signage.alerts.queries import visible_alerts
 from signage.boards import fleet
 from signage.content.items import visible_items
 from signage.content.models import ContentItem
+from signage.content.queue import pending_count
 from signage.http.access import can_any
 
 LIST_LIMIT = 10
@@ -65,9 +66,7 @@ def home_for(session: Session, user: User, *, now: datetime, tz: ZoneInfo) -> Ho
         home.alerts = list(session.scalars(stmt.limit(LIST_LIMIT)))
         home.alerts_total = _count(session, stmt)
     if can_any(user, "content.approve"):
-        home.pending = _count(
-            session, visible_items(user, state="pending", action="content.approve")
-        )
+        home.pending = pending_count(session, user)
     elif supervisor or can_any(user, "content.edit"):
         home.pending = _count(session, visible_items(user, state="pending"))
     if can_any(user, "content.edit"):

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from signage.accounts.auth import session_user
 from signage.content import workflow
-from signage.content.items import pending_count
 from signage.content.models import ContentItem
+from signage.content.queue import pending_count
 from signage.db import db, run_after_commit
 from signage.http.access import can_any
 from signage.permissions import scope_paths
