@@ -1,7 +1,7 @@
 """Counting what a console task costs a person (issue #13): page loads and actions in Chromium.
 
 A `Counter` wraps the Playwright page a person works in. Tests act through it (`t.click`,
-`t.fill`, `t.select`, `t.check`, `t.press`, `t.upload`, `t.goto_menu`) instead of raw page
+`t.fill`, `t.pick`, `t.select`, `t.check`, `t.press`, `t.upload`, `t.goto_menu`) instead of raw page
 calls, so every action is counted; page loads are counted by the browser itself (each new
 document in a main frame: a link followed, a form posted and its redirect, a reload). Looking
 at a page is free. `t.watch(page)` adds the loads of a second page the same task works in (a
@@ -85,6 +85,19 @@ class Counter:
         """Unticking a checkbox."""
         self._act(f"uncheck {locator}")
         locator.uncheck()
+
+    def pick(self, locator: Any, text: str, choice: str | Any) -> None:
+        """A picker: typing part of a name (one action), then clicking a suggestion (one)."""
+        from playwright.sync_api import expect
+
+        # A person cannot type before the page has loaded; a fast test can (picker.js not yet run).
+        expect(locator).to_have_attribute("data-picker-ready", "1", timeout=WAIT)
+        self.fill(locator, text)
+        listbox = locator.page.locator(f"#{locator.get_attribute('aria-controls')}")
+        option = (
+            listbox.locator("[role=option]", has_text=choice) if isinstance(choice, str) else choice
+        )
+        self.click(option.first)
 
     def press(self, locator: Any, key: str) -> None:
         """A key that does something (Enter submitting a form)."""
