@@ -38,7 +38,7 @@ class BoardForm(FlaskForm):
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
+    area = StringField(_l("Area"), validators=[DataRequired(), Length(max=32)])
     profile = SelectField(_l("Display profile"))
     lat = FloatField(_l("Latitude"), validators=[Optional()])
     lon = FloatField(_l("Longitude"), validators=[Optional()])
@@ -59,7 +59,7 @@ class GroupForm(FlaskForm):
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
+    area = StringField(_l("Area"), validators=[DataRequired(), Length(max=32)])
 
 
 STATUS_LABELS = {

@@ -84,7 +84,7 @@ class TextItemForm(_ItemFields):
     """A new text notice, or a new revision of one."""
 
     area = StringField(
-        _l("Area code"),
+        _l("Area"),
         validators=[Optional(), Length(max=32)],
         description=_l("The commune, ward or village the notice is for, e.g. 00070."),
     )
@@ -102,7 +102,7 @@ class TextItemForm(_ItemFields):
 class ImageItemForm(_ItemFields):
     """A photo to show full screen."""
 
-    area = StringField(_l("Area code"), validators=[DataRequired(), Length(max=32)])
+    area = StringField(_l("Area"), validators=[DataRequired(), Length(max=32)])
     file = FileField(
         _l("Image (JPEG, PNG or WebP)"),
         validators=[FileRequired(message=_l("Choose an image file."))],

@@ -32,7 +32,7 @@ MAX_READ_IDS = 200
 class SubscriptionForm(FlaskForm):
     """A new subscription: an area and the ways to be told."""
 
-    area = StringField(_l("Area code"), validators=[DataRequired(message=REQUIRED), at_most(32)])
+    area = StringField(_l("Area"), validators=[DataRequired(message=REQUIRED), at_most(32)])
     console = BooleanField(_l("In the console"), default=True)
     email = BooleanField(_l("By e-mail"))
 

@@ -32,7 +32,7 @@ ALERT_BOARD = "HN-HK-001"
 TEXT = ("Lịch khám sức khỏe nghĩa vụ quân sự", "Thanh niên sinh năm 2008 có mặt tại trạm y tế.")
 IMAGE = "Ảnh ngày hội hiến máu"
 PLAYLIST = "Chương trình phường Ba Đình"
-AREA_LABEL = "Mã khu vực"  # the area pickers' label (they search by name)
+AREA_LABEL = "Khu vực"  # the area pickers' label (they search by name)
 
 
 @dataclass
@@ -167,7 +167,7 @@ def test_3_editor_programmes_the_ward_screen_and_pairs_a_browser_player(
         form = page.locator("#schedule-form")
         t.fill(form.get_by_label("Tên"), "Cả ngày")
         t.select(form.get_by_label("Đối tượng"), "board")
-        t.pick(form.get_by_label("Mã địa bàn, nhóm hoặc bảng tin"), "ubnd phuong ba", SCREEN)
+        t.pick(form.get_by_label("Khu vực, nhóm hoặc bảng tin"), "ubnd phuong ba", SCREEN)
         t.pick(form.get_by_label("Danh sách phát"), "chuong trinh", PLAYLIST)
         t.check(form.get_by_label("Cả ngày (00:00-24:00, không ngắt lúc nửa đêm)"))
         t.click(form.get_by_role("button", name="Lưu"))

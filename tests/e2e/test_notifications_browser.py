@@ -37,7 +37,7 @@ def test_subscribe_and_area_settings_in_chromium(server: tuple[str, Path]) -> No
 
         # Subscribe to Hà Nội in the console.
         page.get_by_role("link", name="Đăng ký của tôi").click()
-        page.get_by_label("Mã khu vực").fill("01")
+        page.get_by_label("Khu vực", exact=True).fill("01")
         page.get_by_role("button", name="Đăng ký").click()
         expect(page.locator("#subscriptions")).to_contain_text("Thành phố Hà Nội")
 

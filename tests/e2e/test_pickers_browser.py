@@ -53,7 +53,7 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
 
         # Upload: the area is found as "hoan kiem" and shown by its name and path.
         page.goto(url + "/content/upload")
-        box = page.get_by_role("combobox", name="Mã khu vực")
+        box = page.get_by_role("combobox", name="Khu vực")
         box.focus()
         page.keyboard.type("hoan kiem")
         first = page.get_by_role("option").first
@@ -64,7 +64,7 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         expect(page.locator("#area-list")).to_be_hidden()
         expect(box).to_have_value("hoan kiem")
         box.fill("")
-        _pick(page, "Mã khu vực", "hoan kiem")
+        _pick(page, "Khu vực", "hoan kiem")
         expect(box).to_have_value("Phường Hoàn Kiếm")
         assert page.locator("#upload-form input[type=hidden][name=area]").input_value() == "00070"
         page.get_by_label("Tiêu đề").fill("Chợ phiên cuối tuần")
@@ -78,10 +78,10 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         page.goto(url + "/schedules/new")
         page.get_by_label("Tên").first.fill("Buổi sáng Hoàn Kiếm")
         page.locator("#target_kind").select_option("board")
-        _pick(page, "Mã địa bàn, nhóm hoặc bảng tin", "hoan kiem")
+        _pick(page, "Khu vực, nhóm hoặc bảng tin", "hoan kiem")
         target = page.locator("#schedule-form input[type=hidden][name=target]")
         assert target.input_value() == "HN-HK-001"
-        expect(page.get_by_role("combobox", name="Mã địa bàn, nhóm hoặc bảng tin")).to_have_value(
+        expect(page.get_by_role("combobox", name="Khu vực, nhóm hoặc bảng tin")).to_have_value(
             "Bảng tin Hồ Gươm"
         )
         _pick(page, "Danh sách phát", "thong bao ha noi")

@@ -149,7 +149,7 @@ def test_filters(client, admin, entries):
         ("from=2025-03-01", "ngày cuối"),
         ("from=2020-01-01&to=2025-01-01", "tối đa"),
         ("kind=%27%3Bdrop", "Loại hành động: Chọn một loại hành động trong danh sách"),
-        ("area=%3Cscript%3E", "Mã khu vực không tồn tại"),
+        ("area=%3Cscript%3E", "Khu vực không tồn tại"),
         ("actor=" + "x" * 101, "Tối đa 100"),
         ("actor=a%00b", "Người thực hiện (tên đăng nhập): Không được chứa ký tự điều khiển"),
     ],

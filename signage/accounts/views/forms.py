@@ -63,7 +63,7 @@ class UserCreateForm(FlaskForm):
     )
     # Only installation-wide admins may leave it empty (the service enforces it).
     area = StringField(
-        _l("Area code"),
+        _l("Area"),
         validators=[Optional(), at_most(32)],
         description=_l("The first role's area, for example 01 (Hà Nội) or 00070."),
     )
@@ -76,7 +76,7 @@ class GrantForm(FlaskForm):
         _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], default="viewer"
     )
     area = StringField(
-        _l("Area code"),
+        _l("Area"),
         validators=[required(), at_most(32)],
         description=_l("For example 01 (Hà Nội) or 00070 (Phường Hoàn Kiếm)."),
     )

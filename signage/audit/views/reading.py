@@ -115,7 +115,7 @@ FIELD_LABELS: dict[str, Any] = {
     "to": _l("To"),
     "actor": _l("Person (username)"),
     "kind": _l("Kind of action"),
-    "area": _l("Area code"),
+    "area": _l("Area"),
 }
 
 
