@@ -50,6 +50,9 @@ class Counter:
         page.on("domcontentloaded", loaded)
 
     def _act(self, what: str) -> None:
+        # A person acts on a page that has loaded; a test can act sooner (the headline shows
+        # before DOMContentLoaded), and a page left before that event would not be counted.
+        self.page.wait_for_load_state("domcontentloaded")
         self.actions += 1
         self.steps.append(what)
 
@@ -121,6 +124,7 @@ class Counter:
     def settle(self) -> None:
         """Wait until every page load this task started has been seen."""
         self.page.wait_for_load_state()
+        self.page.wait_for_function("document.readyState === 'complete'")
 
     def result(self) -> dict[str, Any]:
         return {

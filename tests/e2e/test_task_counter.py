@@ -14,7 +14,8 @@ from tests.e2e.tasks import Counter, counts_path, table
 
 
 class Tab:
-    """What the counter needs of a Playwright page: `on`, `url`, `wait_for_load_state`."""
+    """What the counter needs of a Playwright page: `on`, `url`, `wait_for_load_state`,
+    `wait_for_function`."""
 
     def __init__(self) -> None:
         self.url = "http://signage.test/"
@@ -29,7 +30,10 @@ class Tab:
         for handler in self.handlers:
             handler(self)
 
-    def wait_for_load_state(self) -> None:
+    def wait_for_load_state(self, state: str = "load") -> None:
+        pass
+
+    def wait_for_function(self, expression: str) -> None:
         pass
 
 
