@@ -139,6 +139,9 @@ ROUTES: dict[str, Policy | dict[str, Policy]] = {
     },
     "GET /content/<int:item_id>/edit": P("object", "content.edit"),
     "POST /content/<int:item_id>/edit": P("object", "content.edit"),
+    "POST /content/<int:item_id>/fit": P("object", "content.edit"),
+    "GET /lookup/<kind>": LOGIN,  # results limited to the user's areas (tests/web/test_lookup.py)
+    "GET /live/approvals": LOGIN,  # the user's own count (tests/players_server/test_console_live.py)
     "GET /content/new": P("section", "content.edit"),
     "POST /content/new": P("section", "content.edit"),
     "GET /content/queue": P("section", "content.approve"),
@@ -502,6 +505,7 @@ def world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         "claim_id": claim["poll_url"].rstrip("/").rsplit("/", 1)[-1],
         "lang": "en",
         "key": "storm",
+        "kind": "areas",
         "board_token": board_token,
     }
     for side in SIDES:

@@ -65,7 +65,7 @@ def _complete(row: RenditionRecord, store: MediaStore) -> bool:
 
 
 def _measured(row: RenditionRecord, revision: Revision) -> bool:
-    """Pictures rendered before 0019b have no legibility figures: render them again."""
+    """Pictures rendered before 0019 have no legibility figures: render them again."""
     return revision.item.kind != "image" or row.legibility is not None
 
 

@@ -410,6 +410,7 @@ def edit(item_id: int) -> ResponseReturnValue:
 def fit(item_id: int) -> ResponseReturnValue:
     """Choose how a picture fills one display profile (or every board)."""
     item = get_item(db.session, current_user(), item_id)
+    require(current_user(), "content.edit", item.area)
     form = FitForm()
 
     def change() -> Any:

@@ -17,6 +17,7 @@ EXPECTED = {
         "alert.view",
         "content.edit",
         "schedule.edit",
+        "board.pair",
     },
     "approver": {
         "area.view",

@@ -1,7 +1,7 @@
 """pictures: how each fills every display profile (contain, cover, crop), and the legibility
 figures of each picture rendition
 
-Revision ID: 0019b
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-11-26 10:40:00
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019b'
+revision = '0019'
 down_revision = '0018'
 branch_labels = None
 depends_on = None
