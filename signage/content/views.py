@@ -213,19 +213,21 @@ def new_text() -> ResponseReturnValue:
     form = TextItemForm()
     return form_action(
         form,
-        lambda: create_item(
-            db.session,
-            current_actor(),
-            kind="text",
-            area=area_field(form.area.data),
-            category=form.category.data or "",
-            priority=form.priority.data or "",
-            headline=form.headline.data or "",
-            body=form.body.data or "",
-            colours=colours_from_form(request.form),
-            now=clock.now(),
+        lambda: _and_submit(
+            create_item(
+                db.session,
+                current_actor(),
+                kind="text",
+                area=area_field(form.area.data),
+                category=form.category.data or "",
+                priority=form.priority.data or "",
+                headline=form.headline.data or "",
+                body=form.body.data or "",
+                colours=colours_from_form(request.form),
+                now=clock.now(),
+            )
         ),
-        done=lambda item: _saved(
+        done=lambda item: _draft_saved(
             item, _("The draft was saved. Check the previews, then submit it.")
         ),
         page=lambda error: render_template(
@@ -243,6 +245,20 @@ def new_text() -> ResponseReturnValue:
 def _saved(item: ContentItem, message: str) -> ResponseReturnValue:
     flash(message, "success")
     return redirect(url_for("content.item", item_id=item.id))
+
+
+def _and_submit(item: ContentItem) -> ContentItem:
+    """ "Save and submit": the new draft goes for approval in the same transaction (one post
+    instead of two); a failure of either leaves nothing written."""
+    if request.form.get("then") == "submit":
+        workflow.submit(db.session, current_actor(), item, now=clock.now())
+    return item
+
+
+def _draft_saved(item: ContentItem, draft_message: str) -> ResponseReturnValue:
+    if item.latest.state == "pending":
+        return _saved(item, _("Saved and submitted for approval."))
+    return _saved(item, draft_message)
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -265,23 +281,25 @@ def upload() -> ResponseReturnValue:
             max_pixels=settings.max_image_pixels,
             now=clock.now(),
         )
-        return create_item(
-            db.session,
-            current_actor(),
-            kind="image",
-            area=area,
-            category=form.category.data or "",
-            priority=form.priority.data or "",
-            headline=form.headline.data or "",
-            media=asset,
-            fit=fits.with_fit({}, fits.EVERY_BOARD, fits.parse(form.fit.data)),
-            now=clock.now(),
+        return _and_submit(
+            create_item(
+                db.session,
+                current_actor(),
+                kind="image",
+                area=area,
+                category=form.category.data or "",
+                priority=form.priority.data or "",
+                headline=form.headline.data or "",
+                media=asset,
+                fit=fits.with_fit({}, fits.EVERY_BOARD, fits.parse(form.fit.data)),
+                now=clock.now(),
+            )
         )
 
     return form_action(
         form,
         save,
-        done=lambda item: _saved(
+        done=lambda item: _draft_saved(
             item, _("The image was saved as a draft. Check the previews, then submit it.")
         ),
         page=lambda error: render_template(

@@ -220,3 +220,42 @@ def test_colours_per_profile_from_the_console(client, session, tree, hk_editor):
     png = client.get(f"/api/v1/content/{item.id}/revisions/1/renditions/lcd-1920x1080.png")
     assert png.status_code == 200
     assert Image.open(io.BytesIO(png.data)).convert("RGB").getpixel((5, 1070)) == (176, 0, 0)
+
+
+def test_save_and_submit_in_one_post(client, session, tree, hk_editor):
+    """The new-notice form's "Save and submit" makes the draft and submits it in one post; a
+    form that fails to validate writes nothing, submitted or not; any other `then` is a draft."""
+    from sqlalchemy import select
+
+    from signage.audit.models import AuditEntry
+    from signage.content.models import ContentItem
+
+    login(client, "hk-editor")
+    token = csrf_token(client, "/content/new")
+    data = {
+        "csrf_token": token,
+        "area": "00070",
+        "category": "disaster",
+        "priority": "normal",
+        "headline": "Lịch cắt điện",
+        "body": "Sáng thứ Bảy.",
+        "then": "submit",
+    }
+    resp = client.post("/content/new", data=data, follow_redirects=True)
+    assert "Saved and submitted for approval." in resp.get_data(
+        as_text=True
+    )  # hk-editor reads English
+    item = session.scalars(select(ContentItem).where(ContentItem.headline == "Lịch cắt điện")).one()
+    assert item.latest.state == "pending" and item.latest.submitted_at is not None
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == str(item.id))
+    ).all()
+    assert "content.create" in actions and "content.submit" in actions
+
+    before = counts(session)
+    bad = client.post("/content/new", data={**data, "headline": "Tin\u202e giả"})
+    assert bad.status_code == 422 and counts(session) == before
+
+    client.post("/content/new", data={**data, "headline": "Nháp thôi", "then": "<script>"})
+    draft = session.scalars(select(ContentItem).where(ContentItem.headline == "Nháp thôi")).one()
+    assert draft.latest.state == "draft"

@@ -93,10 +93,9 @@ def test_1_editor_writes_a_notice_and_an_image_and_submits_both(
         t.select(form.get_by_label("Lĩnh vực"), "health_epidemic")
         t.fill(form.get_by_label("Tiêu đề"), TEXT[0])
         t.fill(form.get_by_label("Nội dung"), TEXT[1])
-        t.click(form.get_by_role("button", name="Lưu bản nháp"))
+        t.click(form.get_by_role("button", name="Lưu và gửi phê duyệt"))
         expect(page.locator("h1")).to_have_text(TEXT[0])
-        expect(page.locator("#item-state")).to_have_text("Bản nháp")
-        t.click(page.get_by_role("button", name="Gửi phê duyệt"))
+        expect(page.locator("main")).to_contain_text("Đã lưu và gửi phê duyệt.")
         expect(page.locator("#item-state")).to_have_text("Chờ phê duyệt")
 
         t.goto_menu("Tin bài")
@@ -106,10 +105,8 @@ def test_1_editor_writes_a_notice_and_an_image_and_submits_both(
         t.select(form.get_by_label("Lĩnh vực"), "health_epidemic")
         t.fill(form.get_by_label("Tiêu đề"), IMAGE)
         t.upload(form.get_by_label("Ảnh (JPEG, PNG hoặc WebP)"), photo)
-        t.click(form.get_by_role("button", name="Tải lên"))
+        t.click(form.get_by_role("button", name="Tải lên và gửi phê duyệt"))
         expect(page.locator("h1")).to_have_text(IMAGE)
-        expect(page.locator("#item-state")).to_have_text("Bản nháp")
-        t.click(page.get_by_role("button", name="Gửi phê duyệt"))
         expect(page.locator("#item-state")).to_have_text("Chờ phê duyệt")
         expect(page.locator("main")).to_contain_text(WARD)
         t.record()
@@ -195,9 +192,8 @@ def test_3_editor_programmes_the_ward_screen_and_pairs_a_browser_player(
         expect(player.locator("#pairing")).to_be_hidden()
         expect(stage).to_have_attribute("data-connected", "yes")
         expect(stage).to_have_attribute("data-item", re.compile(f"^({'|'.join(items)})$"))
-        t.goto_menu("Bảng tin")
-        row = page.locator("#boards-table tr[data-board]", has_text=SCREEN)
-        expect(row.locator("[data-board-status]")).to_have_text("Trực tuyến")
+        # The board's page turns online by itself when the player connects (no reload).
+        expect(page.locator("#player-status")).to_contain_text("Trực tuyến")
         t.record()
 
 

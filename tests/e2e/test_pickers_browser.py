@@ -69,7 +69,7 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         assert page.locator("#upload-form input[type=hidden][name=area]").input_value() == "00070"
         page.get_by_label("Tiêu đề").fill("Chợ phiên cuối tuần")
         page.locator("#file").set_input_files(str(picture))
-        page.locator("#upload-form button[type=submit]").click()
+        page.locator("#upload-form button[type=submit]:not([name])").click()
         page.wait_for_url(re.compile(r".*/content/\d+$"))
         expect(page.locator("main")).to_contain_text("Phường Hoàn Kiếm")
         expect(page.locator("main")).to_contain_text("Chợ phiên cuối tuần")

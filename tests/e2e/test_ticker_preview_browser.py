@@ -50,7 +50,7 @@ def test_ticker_preview_moves_at_the_players_speed(server, tmp_path: Path) -> No
         page.locator("#area").fill("01")
         page.locator("#headline").fill(HEADLINE)
         page.locator("#body").fill(BODY)
-        page.locator("#content-form button[type=submit]").click()
+        page.locator("#content-form button[type=submit]:not([name])").click()
         page.wait_for_url("**/content/*")
         until(page, f"document.querySelector(\"{CANVAS}\").dataset.playing === '1'")
 

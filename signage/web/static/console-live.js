@@ -67,6 +67,15 @@
       })
       .catch(function () { /* shown right on the next page */ });
   });
-  socket.on("connect", function () { root.dataset.live = "connected"; });
+  // Events sent between the page's rendering and this socket's (re)connection are lost: a player
+  // paired a moment ago connects while its board's page is still loading. On each connect the
+  // page's board and alert regions are read once more.
+  socket.on("connect", function () {
+    root.dataset.live = "connected";
+    document.querySelectorAll("[data-live-board], [data-live-alert]").forEach(function (el) {
+      if (el.id) stale[el.id] = true;
+    });
+    if (Object.keys(stale).length && timer === null) timer = window.setTimeout(refresh, 250);
+  });
   socket.on("disconnect", function () { root.dataset.live = "disconnected"; });
 })();
