@@ -10,7 +10,6 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from signage import clock
 from signage.accounts.auth import current_user, login_required
@@ -23,9 +22,8 @@ from signage.http.export import download, parse_format
 from signage.http.labels import kind_label
 from signage.http.period import parse_period
 from signage.i18n import local_tz
-from signage.permissions import scope_paths
 from signage.reports.december import december_report, parse_year
-from signage.reports.indicators import PROVINCE_KINDS, compute, province_of
+from signage.reports.indicators import compute, province_of
 from signage.reports.views import indicator_tables as tables
 
 bp = Blueprint("indicators", __name__)
@@ -35,16 +33,6 @@ DEFAULT_DAYS = 30
 def today() -> date:
     """Today's local date by the app's clock."""
     return clock.now().astimezone(local_tz()).date()
-
-
-def area_choices() -> list[Area]:
-    """The user's widest report areas and the provinces right below them (for the datalist)."""
-    paths = scope_paths(current_user(), "report.view")
-    tops = list(db.session.scalars(select(Area).where(Area.path.in_(paths)).order_by(Area.code)))
-    below = select(Area).where(
-        Area.parent_id.in_([a.id for a in tops]), Area.kind.in_(PROVINCE_KINDS)
-    )
-    return tops + list(db.session.scalars(below.order_by(Area.code)))
 
 
 def _errors(exc: ValidationFailed) -> list[str]:
@@ -82,7 +70,6 @@ def indicators() -> ResponseReturnValue:
             report=None,
             args=args,
             errors=_errors(exc),
-            choices=area_choices(),
         ), 422
     report = compute(db.session, root, period, now=clock.now(), rules=tables.rules())
     if fmt is not None:
@@ -95,7 +82,6 @@ def indicators() -> ResponseReturnValue:
         report=report,
         args=args,
         errors=[],
-        choices=area_choices(),
         **_helpers(),
     )
 
@@ -119,7 +105,6 @@ def december() -> ResponseReturnValue:
             report=None,
             args=args,
             errors=_errors(exc),
-            choices=area_choices(),
             december=True,
         ), 422
     report = december_report(
@@ -144,7 +129,6 @@ def december() -> ResponseReturnValue:
             place=place_name(province_of(report)),
             today=today(),
             args={"year": str(year), "area": root.code},
-            choices=area_choices(),
             **_helpers(),
         )
 
