@@ -86,7 +86,7 @@ class TextItemForm(_ItemFields):
     area = StringField(
         _l("Area"),
         validators=[Optional(), Length(max=32)],
-        description=_l("The commune, ward or village the notice is for, e.g. 00070."),
+        description=_l("The commune, ward or village the notice is for: type its name."),
     )
     body = TextAreaField(_l("Body"), validators=[Optional()])
     # Pictures only (the edit page): "" keeps the fits the item has.
