@@ -399,8 +399,9 @@ class ReceiptBuffer:
                     setattr(new, name, min(times) if times else None)
 
     def write(self, session: Session, items: dict[tuple[int, int], Receipt]) -> int:
-        """One executemany UPDATE for these receipts (those for alerts a board was never sent
-        are rejected); the number written."""
+        """One executemany UPDATE for these receipts; the number written. Receipts for alerts
+        a board was never sent are rejected and removed from `items`, which afterwards holds
+        exactly what was written."""
         if not items:
             return 0
         known: set[tuple[int, int]] = set()
@@ -416,12 +417,13 @@ class ReceiptBuffer:
                 )
             }
         rows = []
-        for (alert_id, board_id), r in items.items():
+        for (alert_id, board_id), r in list(items.items()):
             if (alert_id, board_id) not in known:
                 self.rejected += 1
                 log.warning(
                     "receipt rejected: alert %s was not sent to board %s", alert_id, board_id
                 )
+                del items[alert_id, board_id]
                 continue
             rows.append(
                 {

@@ -146,11 +146,11 @@ def _flush(
             if announce:
                 presence_feed.announce(session, batch)
                 presence_feed.announce_seen(session, batch)
-            elif isinstance(buffer, ReceiptBuffer):
+            elif isinstance(buffer, ReceiptBuffer):  # the write left only what it wrote
                 by_alert: dict[int, set[int]] = {}
                 for alert_id, board_id in batch:
                     by_alert.setdefault(alert_id, set()).add(board_id)
-                presence_feed.announce_receipts(session, by_alert)
+                presence_feed.announce_receipts(session, by_alert, checked=True)
             return written
     except Exception:
         buffer.restore(batch)

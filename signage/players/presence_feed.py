@@ -107,15 +107,22 @@ def announce_seen(session: Session, pending: Pending, emit: ConsoleEmit | None =
 
 
 def announce_receipts(
-    session: Session, board_ids_by_alert: dict[int, set[int]], emit: ConsoleEmit | None = None
+    session: Session,
+    board_ids_by_alert: dict[int, set[int]],
+    emit: ConsoleEmit | None = None,
+    *,
+    checked: bool = False,
 ) -> int:
     """After commit, `alert_progress` {alert} once per alert whose receipts a flush wrote, to
-    the rooms of the areas of the boards that sent them; the number of events."""
+    the rooms of the areas of the boards that sent them; the number of events. `checked`: the
+    pairs are known deliveries already (the receipt buffer's write keeps only those), so the
+    deliveries are not read again on every flush of an alert."""
     # Only receipts for alerts the board was sent: a receipt the buffer rejected tells nobody.
-    sent = _sent(session, sorted(board_ids_by_alert))
-    board_ids_by_alert = {
-        a: {b for b in boards if (a, b) in sent} for a, boards in board_ids_by_alert.items()
-    }
+    if not checked:
+        sent = _sent(session, sorted(board_ids_by_alert))
+        board_ids_by_alert = {
+            a: {b for b in boards if (a, b) in sent} for a, boards in board_ids_by_alert.items()
+        }
     board_ids_by_alert = {a: boards for a, boards in board_ids_by_alert.items() if boards}
     if not board_ids_by_alert:
         return 0
