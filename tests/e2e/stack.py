@@ -206,3 +206,20 @@ def pair_page(page: Any, server: Server, admin: Api, board: str) -> Any:
     expect(code_el).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
     pair(admin, board, code_el.get_attribute("data-code"))
     return page.locator("#stage")
+
+
+def pick(page: Any, name: str, text: str) -> None:
+    """Type text into the console picker called name (its label), wait for the suggestions,
+    ArrowDown, Enter: what a person does with the keyboard."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("combobox", name=name)
+    box.focus()
+    page.keyboard.type(text)
+    listbox = page.locator("#" + box.get_attribute("aria-controls"))
+    expect(listbox.get_by_role("option").first).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", f"{box.get_attribute('id')}-opt-0")
+    page.keyboard.press("Enter")
+    expect(listbox).to_be_hidden()

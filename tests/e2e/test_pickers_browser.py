@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import chromium, console_server, server_log, sign_in
+from tests.e2e.stack import chromium, console_server, pick, server_log, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -19,22 +19,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """The demo installation (Hà Nội, Hải Phòng, boards, a programme), served."""
     with console_server(tmp_path_factory.mktemp("pickers-e2e")) as served:
         yield served
-
-
-def _pick(page, name: str, text: str) -> None:
-    """Type text into the picker called name, wait for the list, ArrowDown, Enter."""
-    from playwright.sync_api import expect
-
-    box = page.get_by_role("combobox", name=name)
-    box.focus()
-    page.keyboard.type(text)
-    listbox = page.locator("#" + box.get_attribute("aria-controls"))
-    expect(listbox.get_by_role("option").first).to_be_visible()
-    expect(box).to_have_attribute("aria-expanded", "true")
-    page.keyboard.press("ArrowDown")
-    expect(box).to_have_attribute("aria-activedescendant", f"{box.get_attribute('id')}-opt-0")
-    page.keyboard.press("Enter")
-    expect(listbox).to_be_hidden()
 
 
 def test_upload_area_and_schedule_board_are_picked_by_name(
@@ -64,7 +48,7 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         expect(page.locator("#area-list")).to_be_hidden()
         expect(box).to_have_value("hoan kiem")
         box.fill("")
-        _pick(page, "Khu vực", "hoan kiem")
+        pick(page, "Khu vực", "hoan kiem")
         expect(box).to_have_value("Phường Hoàn Kiếm")
         assert page.locator("#upload-form input[type=hidden][name=area]").input_value() == "00070"
         page.get_by_label("Tiêu đề").fill("Chợ phiên cuối tuần")
@@ -78,13 +62,13 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         page.goto(url + "/schedules/new")
         page.get_by_label("Tên").first.fill("Buổi sáng Hoàn Kiếm")
         page.locator("#target_kind").select_option("board")
-        _pick(page, "Khu vực, nhóm hoặc bảng tin", "hoan kiem")
+        pick(page, "Khu vực, nhóm hoặc bảng tin", "hoan kiem")
         target = page.locator("#schedule-form input[type=hidden][name=target]")
         assert target.input_value() == "HN-HK-001"
         expect(page.get_by_role("combobox", name="Khu vực, nhóm hoặc bảng tin")).to_have_value(
             "Bảng tin Hồ Gươm"
         )
-        _pick(page, "Danh sách phát", "thong bao ha noi")
+        pick(page, "Danh sách phát", "thong bao ha noi")
         assert page.locator("#schedule-form input[type=hidden][name=playlist]").input_value()
         expect(page.get_by_role("combobox", name="Danh sách phát")).to_have_value(
             "Thông báo Hà Nội"
@@ -100,6 +84,6 @@ def test_upload_area_and_schedule_board_are_picked_by_name(
         page.wait_for_url(re.compile(r".*/playlists/\d+$"))
         rows = page.locator("#entries tbody tr[data-item]")
         before = rows.count()
-        _pick(page, "Tin bài đã duyệt", "tiem chung")
+        pick(page, "Tin bài đã duyệt", "tiem chung")
         expect(rows).to_have_count(before + 1)
         expect(rows.last).to_contain_text("Ngày tiêm chủng mở rộng")

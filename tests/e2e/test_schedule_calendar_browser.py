@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import chromium, console_server, server_log, sign_in
+from tests.e2e.stack import chromium, console_server, pick, server_log, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.one_pass("sqlite")]
 
@@ -38,21 +38,9 @@ def test_all_day_schedule_and_week_calendar_in_chromium(server: tuple[str, Path]
         assert windows.get_attribute("placeholder") == "vd. 06:00-22:00"
         page.locator("#name").fill(NAME)
         page.locator("#target_kind").select_option("board")
-        # The target is a picker: type the board's code, take the suggestion.
-        box = page.locator("#target")
-        box.focus()
-        page.keyboard.type("HN-HK-001")
-        expect(page.locator("#target-list").get_by_role("option").first).to_be_visible()
-        page.keyboard.press("ArrowDown")
-        page.keyboard.press("Enter")
-        expect(page.locator("#target-list")).to_be_hidden()
-        playlist = page.locator("#playlist-picker")
-        playlist.focus()
-        page.keyboard.type("thong bao ha noi")
-        expect(page.locator("#playlist-picker-list").get_by_role("option").first).to_be_visible()
-        page.keyboard.press("ArrowDown")
-        page.keyboard.press("Enter")
-        expect(page.locator("#playlist-picker-list")).to_be_hidden()
+        # The target and the playlist are pickers: type, take the suggestion.
+        pick(page, "Khu vực, nhóm hoặc bảng tin", "HN-HK-001")
+        pick(page, "Danh sách phát", "thong bao ha noi")
         page.locator("#wd-5").uncheck()
         page.locator("#wd-6").uncheck()
         page.locator("#all_day").check()
